@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Starts the services the "services" test path needs, on loopback only:
+#   - a PostgreSQL 15 cluster with TimescaleDB preloaded (port $PG_PORT), owned by the
+#     non-root `postgres` user (initdb and postgres refuse to run as root);
+#   - Redis (port $REDIS_PORT), no persistence.
+# Usage: .ci/services.sh start|stop   (state under $CI_STATE, default /tmp/quantql-ci)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+state="${CI_STATE:-/tmp/quantql-ci}"
+pgbin=/usr/lib/postgresql/15/bin
+PG_PORT="${PG_PORT:-55432}"
+REDIS_PORT="${REDIS_PORT:-56379}"
+pgdata="$state/pgdata"
+
+as_postgres() { runuser -u postgres -- "$@"; }
+
+install_packages() {
+  if ! command -v redis-server >/dev/null; then
+    echo "services: installing redis-server (apt)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
+  fi
+  if [ ! -f /usr/share/postgresql/15/extension/timescaledb.control ] \
+     || ! "$pgbin/postgres" --version | grep -qE ' 15\.(2[0-9]|[3-9][0-9])'; then
+    echo "services: installing TimescaleDB"
+    bash "$here/../../shared/timescaledb/install.sh"
+  fi
+  id postgres >/dev/null 2>&1 || useradd --system --user-group --no-create-home postgres
+}
+
+start() {
+  install_packages
+  mkdir -p "$state"
+  chmod 755 "$state"
+  if [ ! -s "$pgdata/PG_VERSION" ]; then
+    rm -rf "$pgdata"; mkdir -p "$pgdata"; chown postgres:postgres "$pgdata"
+    as_postgres "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  chown postgres:postgres "$state"
+  as_postgres "$pgbin/pg_ctl" -D "$pgdata" -l "$state/postgres.log" -w -t 60 start -o \
+    "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$state \
+     -c shared_preload_libraries=timescaledb -c timezone=UTC -c max_connections=200 \
+     -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+     -c timescaledb.telemetry_level=off" >/dev/null
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log"
+  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "services: PostgreSQL 15 + TimescaleDB on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT"
+}
+
+stop() {
+  [ -f "$pgdata/postmaster.pid" ] && as_postgres "$pgbin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null || true
+  [ -f "$state/redis.pid" ] && redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  echo "services: stopped"
+}
+
+"${1:-start}"

@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/env.js';
+import { createDeps } from '../deps.js';
+import { EmbeddedDatabaseError } from '../db/embedded.js';
+import { MigrationError } from '../db/migrate.js';
+import { createLogger } from '../lib/logger.js';
+import { ValidationError } from '../lib/errors.js';
+import { createApiKey, ROLES } from '../modules/accounts/accounts.service.js';
+import { runCli } from './run-cli.js';
+
+const USAGE = `usage:
+  npm run apikey -- create --role <${ROLES.join('|')}> --owner <name> [--label <text>]
+  npm run apikey -- list [--owner <name>]
+  npm run apikey -- revoke --prefix <prefix>`;
+
+/** `npm run apikey`: manage API keys. The key is printed once, at creation; only its hash is stored. */
+runCli(
+  'apikey',
+  async () => {
+    const { positionals, values } = parseArgs({
+      allowPositionals: true,
+      options: {
+        role: { type: 'string' },
+        owner: { type: 'string' },
+        label: { type: 'string' },
+        prefix: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const command = positionals[0];
+    if (values.help || !command || !['create', 'list', 'revoke'].includes(command)) {
+      console.log(USAGE);
+      if (!values.help) process.exitCode = 1;
+      return;
+    }
+    const config = loadConfig();
+    const deps = await createDeps(config, createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
+    try {
+      if (command === 'create') {
+        const created = await createApiKey(deps.accounts, {
+          owner: values.owner ?? '',
+          role: values.role ?? '',
+          label: values.label,
+        });
+        console.log(`created ${created.role} key for ${created.owner} (prefix ${created.prefix}); it is shown only once:`);
+        console.log(created.key);
+      } else if (command === 'list') {
+        for (const k of await deps.accounts.listApiKeys(values.owner)) {
+          const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
+          console.log(`${k.prefix}  ${k.role.padEnd(6)}  ${k.owner}  ${state}  ${k.label ?? ''}`.trimEnd());
+        }
+      } else {
+        if (!values.prefix) throw new ValidationError([{ path: ['prefix'], message: 'is required' }]);
+        const count = await deps.accounts.revokeApiKey(values.prefix, new Date());
+        console.log(count ? `revoked key ${values.prefix}` : `no active key with prefix ${values.prefix}`);
+        if (!count) process.exitCode = 1;
+      }
+    } finally {
+      await deps.close();
+    }
+  },
+  [EmbeddedDatabaseError, MigrationError],
+);

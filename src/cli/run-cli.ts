@@ -1,0 +1,26 @@
+import { ConfigError } from '../config/env.js';
+import { DomainError, ValidationError } from '../lib/errors.js';
+
+/**
+ * Runs a command-line entry point: expected failures (bad configuration, bad input, a port
+ * in use, …) print one clear line and exit 1; only real bugs print a stack trace.
+ */
+export function runCli(name: string, main: () => Promise<void>, expected: Array<new (...args: never[]) => Error> = []): void {
+  main().then(
+    () => undefined,
+    (error: unknown) => {
+      if (error instanceof ValidationError) {
+        console.error(`${name}: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`);
+      } else if (
+        error instanceof ConfigError ||
+        error instanceof DomainError ||
+        expected.some((E) => error instanceof E)
+      ) {
+        console.error(`${name}: ${(error as Error).message}`);
+      } else {
+        console.error(`${name}: unexpected error`, error);
+      }
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,31 @@
+import type { Logger } from './logger.js';
+
+/**
+ * Runs `cleanup` once on SIGINT/SIGTERM, then exits. A second signal, or the timeout,
+ * exits at once so a stuck drain never keeps a deployment from stopping.
+ */
+export function onShutdown(logger: Logger, timeoutMs: number, cleanup: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out: exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    cleanup(signal).then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}

@@ -1,0 +1,37 @@
+import { availableParallelism } from 'node:os';
+import { createApp } from './app.js';
+import { runCli } from './cli/run-cli.js';
+import { loadConfig } from './config/env.js';
+import { EmbeddedDatabaseError } from './db/embedded.js';
+import { MigrationError } from './db/migrate.js';
+import { createDeps } from './deps.js';
+import { createLogger } from './lib/logger.js';
+import { onShutdown } from './lib/shutdown.js';
+import { closeServer, listen, ListenError } from './server.js';
+
+/** API entry: loadConfig() → createDeps() → createApp() → listen. */
+runCli(
+  'quantql',
+  async () => {
+    const config = loadConfig(process.env, { availableCores: availableParallelism() });
+    const logger = createLogger(config.LOG_LEVEL);
+    const deps = await createDeps(config, logger);
+    let server;
+    try {
+      server = await listen(createApp(deps), config.HOST, config.PORT);
+    } catch (error) {
+      await deps.close();
+      throw error;
+    }
+    const shownHost = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+    logger.info(
+      { database: deps.dialect, embedded: config.embedded, queue: config.queueMode, pubsub: config.pubsubMode },
+      `quantql ready: GraphiQL at http://${shownHost}:${config.PORT}/graphql`,
+    );
+    onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+      await closeServer(server);
+      await deps.close();
+    });
+  },
+  [ListenError, EmbeddedDatabaseError, MigrationError],
+);
