@@ -5,6 +5,7 @@ import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-
 import type { Context, Viewer } from './context.js';
 import type { Deps } from './deps.js';
 import { schema } from './graphql/schema.js';
+import { pingDatabase } from './db/health.js';
 import { DomainError } from './lib/errors.js';
 import { InvalidApiKeyError } from './modules/accounts/accounts.errors.js';
 import { ANONYMOUS_VIEWER, authenticateApiKey, readApiKey } from './modules/accounts/accounts.service.js';
@@ -63,7 +64,7 @@ export function createApp(deps: Deps): App {
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {
-          const result = await deps.checkDatabase();
+          const result = await pingDatabase(deps.db.pool);
           if (result.ok) return true;
           return new Response(JSON.stringify({ status: 'unavailable', reason: result.reason }), {
             status: 503,

@@ -22,8 +22,6 @@ export interface Services {
 
 export interface Deps extends Services {
   embedded: EmbeddedDatabase | null;
-  /** Is the database answering? (for /ready) */
-  checkDatabase(): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** Closes every connection, and stops the embedded server if this process started it. */
   close(): Promise<void>;
 }
@@ -64,14 +62,6 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       pubsub,
       embedded,
       accounts: createAccountsRepository(prisma),
-      async checkDatabase() {
-        try {
-          await db.pool.query('/* checkDatabase */ SELECT 1');
-          return { ok: true };
-        } catch (error) {
-          return { ok: false, reason: `database unreachable: ${(error as Error).message}` };
-        }
-      },
       async close() {
         await pubsub.close();
         await prisma.$disconnect().catch(() => undefined);

@@ -26,3 +26,35 @@ builder.queryField('viewer', (t) =>
     resolve: (_root, _args, ctx) => ctx.viewer,
   }),
 );
+
+builder.prismaNode('ApiKey', {
+  description: 'An API key (the secret itself is never stored or shown again).',
+  id: { field: 'id' },
+  // Type-level scope: also guards `node(id:)` lookups of keys.
+  authScopes: { admin: true },
+  fields: (t) => ({
+    owner: t.exposeString('owner', { description: 'Owner the key acts for.' }),
+    role: t.field({ type: RoleEnum, resolve: (k) => k.role, description: 'Role of the key.' }),
+    label: t.exposeString('label', { nullable: true, description: 'Free-text label given at creation.' }),
+    prefix: t.exposeString('prefix', { description: 'Public prefix identifying the key in logs and the CLI.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the key was created.' }),
+    lastUsedAt: t.expose('lastUsedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Last authenticated request (recorded at most once a minute).',
+    }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When the key was revoked.' }),
+  }),
+});
+
+builder.queryField('apiKeys', (t) =>
+  t.prismaConnection({
+    type: 'ApiKey',
+    cursor: 'id',
+    description: 'Every API key, oldest first (admin).',
+    authScopes: { admin: true },
+    maxSize: (_args, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
+    defaultSize: 50,
+    resolve: (query, _root, _args, ctx) => ctx.prisma.apiKey.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+  }),
+);

@@ -1,0 +1,25 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+// Types the operations a frontend would write (examples/*.graphql) against the printed
+// schema. Offline: reads schema.graphql, never a running server. The tests execute these
+// typed documents, so an example that stops matching the schema fails the suite.
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  documents: ['examples/**/*.graphql'],
+  ignoreNoDocuments: false,
+  emitLegacyCommonJSImports: false,
+  generates: {
+    'examples/generated/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: 'string', JSON: 'unknown' },
+      },
+    },
+  },
+  hooks: {},
+};
+
+export default config;

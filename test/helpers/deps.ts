@@ -1,0 +1,27 @@
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { createDeps, type Deps } from '../../src/deps.js';
+import { createLogger } from '../../src/lib/logger.js';
+
+/** Config for the shared test database; overrides are env-style strings, as an operator would set them. */
+export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    DATABASE_MIGRATE_ON_START: 'false',
+    DATABASE_POOL_MAX: '4',
+    REDIS_URL: process.env.REDIS_URL,
+    ...overrides,
+  });
+}
+
+/** Real dependencies (pool, Prisma, pub/sub) against the test database. Close them in afterAll. */
+export async function createTestDeps(overrides: Record<string, string | undefined> = {}): Promise<Deps> {
+  const config = testConfig(overrides);
+  return createDeps(config, createLogger(config.LOG_LEVEL));
+}
+
+/** A unique name per call, so tests never see each other's rows. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`.toUpperCase();
+}
