@@ -1,0 +1,17 @@
+import { ema } from '../indicators/ema.js';
+import type { Scratch } from '../scratch.js';
+import type { Candles } from '../types.js';
+import { writeCrossoverSignals } from './crossover-signals.js';
+
+/** EMA(fast) vs EMA(slow) of closes; first possible signal at t = slow (both defined at t−1). */
+export function computeEmaCrossoverSignals(
+  candles: Candles,
+  params: { fast: number; slow: number },
+  out: Int8Array,
+  scratch: Scratch,
+): void {
+  const n = candles.close.length;
+  const fast = ema(candles.close, params.fast, scratch.float64(0, n));
+  const slow = ema(candles.close, params.slow, scratch.float64(1, n));
+  writeCrossoverSignals(fast, slow, out);
+}

@@ -1,0 +1,23 @@
+import { macd } from '../indicators/macd.js';
+import type { Scratch } from '../scratch.js';
+import type { Candles } from '../types.js';
+import { writeCrossoverSignals } from './crossover-signals.js';
+
+/**
+ * MACD line vs its signal line; first possible signal at t = slow + signal − 1 (both
+ * defined at t−1).
+ */
+export function computeMacdCrossoverSignals(
+  candles: Candles,
+  params: { fast: number; slow: number; signal: number },
+  out: Int8Array,
+  scratch: Scratch,
+): void {
+  const n = candles.close.length;
+  const m = macd(candles.close, params.fast, params.slow, params.signal, {
+    macd: scratch.float64(0, n),
+    signal: scratch.float64(1, n),
+    histogram: scratch.float64(2, n),
+  });
+  writeCrossoverSignals(m.macd, m.signal, out);
+}
