@@ -38,7 +38,8 @@ export function createApp(deps: Deps): App {
             extensions: { code: original.code },
           });
         }
-        if (error instanceof GraphQLError && !original) return error;
+        // GraphQLErrors are made on purpose (auth, parse, validation, limits): safe to show.
+        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
         logger.error({ err: original ?? error }, 'unexpected error in GraphQL execution');
         return new GraphQLError(message, {
           nodes: (error as GraphQLError).nodes,

@@ -48,19 +48,16 @@ export function createRedisPubSubAdapter(url: string, keyPrefix: string): PubSub
   const subscriber = new Redis(url, options);
   publisher.on('error', () => undefined);
   subscriber.on('error', () => undefined);
-  const pubsub = new RedisPubSub({
-    publisher,
-    subscriber,
-    reviver: reviveDates,
-    triggerTransform: (trigger) => `${keyPrefix}events:${String(trigger)}`,
-  });
+  const pubsub = new RedisPubSub({ publisher, subscriber, reviver: reviveDates });
+  // Prefixed here rather than with triggerTransform, which applies to subscribe but not publish.
+  const channel = (topic: string) => `${keyPrefix}events:${topic}`;
   return {
     mode: 'redis',
     async publish(topic, payload) {
-      await pubsub.publish(topic, payload);
+      await pubsub.publish(channel(topic), payload);
     },
     subscribe<T>(topic: string) {
-      return pubsub.asyncIterableIterator(topic) as AsyncIterable<T>;
+      return pubsub.asyncIterableIterator(channel(topic)) as AsyncIterable<T>;
     },
     async close() {
       await pubsub.close().catch(() => undefined);

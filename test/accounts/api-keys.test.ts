@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createApp, type App } from '../../src/app.js';
+import type { Deps } from '../../src/deps.js';
+import { ValidationError } from '../../src/lib/errors.js';
+import { createApiKey, hashApiKey } from '../../src/modules/accounts/accounts.service.js';
+import { ApiKeysDocument, SystemInfoDocument, ViewerDocument } from '../../examples/generated/graphql.js';
+import { createKeyHeader } from '../helpers/api-keys.js';
+import { createTestDeps, uniqueName } from '../helpers/deps.js';
+import { execute } from '../helpers/graphql.js';
+
+let deps: Deps;
+let app: App;
+
+beforeAll(async () => {
+  deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'false' });
+  app = createApp(deps);
+});
+afterAll(async () => deps.close());
+
+describe('API keys', () => {
+  it('stores only a SHA-256 hash of the key, never the key', async () => {
+    const owner = uniqueName('alice').toLowerCase();
+    const created = await createApiKey(deps.accounts, { owner, role: 'trader', label: 'laptop' });
+    expect(created.key).toMatch(/^qql_[a-z0-9]{8}_[A-Za-z0-9_-]{32}$/);
+    const { rows } = await deps.db.pool.query('SELECT * FROM api_key WHERE owner = $1', [owner]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].key_hash).toBe(hashApiKey(created.key));
+    expect(JSON.stringify(rows[0])).not.toContain(created.key.slice(13));
+    expect(rows[0]).toMatchObject({ role: 'trader', label: 'laptop', prefix: created.prefix });
+  });
+
+  it('rejects an unknown role or a bad owner with every problem listed, writing nothing', async () => {
+    const before = await deps.db.pool.query('SELECT count(*)::int AS n FROM api_key');
+    const attempt = createApiKey(deps.accounts, { owner: 'no spaces allowed', role: 'root' });
+    await expect(attempt).rejects.toThrow(ValidationError);
+    await attempt.catch((error: ValidationError) => {
+      expect(error.issues.map((i) => i.path[0])).toEqual(['role', 'owner']);
+    });
+    const after = await deps.db.pool.query('SELECT count(*)::int AS n FROM api_key');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('authenticates a request as the key owner, by Bearer header or X-Api-Key', async () => {
+    const { owner, key, headers } = await createKeyHeader(deps, 'trader');
+    const bearer = await execute(app, ViewerDocument, {}, headers);
+    expect(bearer.body.data!.viewer).toEqual({ owner, role: 'TRADER', anonymous: false });
+    const xApiKey = await execute(app, ViewerDocument, {}, { 'x-api-key': key });
+    expect(xApiKey.body.data!.viewer.owner).toBe(owner);
+  });
+
+  it('answers 401 UNAUTHENTICATED for a missing (when anonymous reads are off), malformed, unknown or revoked key', async () => {
+    const none = await execute(app, ViewerDocument);
+    expect(none.status).toBe(401);
+    expect(none.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+
+    for (const bad of ['not-a-key', `qql_abcdefgh_${'x'.repeat(32)}`]) {
+      const res = await execute(app, ViewerDocument, {}, { authorization: `Bearer ${bad}` });
+      expect(res.status).toBe(401);
+      expect(res.body.errors![0]!.message).toBe('The API key is invalid or has been revoked');
+      expect(res.body.data).toBeUndefined();
+    }
+
+    const { key, headers } = await createKeyHeader(deps, 'reader');
+    expect((await execute(app, ViewerDocument, {}, headers)).status).toBe(200);
+    await deps.accounts.revokeApiKey(key.split('_')[1]!, new Date());
+    const revoked = await execute(app, ViewerDocument, {}, headers);
+    expect(revoked.status).toBe(401);
+  });
+
+  it('serves anonymous readers when the switch is on (the embedded default)', async () => {
+    const openDeps = { ...deps, config: { ...deps.config, authAnonymousRead: true } };
+    const openApp = createApp(openDeps);
+    const res = await execute(openApp, ViewerDocument);
+    expect(res.body.data!.viewer).toEqual({ owner: 'anonymous', role: 'READER', anonymous: true });
+    const info = await execute(openApp, SystemInfoDocument);
+    expect(info.body.errors).toBeUndefined();
+    expect(typeof info.body.data!.systemInfo.version).toBe('string');
+  });
+
+  it('enforces roles: a reader or trader cannot list keys (FORBIDDEN), an admin can', async () => {
+    for (const role of ['reader', 'trader'] as const) {
+      const { headers } = await createKeyHeader(deps, role);
+      const res = await execute(app, ApiKeysDocument, { first: 5 }, headers);
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    }
+    const admin = await createKeyHeader(deps, 'admin');
+    const res = await execute(app, ApiKeysDocument, { first: 500 }, admin.headers);
+    expect(res.body.errors).toBeUndefined();
+    const owners = res.body.data!.apiKeys.edges.map((e) => e.node.owner);
+    expect(owners).toContain(admin.owner);
+  });
+
+  it('pages the key list with Relay cursors', async () => {
+    const admin = await createKeyHeader(deps, 'admin');
+    const first = await execute(app, ApiKeysDocument, { first: 2 }, admin.headers);
+    const page1 = first.body.data!.apiKeys;
+    expect(page1.edges).toHaveLength(2);
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    const second = await execute(app, ApiKeysDocument, { first: 2, after: page1.pageInfo.endCursor }, admin.headers);
+    const ids1 = page1.edges.map((e) => e.node.id);
+    const ids2 = second.body.data!.apiKeys.edges.map((e) => e.node.id);
+    expect(ids2).toHaveLength(2);
+    expect(ids2.some((id) => ids1.includes(id))).toBe(false);
+  });
+});
