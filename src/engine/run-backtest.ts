@@ -106,7 +106,7 @@ export function runBacktest(
     if (abortSignal?.aborted && end < n) throw new BacktestCancelledError(end, n);
     if (onProgress && (end >= nextProgress || end === n)) {
       onProgress(end, n, equity[end - 1]);
-      while (nextProgress <= end) nextProgress += progressEvery;
+      nextProgress = (Math.floor(end / progressEvery) + 1) * progressEvery;
     }
     start = end;
   }

@@ -161,7 +161,9 @@ export interface BacktestResult {
 /** Optional callbacks; the engine never measures time itself. */
 export interface BacktestHooks {
   /**
-   * Called after bar 1, then every `progressEvery` bars, then after the last bar.
+   * Called after bar 1, then whenever a multiple of `progressEvery` bars has been
+   * processed (at the end of the 4,096-bar chunk that reaches it when progressEvery is
+   * larger), and after the last bar — so at most ⌈totalBars / progressEvery⌉ + 2 calls.
    * `barsProcessed` counts bars simulated so far (1..totalBars); `equity` is the equity
    * marked at the close of the last processed bar.
    */
