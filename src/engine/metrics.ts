@@ -55,6 +55,11 @@ export interface MetricsInput {
   readonly riskFreeRate: number;
 }
 
+/** Per-bar risk-free rate for P bars per year: (1 + annual)^(1/P) − 1; 0 when P is unknown. */
+export function riskFreePerBar(annualRate: number, periodsPerYear: number | null): number {
+  return periodsPerYear === null ? 0 : Math.pow(1 + annualRate, 1 / periodsPerYear) - 1;
+}
+
 /**
  * Every metric of DESIGN.md §4 (see `metricCatalog` for each formula). Bar returns are
  * r[t] = equity[t] / equity[t−1] − 1 for t = 0..n−1 with equity[−1] = initialCapital, so
@@ -70,8 +75,8 @@ export function computeMetrics(input: MetricsInput): BacktestMetrics {
   const years = n >= 2 ? (input.time[n - 1] - input.time[0]) / MS_PER_YEAR : 0;
   const cagr = years > 0 && finalEquity >= 0 ? Math.pow(finalEquity / initialCapital, 1 / years) - 1 : null;
 
-  const rfPerBar = P === null ? 0 : Math.pow(1 + riskFreeRate, 1 / P) - 1;
-  const curve = curveStatistics(equity, drawdown, initialCapital, rfPerBar);
+  const rfPerBar = riskFreePerBar(riskFreeRate, P);
+  const curve = summarise(curveSums(equity, drawdown, initialCapital, rfPerBar), n, rfPerBar);
   const sqrtP = P === null ? NaN : Math.sqrt(P);
   const hasReturns = curve.returnsDefined && n >= 2;
   const annualVolatility = hasReturns ? curve.stdev * sqrtP : null;
@@ -131,34 +136,30 @@ export function computeMetrics(input: MetricsInput): BacktestMetrics {
   };
 }
 
-interface CurveStatistics {
-  /** False when some equity[t−1] ≤ 0, where a bar return has no meaning. */
-  readonly returnsDefined: boolean;
-  /** mean(r) − per-bar risk-free rate. */
-  readonly excessMean: number;
-  /** Sample standard deviation (n − 1) of r; 0 with fewer than 2 returns. */
-  readonly stdev: number;
-  /** √mean(min(r − rf, 0)²) over all bars. */
-  readonly downsideDeviation: number;
+/**
+ * Sums over the bar returns r[t] = E[t]/E[t−1] − 1 (E[−1] = initial capital) and the
+ * drawdown curve. `sum` and `sumSq` are of r − shift, with shift = r[0]: shifted sums keep
+ * the one-pass variance as accurate as a two-pass one when the mean is far from zero.
+ */
+export interface CurveSums {
+  /** min over t of E[t−1]; a bar return has no meaning unless it is > 0. */
+  readonly minPrevEquity: number;
+  readonly shift: number;
+  readonly sum: number;
+  readonly sumSq: number;
+  /** Σ min(r − rf, 0)². */
+  readonly downSq: number;
   readonly maxDrawdown: number;
+  /** Longest run of consecutive bars with drawdown < 0. */
   readonly maxDrawdownDuration: number;
 }
 
-/**
- * One pass over the curve (it can be millions of bars). The variance uses sums shifted by
- * the first return, which keeps the one-pass formula as accurate as a two-pass one when
- * the mean is far from zero.
- */
-function curveStatistics(
-  equity: Float64Array,
-  drawdown: Float64Array,
-  initialCapital: number,
-  rfPerBar: number,
-): CurveStatistics {
+/** One pass over the curve: it can be millions of bars. */
+export function curveSums(equity: Float64Array, drawdown: Float64Array, initialCapital: number, rfPerBar: number): CurveSums {
   const n = equity.length;
   let prev = initialCapital;
-  let minPrev = initialCapital;
-  const shift = n > 0 ? equity[0] / initialCapital - 1 : 0;
+  let minPrevEquity = initialCapital;
+  let shift = 0;
   let sum = 0;
   let sumSq = 0;
   let downSq = 0;
@@ -168,8 +169,9 @@ function curveStatistics(
   for (let t = 0; t < n; t++) {
     const e = equity[t];
     const r = e / prev - 1;
-    if (prev < minPrev) minPrev = prev;
+    if (prev < minPrevEquity) minPrevEquity = prev;
     prev = e;
+    if (t === 0) shift = r;
     const d = r - shift;
     sum += d;
     sumSq += d * d;
@@ -189,15 +191,19 @@ function curveStatistics(
       underwater = 0;
     }
   }
-  const mean = n > 0 ? shift + sum / n : 0;
-  const variance = n >= 2 ? Math.max(0, (sumSq - (sum * sum) / n) / (n - 1)) : 0;
+  return { minPrevEquity, shift, sum, sumSq, downSq, maxDrawdown, maxDrawdownDuration };
+}
+
+function summarise(sums: CurveSums, n: number, rfPerBar: number) {
+  const mean = n > 0 ? sums.shift + sums.sum / n : 0;
+  const variance = n >= 2 ? Math.max(0, (sums.sumSq - (sums.sum * sums.sum) / n) / (n - 1)) : 0;
   return {
-    returnsDefined: n > 0 && minPrev > 0,
+    returnsDefined: n > 0 && sums.minPrevEquity > 0,
     excessMean: mean - rfPerBar,
     stdev: Math.sqrt(variance),
-    downsideDeviation: n > 0 ? Math.sqrt(downSq / n) : 0,
-    maxDrawdown,
-    maxDrawdownDuration,
+    downsideDeviation: n > 0 ? Math.sqrt(sums.downSq / n) : 0,
+    maxDrawdown: sums.maxDrawdown,
+    maxDrawdownDuration: sums.maxDrawdownDuration,
   };
 }
 

@@ -321,15 +321,28 @@ describe('input validation', () => {
     expect(issues).toEqual(['strategy.params.fast', 'config.commission', 'config.positionSize']);
   });
 
-  it('rejects an unknown kind and bad candles', () => {
-    const bad = { ...ROUND_TRIP, close: Float64Array.from([10, 9, NaN, 12, 10, 10]) };
-    expect(() => runBacktest(bad, { kind: 'MOON' })).toThrow(
+  it('rejects an unknown kind', () => {
+    expect(() => runBacktest(ROUND_TRIP, { kind: 'MOON' })).toThrow(
       expect.objectContaining({
-        issues: [
-          { path: ['candles', 'close', '2'], message: 'close must be a finite price > 0; bar 2 has NaN.' },
-          { path: ['strategy', 'kind'], message: expect.stringContaining('Unknown strategy kind "MOON"') },
-        ],
+        issues: [{ path: ['strategy', 'kind'], message: expect.stringContaining('Unknown strategy kind "MOON"') }],
       }),
+    );
+  });
+
+  it.each([
+    ['a NaN close', { close: [10, 9, NaN, 12, 10, 10] }, ['candles', 'close', '2'], 'close must be a finite price > 0; bar 2 has NaN.'],
+    ['a negative close', { close: [10, 9, 11, 12, -1, 10] }, ['candles', 'close', '4'], 'close must be a finite price > 0; bar 4 has -1.'],
+    ['a zero open it fills at', { open: [10, 10, 9, 0, 12, 9] }, ['candles', 'open', '3'], 'open must be a finite price > 0; bar 3 has 0.'],
+    ['a repeated time', { time: [0, 1, 2, 2, 4, 5] }, ['candles', 'time', '3'], 'Bar times must be finite and strictly increasing; bar 3 has 2 after 2.'],
+  ])('rejects candles with %s', (_case, override, path, message) => {
+    const columns = Object.fromEntries(Object.entries(override).map(([k, v]) => [k, Float64Array.from(v)]));
+    expect(() => run({}, { ...ROUND_TRIP, ...columns })).toThrow(expect.objectContaining({ issues: [{ path, message }] }));
+  });
+
+  it('rejects mismatched column lengths before running', () => {
+    const bad = { ...ROUND_TRIP, open: ROUND_TRIP.open.subarray(0, 3) };
+    expect(() => run({}, bad)).toThrow(
+      expect.objectContaining({ issues: [{ path: ['candles', 'open'], message: 'open has 3 values but time has 6.' }] }),
     );
   });
 });
