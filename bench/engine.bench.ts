@@ -106,7 +106,7 @@ function main(): void {
   const candles = generateRandomWalkCandles(BARS, 20240601);
   console.log(`engine bench: ${BARS.toLocaleString('en-US')} bars, median of ${RUNS} runs, Node ${process.version}`);
   console.log('');
-  console.log('kind                   params                              median ms     bars/s   trades');
+  console.log('kind                   params                                        median ms     bars/s   trades');
   const results = new Map<string, number>();
   for (const kind of STRATEGY_KINDS) {
     for (let i = 0; i < WARMUP_RUNS; i++) runBacktest(candles, { kind }, CONFIG);
@@ -116,7 +116,7 @@ function main(): void {
     const params = JSON.stringify(result.assumptions.strategy.params);
     const barsPerSecond = (BARS / ms) * 1000;
     console.log(
-      `${kind.padEnd(22)} ${params.padEnd(35)} ${ms.toFixed(2).padStart(9)} ${(barsPerSecond / 1e6).toFixed(1).padStart(8)}M ${String(result.metrics.tradeCount).padStart(8)}`,
+      `${kind.padEnd(22)} ${params.padEnd(45)} ${ms.toFixed(2).padStart(9)} ${(barsPerSecond / 1e6).toFixed(1).padStart(8)}M ${String(result.metrics.tradeCount).padStart(8)}`,
     );
   }
 
