@@ -55,6 +55,10 @@ export const envSchema = z.object({
 
   AUTH_ANONYMOUS_READ: bool.optional(),
 
+  MARKET_CANDLES_MAX_POINTS: int(10, 1_000_000).default(10_000),
+  MARKET_INGEST_MAX_CANDLES: int(1, 1_000_000).default(50_000),
+  MARKET_SEED_DEMO_DATA: bool.optional(),
+
   GRAPHQL_MAX_DEPTH: int(1, 100).default(12),
   GRAPHQL_MAX_COST: int(1, 1_000_000).default(20_000),
   GRAPHQL_MAX_ALIASES: int(1, 1000).default(30),
@@ -69,6 +73,8 @@ export type Config = Env & {
   /** No DATABASE_URL: an embedded PostgreSQL is started (DESIGN.md §1). */
   embedded: boolean;
   authAnonymousRead: boolean;
+  /** Fill an empty database with demo data at start (on by default in embedded mode). */
+  seedDemoData: boolean;
   graphiql: boolean;
   workerConcurrency: number;
   queueMode: 'bullmq' | 'in-process';
@@ -115,6 +121,7 @@ export function loadConfig(
     ...env,
     embedded,
     authAnonymousRead: env.AUTH_ANONYMOUS_READ ?? embedded,
+    seedDemoData: env.MARKET_SEED_DEMO_DATA ?? embedded,
     graphiql: env.GRAPHQL_GRAPHIQL ?? env.NODE_ENV !== 'production',
     workerConcurrency: env.WORKER_CONCURRENCY ?? Math.max(1, defaults.availableCores ?? 1),
     queueMode: env.REDIS_URL ? 'bullmq' : 'in-process',

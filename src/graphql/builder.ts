@@ -5,11 +5,10 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { GraphQLError } from 'graphql';
 import { hasRole, type Context } from '../context.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
-import { ValidationError } from '../lib/errors.js';
+import { ForbiddenError, UnauthenticatedError, ValidationError } from '../lib/errors.js';
 
 /**
  * The schema builder: plugins and their options only; types live in src/modules/*.
@@ -26,9 +25,10 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  // Scope auth first, so authorization runs before anything else resolves; errors before
-  // validation, so input validation failures can come back as ValidationError union members.
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin],
+  // Errors outermost, so failures of every later wrapper (authorization, input validation,
+  // Prisma, dataloaders) can come back as typed union members; relay before scope auth so
+  // auth checks see parsed global IDs; scope auth before anything that loads data.
+  plugins: [ErrorsPlugin, RelayPlugin, ScopeAuthPlugin, ValidationPlugin, PrismaPlugin, DataloaderPlugin],
   scopeAuth: {
     authScopes: (ctx) => ({
       reader: hasRole(ctx.viewer, 'reader'),
@@ -36,12 +36,9 @@ export const builder = new SchemaBuilder<{
       admin: hasRole(ctx.viewer, 'admin'),
     }),
     unauthorizedError: (_parent, ctx) =>
-      new GraphQLError(
-        ctx.viewer.anonymous
-          ? 'This operation needs an API key (Authorization: Bearer <key>)'
-          : 'Your API key does not have the role this operation needs',
-        { extensions: { code: ctx.viewer.anonymous ? 'UNAUTHENTICATED' : 'FORBIDDEN' } },
-      ),
+      ctx.viewer.anonymous
+        ? new UnauthenticatedError('This operation needs an API key (Authorization: Bearer <key>)')
+        : new ForbiddenError('Your API key does not have the role this operation needs'),
   },
   errors: { defaultTypes: [] },
   validation: {

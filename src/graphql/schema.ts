@@ -4,9 +4,11 @@ import { addScalars } from './scalars.js';
 import './errors.js';
 import '../modules/accounts/accounts.graphql.js';
 import '../modules/system/system.graphql.js';
+import '../modules/market-data/market-data.graphql.js';
 
 addScalars(builder);
 builder.queryType({ description: 'Read operations. Lists are Relay connections.' });
+builder.mutationType({ description: 'Write operations. Each returns its payload or a typed error.' });
 
 /** The executable schema. Pure: no environment, no connections (codegen and tests import it). */
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });

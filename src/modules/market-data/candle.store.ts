@@ -1,0 +1,252 @@
+import type pg from 'pg';
+import { emptyCandleColumns, type CandleColumns, type CandleRow, type CandleSource } from './candle.types.js';
+
+/**
+ * Raw SQL over candle, candle_1h, candle_1d and market_summary. Every statement is named,
+ * parameterised, written once for both dialects, and casts numbers in SQL so no BigInt or
+ * numeric strings leave this file. Times cross the boundary as epoch milliseconds.
+ */
+type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * Inserts or updates candles of one instrument (one statement per call; callers chunk).
+ * Rows identical to the stored ones are not rewritten and count as neither.
+ */
+export async function upsertCandles(db: Queryable, instrumentId: number, c: CandleColumns): Promise<UpsertCounts> {
+  const { rows } = await db.query<{ inserted: number; updated: number }>(
+    `/* upsertCandles */
+     WITH upserted AS (
+       INSERT INTO candle AS c (instrument_id, ts, open, high, low, close, volume)
+       SELECT $1, to_timestamp(t / 1000.0), o, h, l, cl, v
+       FROM unnest($2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS u(t, o, h, l, cl, v)
+       ON CONFLICT (instrument_id, ts) DO UPDATE
+         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
+             close = EXCLUDED.close, volume = EXCLUDED.volume
+         WHERE (c.open, c.high, c.low, c.close, c.volume)
+               IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
+       RETURNING (xmax = 0) AS is_insert
+     )
+     SELECT count(*) FILTER (WHERE is_insert)::int AS inserted,
+            count(*) FILTER (WHERE NOT is_insert)::int AS updated
+     FROM upserted`,
+    [instrumentId, c.time, c.open, c.high, c.low, c.close, c.volume].map((v) =>
+      v instanceof Float64Array ? Array.from(v) : v,
+    ),
+  );
+  return rows[0]!;
+}
+
+/**
+ * Portable dialect: recomputes the candle_1h and candle_1d buckets of one instrument that
+ * overlap [fromMs, toMs) from the raw candles (callers pass bucket-aligned bounds).
+ */
+export async function recomputeDerivedCandles(
+  db: Queryable,
+  instrumentId: number,
+  table: 'candle_1h' | 'candle_1d',
+  fromMs: number,
+  toMs: number,
+): Promise<void> {
+  const width = table === 'candle_1h' ? '1 hour' : '1 day';
+  await db.query(
+    `/* recomputeDerivedCandles */
+     INSERT INTO ${table} AS d (instrument_id, bucket, open, high, low, close, volume, bar_count)
+     SELECT instrument_id, time_bucket(INTERVAL '${width}', ts), first(open, ts), max(high), min(low),
+            last(close, ts), sum(volume), count(*)
+     FROM candle
+     WHERE instrument_id = $1 AND ts >= to_timestamp($2 / 1000.0) AND ts < to_timestamp($3 / 1000.0)
+     GROUP BY instrument_id, time_bucket(INTERVAL '${width}', ts)
+     ON CONFLICT (instrument_id, bucket) DO UPDATE
+       SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+           volume = EXCLUDED.volume, bar_count = EXCLUDED.bar_count`,
+    [instrumentId, fromMs, toMs],
+  );
+}
+
+/**
+ * TimescaleDB: materialises the continuous aggregate over [fromMs, toMs) (bucket-aligned).
+ * Must run outside a transaction (TimescaleDB refuses otherwise).
+ */
+export async function refreshContinuousAggregate(
+  db: Queryable,
+  view: 'candle_1h' | 'candle_1d',
+  fromMs: number,
+  toMs: number,
+): Promise<void> {
+  await db.query(
+    `/* refreshContinuousAggregate */ CALL refresh_continuous_aggregate($1::regclass, to_timestamp($2 / 1000.0), to_timestamp($3 / 1000.0))`,
+    [view, fromMs, toMs],
+  );
+}
+
+/** Recomputes the dashboard summary (CONCURRENTLY: readers are never blocked). */
+export async function refreshMarketSummary(db: Queryable): Promise<void> {
+  await db.query(`/* refreshMarketSummary */ REFRESH MATERIALIZED VIEW CONCURRENTLY market_summary`);
+}
+
+const SOURCE_SQL: Record<CandleSource, { table: string; ts: string }> = {
+  raw: { table: 'candle', ts: 'ts' },
+  candle_1h: { table: 'candle_1h', ts: 'bucket' },
+  candle_1d: { table: 'candle_1d', ts: 'bucket' },
+};
+
+/**
+ * Candles of one instrument in [fromMs, toMs), bucketed at `intervalSql` from `source`.
+ * `regroup` false reads the source rows as they are (the interval equals its resolution).
+ */
+export async function findCandleColumns(
+  db: Queryable,
+  query: { instrumentId: number; source: CandleSource; intervalSql: string; fromMs: number; toMs: number; regroup: boolean; limit: number },
+): Promise<CandleColumns> {
+  const { table, ts } = SOURCE_SQL[query.source];
+  const text = query.regroup
+    ? `/* findCandleColumns */
+       SELECT (extract(epoch FROM time_bucket($2::interval, ${ts})) * 1000)::float8 AS t,
+              first(open, ${ts}) AS o, max(high) AS h, min(low) AS l, last(close, ${ts}) AS c, sum(volume)::float8 AS v
+       FROM ${table}
+       WHERE instrument_id = $1 AND ${ts} >= to_timestamp($3 / 1000.0) AND ${ts} < to_timestamp($4 / 1000.0)
+       GROUP BY time_bucket($2::interval, ${ts})
+       ORDER BY 1
+       LIMIT $5`
+    : `/* findCandleColumns */
+       SELECT (extract(epoch FROM ${ts}) * 1000)::float8 AS t, open AS o, high AS h, low AS l, close AS c, volume::float8 AS v
+       FROM ${table}
+       WHERE instrument_id = $1 AND ${ts} >= to_timestamp($2 / 1000.0) AND ${ts} < to_timestamp($3 / 1000.0)
+       ORDER BY ${ts}
+       LIMIT $4`;
+  const values = query.regroup
+    ? [query.instrumentId, query.intervalSql, query.fromMs, query.toMs, query.limit]
+    : [query.instrumentId, query.fromMs, query.toMs, query.limit];
+  // rowMode 'array' skips building an object per row on this hot path.
+  const result = await db.query<[number, number, number, number, number, number]>({ text, values, rowMode: 'array' });
+  const out = emptyCandleColumns(result.rows.length);
+  result.rows.forEach((r, i) => {
+    out.time[i] = r[0];
+    out.open[i] = r[1];
+    out.high[i] = r[2];
+    out.low[i] = r[3];
+    out.close[i] = r[4];
+    out.volume[i] = r[5];
+  });
+  return out;
+}
+
+/** The most recent stored candle of each instrument (one statement for any number of ids). */
+export async function findLatestCandles(db: Queryable, instrumentIds: readonly number[]): Promise<Map<number, CandleRow>> {
+  const { rows } = await db.query<{ id: number; ts: Date; open: number; high: number; low: number; close: number; volume: number }>(
+    `/* findLatestCandles */
+     SELECT i.id, l.ts, l.open, l.high, l.low, l.close, l.volume
+     FROM unnest($1::int[]) AS i(id)
+     CROSS JOIN LATERAL (
+       SELECT ts, open, high, low, close, volume FROM candle c
+       WHERE c.instrument_id = i.id ORDER BY ts DESC LIMIT 1
+     ) l`,
+    [instrumentIds],
+  );
+  return new Map(rows.map((r) => [r.id, { time: r.ts, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }]));
+}
+
+export interface MarketSummaryRow {
+  instrumentId: number;
+  symbol: string;
+  name: string;
+  asOf: Date;
+  lastPrice: number;
+  change24h: number | null;
+  change7d: number | null;
+  change30d: number | null;
+  high24h: number;
+  low24h: number;
+  volume24h: number;
+  allTimeHigh: number;
+  allTimeLow: number;
+  candleCount: number;
+  firstTime: Date;
+}
+
+const SUMMARY_COLUMNS = `
+  s.instrument_id AS "instrumentId", i.symbol, i.name, s.as_of AS "asOf", s.last_price AS "lastPrice",
+  s.change_24h AS "change24h", s.change_7d AS "change7d", s.change_30d AS "change30d",
+  s.high_24h AS "high24h", s.low_24h AS "low24h", s.volume_24h AS "volume24h",
+  s.all_time_high AS "allTimeHigh", s.all_time_low AS "allTimeLow", s.candle_count::float8 AS "candleCount",
+  s.first_ts AS "firstTime"`;
+
+/** Summary rows for the given instruments (all when null), ordered by symbol. */
+export async function findMarketSummaries(db: Queryable, instrumentIds: readonly number[] | null): Promise<MarketSummaryRow[]> {
+  const { rows } = await db.query<MarketSummaryRow>(
+    `/* findMarketSummaries */
+     SELECT ${SUMMARY_COLUMNS}
+     FROM market_summary s JOIN instrument i ON i.id = s.instrument_id
+     WHERE $1::int[] IS NULL OR s.instrument_id = ANY($1::int[])
+     ORDER BY i.symbol`,
+    [instrumentIds],
+  );
+  return rows;
+}
+
+/** Largest gainers or losers over a window; instruments without that much history are left out. */
+export async function findTopMovers(
+  db: Queryable,
+  window: 'change_24h' | 'change_7d' | 'change_30d',
+  direction: 'DESC' | 'ASC',
+  limit: number,
+): Promise<MarketSummaryRow[]> {
+  const { rows } = await db.query<MarketSummaryRow>(
+    `/* findTopMovers */
+     SELECT ${SUMMARY_COLUMNS}
+     FROM market_summary s JOIN instrument i ON i.id = s.instrument_id
+     WHERE s.${window} IS NOT NULL
+     ORDER BY s.${window} ${direction}, i.symbol
+     LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
+
+export interface CoverageRow {
+  instrumentId: number;
+  firstMs: number | null;
+  lastMs: number | null;
+  present: number;
+  /** [previous bar, next bar] in epoch ms, for every hole longer than one step. */
+  gaps: Array<[number, number]>;
+}
+
+/**
+ * First/last bar, bar count and holes of each instrument (one statement for any number of
+ * instruments); `stepMs` is each instrument's base interval.
+ */
+export async function findCoverage(
+  db: Queryable,
+  instruments: ReadonlyArray<{ id: number; stepMs: number }>,
+): Promise<Map<number, CoverageRow>> {
+  const { rows } = await db.query<{ id: number; first_ms: number | null; last_ms: number | null; present: number; gaps: Array<[number, number]> }>(
+    `/* findCoverage */
+     SELECT i.id, s.first_ms, s.last_ms, s.present, g.gaps
+     FROM unnest($1::int[], $2::float8[]) AS i(id, step_ms)
+     CROSS JOIN LATERAL (
+       SELECT (extract(epoch FROM min(ts)) * 1000)::float8 AS first_ms,
+              (extract(epoch FROM max(ts)) * 1000)::float8 AS last_ms,
+              count(*)::int AS present
+       FROM candle c WHERE c.instrument_id = i.id
+     ) s
+     CROSS JOIN LATERAL (
+       SELECT coalesce(json_agg(json_build_array(prev_ms, ts_ms) ORDER BY ts_ms), '[]'::json) AS gaps
+       FROM (
+         SELECT (extract(epoch FROM ts) * 1000)::float8 AS ts_ms,
+                (extract(epoch FROM lag(ts) OVER (ORDER BY ts)) * 1000)::float8 AS prev_ms
+         FROM candle c WHERE c.instrument_id = i.id
+       ) x
+       WHERE ts_ms - prev_ms > i.step_ms
+     ) g`,
+    [instruments.map((i) => i.id), instruments.map((i) => i.stepMs)],
+  );
+  return new Map(
+    rows.map((r) => [r.id, { instrumentId: r.id, firstMs: r.first_ms, lastMs: r.last_ms, present: r.present, gaps: r.gaps }]),
+  );
+}

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createApp, type App } from '../../src/app.js';
+import type { Deps } from '../../src/deps.js';
+import { ValidationError } from '../../src/lib/errors.js';
+import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
+import { IngestCandlesDocument, MarketSummaryDocument } from '../../examples/generated/graphql.js';
+import { createKeyHeader } from '../helpers/api-keys.js';
+import { aggregateReference, randomCandles, toCandleInputs } from '../helpers/candles.js';
+import { createTestDeps, uniqueName } from '../helpers/deps.js';
+import { execute } from '../helpers/graphql.js';
+
+let deps: Deps;
+let app: App;
+let admin: Record<string, string>;
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+beforeAll(async () => {
+  deps = await createTestDeps({ MARKET_INGEST_MAX_CANDLES: '500' });
+  app = createApp(deps);
+  admin = (await createKeyHeader(deps, 'admin')).headers;
+});
+afterAll(async () => deps.close());
+
+async function storedCount(symbol: string): Promise<number> {
+  const { rows } = await deps.db.pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM candle c JOIN instrument i ON i.id = c.instrument_id WHERE i.symbol = $1',
+    [symbol],
+  );
+  return rows[0]!.n;
+}
+
+async function instrumentRow(symbol: string) {
+  const { rows } = await deps.db.pool.query<{ id: number; data_version: string; base_interval: string }>(
+    'SELECT id, data_version::text, base_interval FROM instrument WHERE symbol = $1',
+    [symbol],
+  );
+  return rows[0];
+}
+
+describe('ingestCandles (GraphQL, admin)', () => {
+  it('creates the instrument, stores every candle exactly, and is idempotent', async () => {
+    const symbol = uniqueName('ING');
+    const series = randomCandles(11, 48, Date.UTC(2024, 2, 1), HOUR);
+    const input = { symbol, baseInterval: '1h', name: 'Ingest test', candles: toCandleInputs(series) };
+
+    const first = await execute(app, IngestCandlesDocument, { input }, admin);
+    expect(first.body.errors).toBeUndefined();
+    expect(first.body.data!.ingestCandles).toMatchObject({
+      __typename: 'IngestCandlesPayload',
+      created: true,
+      received: 48,
+      inserted: 48,
+      updated: 0,
+      unchanged: 0,
+      instrument: { symbol, baseInterval: '1h' },
+    });
+    const { rows } = await deps.db.pool.query<{ t: Date; open: number; high: number; low: number; close: number; volume: number }>(
+      `SELECT ts AS t, open, high, low, close, volume FROM candle WHERE instrument_id = $1 ORDER BY ts`,
+      [(await instrumentRow(symbol))!.id],
+    );
+    expect(rows.map((r) => [r.t.getTime(), r.open, r.high, r.low, r.close, r.volume])).toEqual(
+      Array.from(series.time, (t, i) => [t, series.open[i], series.high[i], series.low[i], series.close[i], series.volume[i]]),
+    );
+    const version1 = (await instrumentRow(symbol))!.data_version;
+
+    const again = await execute(app, IngestCandlesDocument, { input }, admin);
+    expect(again.body.data!.ingestCandles).toMatchObject({ created: false, inserted: 0, updated: 0, unchanged: 48, dataVersion: version1 });
+    expect(await storedCount(symbol)).toBe(48);
+
+    const changed = { ...input, candles: input.candles.map((c, i) => (i === 5 ? { ...c, close: c.close * 1.001, high: Math.max(c.high, c.close * 1.001) } : c)) };
+    const third = await execute(app, IngestCandlesDocument, { input: changed }, admin);
+    expect(third.body.data!.ingestCandles).toMatchObject({ inserted: 0, updated: 1, unchanged: 47 });
+    const version3 = (await instrumentRow(symbol))!.data_version;
+    expect(BigInt(version3)).toBe(BigInt(version1) + 1n);
+  });
+
+  it('leaves candle_1h / candle_1d and the market summary fresh right after the ingest', async () => {
+    const symbol = uniqueName('FRESH');
+    const start = Date.UTC(2024, 3, 1, 22, 0);
+    const series = randomCandles(5, 240, start, MINUTE); // 22:00 → 02:00 next day: spans two days
+    await ingestCandles(deps, { symbol, baseInterval: '1m', candles: series });
+    const id = (await instrumentRow(symbol))!.id;
+    const read = async (table: string) =>
+      (
+        await deps.db.pool.query<{ b: Date; open: number; high: number; low: number; close: number; volume: number; n: string }>(
+          `SELECT bucket AS b, open, high, low, close, volume, bar_count::text AS n FROM ${table} WHERE instrument_id = $1 ORDER BY bucket`,
+          [id],
+        )
+      ).rows;
+    const check = async (table: string, interval: '1h' | '1d', c: typeof series) => {
+      const ref = aggregateReference(c, interval, 0, Date.UTC(2100, 0, 1));
+      const rows = await read(table);
+      expect(rows.map((r) => r.b.getTime())).toEqual(ref.map((r) => r.time));
+      rows.forEach((r, i) => {
+        expect([r.open, r.high, r.low, r.close]).toEqual([ref[i]!.open, ref[i]!.high, ref[i]!.low, ref[i]!.close]);
+        expect(r.volume).toBeCloseTo(ref[i]!.volume, 6);
+      });
+    };
+    await check('candle_1h', '1h', series);
+    await check('candle_1d', '1d', series);
+
+    let summary = await execute(app, MarketSummaryDocument, { symbols: [symbol] }, admin);
+    expect(summary.body.data!.marketSummary).toHaveLength(1);
+    expect(summary.body.data!.marketSummary[0]).toMatchObject({
+      symbol,
+      lastPrice: series.close[239],
+      asOf: new Date(series.time[239]!).toISOString(),
+      candleCount: 240,
+      allTimeHigh: Math.max(...series.high),
+      allTimeLow: Math.min(...series.low),
+    });
+
+    // A correction inside an already aggregated hour, plus one new bar: both show at once.
+    const fix = randomCandles(6, 2, 0, MINUTE);
+    fix.time.set([series.time[10]!, series.time[239]! + MINUTE]);
+    fix.high.set([1_000, fix.high[1]!]);
+    fix.close.set([fix.close[0]!, 777]);
+    fix.high[1] = Math.max(fix.high[1]!, 777, fix.open[1]!);
+    fix.low[1] = Math.min(fix.low[1]!, 777, fix.open[1]!);
+    await ingestCandles(deps, { symbol, baseInterval: '1m', candles: fix });
+    const merged = randomCandles(5, 240, start, MINUTE);
+    merged.high[10] = 1_000;
+    merged.open[10] = fix.open[0]!;
+    merged.low[10] = fix.low[0]!;
+    merged.close[10] = fix.close[0]!;
+    merged.volume[10] = fix.volume[0]!;
+    const extended = {
+      time: Float64Array.from([...merged.time, fix.time[1]!]),
+      open: Float64Array.from([...merged.open, fix.open[1]!]),
+      high: Float64Array.from([...merged.high, fix.high[1]!]),
+      low: Float64Array.from([...merged.low, fix.low[1]!]),
+      close: Float64Array.from([...merged.close, 777]),
+      volume: Float64Array.from([...merged.volume, fix.volume[1]!]),
+    };
+    await check('candle_1h', '1h', extended);
+    await check('candle_1d', '1d', extended);
+    summary = await execute(app, MarketSummaryDocument, { symbols: [symbol] }, admin);
+    expect(summary.body.data!.marketSummary[0]).toMatchObject({ lastPrice: 777, candleCount: 241, allTimeHigh: 1_000 });
+  });
+});
+
+describe('ingest validation: rejected whole, nothing written, every problem listed by row', () => {
+  const base = () => randomCandles(21, 6, Date.UTC(2024, 4, 1), HOUR);
+  const cases: Array<[string, (c: ReturnType<typeof base>) => void, string[], RegExp]> = [
+    ['a negative price', (c) => { c.open[1] = -1; }, ['candles', '1', 'open'], /must not be negative/],
+    ['a non-finite price', (c) => { c.close[2] = Number.NaN; }, ['candles', '2', 'close'], /finite number/],
+    ['low above min(open, close)', (c) => { c.low[3] = Math.min(c.open[3]!, c.close[3]!) + 0.5; }, ['candles', '3', 'low'], /above min\(open, close\)/],
+    ['high below max(open, close)', (c) => { c.high[4] = Math.max(c.open[4]!, c.close[4]!) - 0.5; }, ['candles', '4', 'high'], /below max\(open, close\)/],
+    ['a negative volume', (c) => { c.volume[0] = -5; }, ['candles', '0', 'volume'], /must not be negative/],
+    ['a duplicate time', (c) => { c.time[5] = c.time[2]!; }, ['candles', '5', 'time'], /duplicates the time of candle 2/],
+    ['a time off the base interval grid', (c) => { c.time[1] = c.time[1]! + 60_000; }, ['candles', '1', 'time'], /not aligned to the 1h grid/],
+  ];
+
+  it.each(cases)('%s', async (_name, mutate, path, message) => {
+    const symbol = uniqueName('BAD');
+    const c = base();
+    mutate(c);
+    const attempt = ingestCandles(deps, { symbol, baseInterval: '1h', candles: c });
+    await expect(attempt).rejects.toThrow(ValidationError);
+    const error = (await attempt.catch((e: unknown) => e)) as ValidationError;
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]!.path).toEqual(path);
+    expect(error.issues[0]!.message).toMatch(message);
+    expect(await instrumentRow(symbol)).toBeUndefined();
+    expect(await storedCount(symbol)).toBe(0);
+  });
+
+  it('lists several problems at once, through GraphQL as a ValidationError member', async () => {
+    const symbol = uniqueName('MULTI');
+    const c = base();
+    c.open[1] = -1;
+    c.volume[3] = -2;
+    const res = await execute(app, IngestCandlesDocument, { input: { symbol, baseInterval: '1h', candles: toCandleInputs(c) } }, admin);
+    const result = res.body.data!.ingestCandles;
+    expect(result.__typename).toBe('ValidationError');
+    if (result.__typename !== 'ValidationError') throw new Error('unreachable');
+    expect(result.code).toBe('VALIDATION_FAILED');
+    expect(result.issues.map((i) => i.path.join('.'))).toEqual(['input.candles.1.open', 'input.candles.3.volume'].map((p) => p.replace('input.', '')));
+    expect(await storedCount(symbol)).toBe(0);
+  });
+
+  it('rejects a base interval that disagrees with the stored instrument, an invalid symbol, no candles and too many', async () => {
+    const symbol = uniqueName('MIX');
+    await ingestCandles(deps, { symbol, baseInterval: '1h', candles: base() });
+    const before = await storedCount(symbol);
+    const minute = randomCandles(1, 3, Date.UTC(2024, 4, 2), MINUTE);
+    await expect(ingestCandles(deps, { symbol, baseInterval: '1m', candles: minute })).rejects.toThrow(/is stored at 1h; candles at 1m cannot be mixed in/);
+    await expect(ingestCandles(deps, { symbol: 'bad symbol!', baseInterval: '1h', candles: base() })).rejects.toThrow(/symbol: must be 1-32 characters/);
+    await expect(ingestCandles(deps, { symbol: 'X'.repeat(33), baseInterval: '1h', candles: base() })).rejects.toThrow(/symbol/);
+    await expect(ingestCandles(deps, { symbol, baseInterval: '1h', candles: randomCandles(1, 0, 0, HOUR) })).rejects.toThrow(/at least one candle/);
+    await expect(ingestCandles(deps, { symbol, baseInterval: '1h', candles: randomCandles(1, 501, Date.UTC(2023, 0, 1), HOUR) })).rejects.toThrow(/at most 500 candles per request/);
+    await expect(ingestCandles(deps, { symbol, baseInterval: '1M', candles: base() })).rejects.toThrow(/fixed-length interval/);
+    expect(await storedCount(symbol)).toBe(before);
+  });
+
+  it('is admin-only: a trader gets a ForbiddenError member and nothing is written', async () => {
+    const trader = (await createKeyHeader(deps, 'trader')).headers;
+    const symbol = uniqueName('FORBID');
+    const res = await execute(app, IngestCandlesDocument, { input: { symbol, baseInterval: '1h', candles: toCandleInputs(base()) } }, trader);
+    expect(res.body.data!.ingestCandles).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+    expect(await instrumentRow(symbol)).toBeUndefined();
+  });
+});
