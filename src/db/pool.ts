@@ -43,6 +43,15 @@ export function createDatabase(options: PoolOptions): Database {
         const durationMs = performance.now() - started;
         for (const listener of listeners) listener({ text, durationMs, error });
       };
+      // pg's own Pool.query passes a callback; Prisma's adapter and our stores use promises.
+      const last = args[args.length - 1];
+      if (typeof last === 'function') {
+        args[args.length - 1] = (error: unknown, ...rest: unknown[]) => {
+          notify(error ?? undefined);
+          return (last as (...a: unknown[]) => unknown)(error, ...rest);
+        };
+        return query(...args);
+      }
       const result = query(...args);
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<unknown>).then(() => notify(), (error) => notify(error));

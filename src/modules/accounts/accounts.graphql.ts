@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { assertPageSize } from '../../graphql/pagination.js';
 import type { Viewer } from '../../context.js';
 
 const RoleEnum = builder.enumType('Role', {
@@ -55,6 +56,9 @@ builder.queryField('apiKeys', (t) =>
     authScopes: { admin: true },
     maxSize: (_args, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
     defaultSize: 50,
-    resolve: (query, _root, _args, ctx) => ctx.prisma.apiKey.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    resolve: (query, _root, args, ctx) => {
+      assertPageSize(args, ctx.config.GRAPHQL_MAX_PAGE_SIZE);
+      return ctx.prisma.apiKey.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    },
   }),
 );

@@ -1,5 +1,6 @@
 import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { builder } from '../../graphql/builder.js';
+import { assertPageSize } from '../../graphql/pagination.js';
 import { ForbiddenError, ValidationError } from '../../lib/errors.js';
 import { INTERVAL_NAMES } from '../../lib/intervals.js';
 import type { CoverageRow, MarketSummaryRow } from './candle.store.js';
@@ -96,6 +97,7 @@ const CoverageRef = builder.objectRef<Coverage>('Coverage').implement({
       resolve: (coverage, args, ctx) => {
         const min = args.minMissing ?? 1;
         if (min < 1) throw new ValidationError([{ path: ['minMissing'], message: 'must be at least 1' }]);
+        assertPageSize(args, ctx.config.GRAPHQL_MAX_PAGE_SIZE);
         const gaps = coverage.gaps.filter((g) => g.missingBars >= min);
         const connection = resolveArrayConnection(
           { args: { ...args, first: args.first ?? Math.min(100, ctx.config.GRAPHQL_MAX_PAGE_SIZE) } },
@@ -165,6 +167,7 @@ builder.queryFields((t) => ({
     maxSize: (_args, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
     defaultSize: 50,
     resolve: (query, _root, args, ctx) => {
+      assertPageSize(args, ctx.config.GRAPHQL_MAX_PAGE_SIZE);
       return ctx.prisma.instrument.findMany({ ...query, where: listInstrumentsWhere(args.search), orderBy: { symbol: 'asc' } });
     },
   }),
