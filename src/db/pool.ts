@@ -25,7 +25,10 @@ export function createDatabase(options: PoolOptions): Database {
     connectionString: options.url,
     max: options.max,
     application_name: options.applicationName ?? 'quantql',
-    options: `-c TimeZone=UTC -c statement_timeout=${options.statementTimeoutMs}`,
+    // JIT off: the planner's cost estimates for LATERAL lookups over many hypertable chunks
+    // (market summary, batched loaders) cross the JIT thresholds and LLVM then spends
+    // seconds compiling a plan that executes in milliseconds.
+    options: `-c TimeZone=UTC -c statement_timeout=${options.statementTimeoutMs} -c jit=off`,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });

@@ -88,7 +88,10 @@ BEGIN
     --  * widths without months: buckets aligned on the origin 2000-01-03 00:00 UTC (a
     --    Monday, so weekly buckets start on Mondays), a day counting as 24 hours;
     --  * widths in months/years only: calendar buckets in UTC aligned on 2000-01-01.
-    -- Written as a single SQL expression so that the planner inlines it into queries.
+    -- Written as a single SQL expression so that the planner inlines it into queries (and not
+    -- STRICT: PostgreSQL does not inline a STRICT function whose body is not strict itself;
+    -- NULL in gives NULL out all the same), and built only from IMMUTABLE functions — timestamp
+    -- (not timestamptz) arithmetic — since an IMMUTABLE function is inlined only then.
     EXECUTE $sql$
       CREATE FUNCTION time_bucket_invalid_width(bucket_width interval) RETURNS timestamptz
       LANGUAGE plpgsql IMMUTABLE AS $fn$
@@ -99,8 +102,9 @@ BEGIN
     $sql$;
     EXECUTE $sql$
       CREATE FUNCTION time_bucket(bucket_width interval, ts timestamptz) RETURNS timestamptz
-      LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
         SELECT CASE
+          WHEN bucket_width IS NULL OR ts IS NULL THEN NULL
           WHEN date_part('year', bucket_width) * 12 + date_part('month', bucket_width) > 0
                AND date_part('day', bucket_width) = 0
                AND bucket_width = make_interval(months => (date_part('year', bucket_width) * 12
@@ -113,11 +117,13 @@ BEGIN
                AT TIME ZONE 'UTC'
           WHEN date_part('year', bucket_width) = 0 AND date_part('month', bucket_width) = 0
                AND extract(epoch FROM bucket_width) > 0
-          THEN ts - (mod(mod((extract(epoch FROM ts) * 1000000)::bigint - 946857600000000,
+          THEN (TIMESTAMP '1970-01-01'
+                + ((extract(epoch FROM ts AT TIME ZONE 'UTC') * 1000000)::bigint
+                   - mod(mod((extract(epoch FROM ts AT TIME ZONE 'UTC') * 1000000)::bigint - 946857600000000,
                              (extract(epoch FROM bucket_width) * 1000000)::bigint)
                          + (extract(epoch FROM bucket_width) * 1000000)::bigint,
-                         (extract(epoch FROM bucket_width) * 1000000)::bigint)
-                     * INTERVAL '1 microsecond')
+                         (extract(epoch FROM bucket_width) * 1000000)::bigint))
+                  * INTERVAL '1 microsecond') AT TIME ZONE 'UTC'
           ELSE time_bucket_invalid_width(bucket_width)
         END
       $fn$

@@ -42,8 +42,9 @@ export async function upsertCandles(db: Queryable, instrumentId: number, c: Cand
 }
 
 /**
- * Portable dialect: recomputes the candle_1h and candle_1d buckets of one instrument that
- * overlap [fromMs, toMs) from the raw candles (callers pass bucket-aligned bounds).
+ * Portable dialect: recomputes the candle_1h (from raw candles) or candle_1d (from candle_1h,
+ * 24× fewer rows — so refresh candle_1h first) buckets of one instrument overlapping
+ * [fromMs, toMs) (callers pass bucket-aligned bounds).
  */
 export async function recomputeDerivedCandles(
   db: Queryable,
@@ -52,15 +53,16 @@ export async function recomputeDerivedCandles(
   fromMs: number,
   toMs: number,
 ): Promise<void> {
-  const width = table === 'candle_1h' ? '1 hour' : '1 day';
+  const [width, source, ts, count] =
+    table === 'candle_1h' ? ['1 hour', 'candle', 'ts', 'count(*)'] : ['1 day', 'candle_1h', 'bucket', 'sum(bar_count)'];
   await db.query(
     `/* recomputeDerivedCandles */
      INSERT INTO ${table} AS d (instrument_id, bucket, open, high, low, close, volume, bar_count)
-     SELECT instrument_id, time_bucket(INTERVAL '${width}', ts), first(open, ts), max(high), min(low),
-            last(close, ts), sum(volume), count(*)
-     FROM candle
-     WHERE instrument_id = $1 AND ts >= to_timestamp($2 / 1000.0) AND ts < to_timestamp($3 / 1000.0)
-     GROUP BY instrument_id, time_bucket(INTERVAL '${width}', ts)
+     SELECT instrument_id, time_bucket(INTERVAL '${width}', ${ts}), first(open, ${ts}), max(high), min(low),
+            last(close, ${ts}), sum(volume), ${count}
+     FROM ${source}
+     WHERE instrument_id = $1 AND ${ts} >= to_timestamp($2 / 1000.0) AND ${ts} < to_timestamp($3 / 1000.0)
+     GROUP BY instrument_id, time_bucket(INTERVAL '${width}', ${ts})
      ON CONFLICT (instrument_id, bucket) DO UPDATE
        SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
            volume = EXCLUDED.volume, bar_count = EXCLUDED.bar_count`,
