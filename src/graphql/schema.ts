@@ -5,6 +5,7 @@ import './errors.js';
 import '../modules/accounts/accounts.graphql.js';
 import '../modules/system/system.graphql.js';
 import '../modules/market-data/market-data.graphql.js';
+import '../modules/strategies/strategies.graphql.js';
 
 addScalars(builder);
 builder.queryType({ description: 'Read operations. Lists are Relay connections.' });
