@@ -29,6 +29,7 @@ export {
 } from './metrics.js';
 export type { MetricsInput } from './metrics.js';
 export { downsampleEquity } from './equity-downsample.js';
+export { tradesFromColumns, TRADE_SIDE_LONG, TRADE_SIDE_SHORT } from './trade-log.js';
 export { sma } from './indicators/sma.js';
 export { ema } from './indicators/ema.js';
 export { rsi } from './indicators/rsi.js';
@@ -53,6 +54,7 @@ export type {
   StrategyInput,
   StrategyKind,
   Trade,
+  TradeColumns,
   TradeSide,
   ValidationIssue,
 } from './types.js';

@@ -1,4 +1,4 @@
-import type { BacktestMetrics, Trade } from './types.js';
+import type { BacktestMetrics, Trade, TradeColumns } from './types.js';
 
 /** Days in a calendar year for CAGR and observed bars per year (Julian year). */
 export const DAYS_PER_YEAR = 365.25;
@@ -42,13 +42,17 @@ export interface MetricsInput {
   readonly time: Float64Array;
   /** Equity marked at each bar's close (after any fills at that close). */
   readonly equity: Float64Array;
-  /** Per-bar drawdown as computed by `computeDrawdown`. */
-  readonly drawdown: Float64Array;
+  /**
+   * Per-bar drawdown as computed by `computeDrawdown`. Optional: when absent it is derived
+   * from `equity` and `initialCapital` inside the metrics pass, without an array.
+   */
+  readonly drawdown?: Float64Array | null;
   readonly initialCapital: number;
   /** First and last close of the range, for buy-and-hold. */
   readonly firstClose: number;
   readonly lastClose: number;
-  readonly trades: readonly Trade[];
+  /** Trade objects, or the same trades columnar (what `runBacktest` passes). */
+  readonly trades: readonly Trade[] | TradeColumns;
   /** Bars per year for annualisation, or null when unknown (annualised metrics become null). */
   readonly periodsPerYear: number | null;
   /** Annual risk-free rate, a fraction; converted per bar as (1 + rf)^(1/P) − 1. */
@@ -76,7 +80,7 @@ export function computeMetrics(input: MetricsInput): BacktestMetrics {
   const cagr = years > 0 && finalEquity >= 0 ? Math.pow(finalEquity / initialCapital, 1 / years) - 1 : null;
 
   const rfPerBar = riskFreePerBar(riskFreeRate, P);
-  const curve = summarise(curveSums(equity, drawdown, initialCapital, rfPerBar), n, rfPerBar);
+  const curve = summarise(curveSums(equity, drawdown ?? null, initialCapital, rfPerBar), n, rfPerBar);
   const sqrtP = P === null ? NaN : Math.sqrt(P);
   const hasReturns = curve.returnsDefined && n >= 2;
   const annualVolatility = hasReturns ? curve.stdev * sqrtP : null;
@@ -86,30 +90,9 @@ export function computeMetrics(input: MetricsInput): BacktestMetrics {
   const { maxDrawdown, maxDrawdownDuration } = curve;
   const calmar = cagr !== null && maxDrawdown < 0 ? cagr / -maxDrawdown : null;
 
-  const tradeCount = trades.length;
-  let wins = 0;
-  let grossProfit = 0;
-  let grossLoss = 0;
-  let pnlSum = 0;
-  let returnSum = 0;
-  let best = -Infinity;
-  let worst = Infinity;
-  let barsHeldSum = 0;
-  let totalFees = 0;
-  for (const trade of trades) {
-    if (trade.pnl > 0) {
-      wins++;
-      grossProfit += trade.pnl;
-    } else {
-      grossLoss -= trade.pnl;
-    }
-    pnlSum += trade.pnl;
-    returnSum += trade.returnPct;
-    if (trade.returnPct > best) best = trade.returnPct;
-    if (trade.returnPct < worst) worst = trade.returnPct;
-    barsHeldSum += trade.barsHeld;
-    totalFees += trade.fees;
-  }
+  const { tradeCount, wins, grossProfit, grossLoss, pnlSum, returnSum, best, worst, barsHeldSum, totalFees } = isTradeArray(trades)
+    ? tradeSums(trades)
+    : tradeColumnSums(trades);
   const hasTrades = tradeCount > 0;
 
   return {
@@ -154,8 +137,23 @@ export interface CurveSums {
   readonly maxDrawdownDuration: number;
 }
 
-/** One pass over the curve: it can be millions of bars. */
-export function curveSums(equity: Float64Array, drawdown: Float64Array, initialCapital: number, rfPerBar: number): CurveSums {
+/**
+ * One pass over the curve: it can be millions of bars. With `drawdown` null the drawdown
+ * is derived on the fly exactly as `computeDrawdown` does (peak starting at the initial
+ * capital), so the caller need not materialise it.
+ */
+export function curveSums(
+  equity: Float64Array,
+  drawdown: Float64Array | null,
+  initialCapital: number,
+  rfPerBar: number,
+): CurveSums {
+  return drawdown === null
+    ? curveSumsTrackingPeak(equity, initialCapital, rfPerBar)
+    : curveSumsWithDrawdown(equity, drawdown, initialCapital, rfPerBar);
+}
+
+function curveSumsWithDrawdown(equity: Float64Array, drawdown: Float64Array, initialCapital: number, rfPerBar: number): CurveSums {
   const n = equity.length;
   let prev = initialCapital;
   let minPrevEquity = initialCapital;
@@ -192,6 +190,125 @@ export function curveSums(equity: Float64Array, drawdown: Float64Array, initialC
     }
   }
   return { minPrevEquity, shift, sum, sumSq, downSq, maxDrawdown, maxDrawdownDuration };
+}
+
+/**
+ * `curveSumsWithDrawdown` with dd[t] = equity[t] / peak − 1 computed inline, exactly as
+ * `computeDrawdown` computes it (peak starting at the initial capital), so the result is
+ * identical to passing `computeDrawdown(equity, initialCapital)` without the array.
+ * (Tracking the lowest equity per peak instead saves the division but adds a coin-flip
+ * branch while falling, and measured slower.)
+ */
+function curveSumsTrackingPeak(equity: Float64Array, initialCapital: number, rfPerBar: number): CurveSums {
+  const n = equity.length;
+  let prev = initialCapital;
+  let peak = initialCapital;
+  let minPrevEquity = initialCapital;
+  let shift = 0;
+  let sum = 0;
+  let sumSq = 0;
+  let downSq = 0;
+  let maxDrawdown = 0;
+  let maxDrawdownDuration = 0;
+  let underwater = 0;
+  for (let t = 0; t < n; t++) {
+    const e = equity[t];
+    const r = e / prev - 1;
+    if (prev < minPrevEquity) minPrevEquity = prev;
+    prev = e;
+    if (t === 0) shift = r;
+    const d = r - shift;
+    sum += d;
+    sumSq += d * d;
+    const excess = r - rfPerBar; // branch-free min(excess, 0): see curveSumsWithDrawdown
+    const down = (excess - Math.abs(excess)) * 0.5;
+    downSq += down * down;
+    if (e > peak) peak = e;
+    const dd = e / peak - 1;
+    if (dd < maxDrawdown) maxDrawdown = dd;
+    if (dd < 0) {
+      underwater++;
+      if (underwater > maxDrawdownDuration) maxDrawdownDuration = underwater;
+    } else {
+      underwater = 0;
+    }
+  }
+  return { minPrevEquity, shift, sum, sumSq, downSq, maxDrawdown, maxDrawdownDuration };
+}
+
+interface TradeSums {
+  readonly tradeCount: number;
+  readonly wins: number;
+  readonly grossProfit: number;
+  readonly grossLoss: number;
+  readonly pnlSum: number;
+  readonly returnSum: number;
+  readonly best: number;
+  readonly worst: number;
+  readonly barsHeldSum: number;
+  readonly totalFees: number;
+}
+
+function isTradeArray(trades: readonly Trade[] | TradeColumns): trades is readonly Trade[] {
+  return Array.isArray(trades);
+}
+
+function tradeSums(trades: readonly Trade[]): TradeSums {
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let pnlSum = 0;
+  let returnSum = 0;
+  let best = -Infinity;
+  let worst = Infinity;
+  let barsHeldSum = 0;
+  let totalFees = 0;
+  for (const trade of trades) {
+    if (trade.pnl > 0) {
+      wins++;
+      grossProfit += trade.pnl;
+    } else {
+      grossLoss -= trade.pnl;
+    }
+    pnlSum += trade.pnl;
+    returnSum += trade.returnPct;
+    if (trade.returnPct > best) best = trade.returnPct;
+    if (trade.returnPct < worst) worst = trade.returnPct;
+    barsHeldSum += trade.barsHeld;
+    totalFees += trade.fees;
+  }
+  return { tradeCount: trades.length, wins, grossProfit, grossLoss, pnlSum, returnSum, best, worst, barsHeldSum, totalFees };
+}
+
+/** `tradeSums` over columns: same sums in the same order, so the same doubles. */
+function tradeColumnSums(columns: TradeColumns): TradeSums {
+  const { count, pnl: pnls, returnPct, barsHeld, fees } = columns;
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let pnlSum = 0;
+  let returnSum = 0;
+  let best = -Infinity;
+  let worst = Infinity;
+  let barsHeldSum = 0;
+  let totalFees = 0;
+  for (let i = 0; i < count; i++) {
+    const pnl = pnls[i];
+    const ret = returnPct[i];
+    if (pnl > 0) {
+      wins++;
+      grossProfit += pnl;
+    } else {
+      grossLoss -= pnl;
+    }
+    pnlSum += pnl;
+    returnSum += ret;
+    if (ret > best) best = ret;
+    if (ret < worst) worst = ret;
+    barsHeldSum += barsHeld[i];
+    totalFees += fees[i];
+  }
+  return { tradeCount: count, wins, grossProfit, grossLoss, pnlSum, returnSum, best, worst, barsHeldSum, totalFees };
 }
 
 function summarise(sums: CurveSums, n: number, rfPerBar: number) {

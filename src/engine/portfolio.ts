@@ -19,16 +19,20 @@ export class Portfolio {
   /** Signed units held: > 0 long, < 0 short, 0 flat. */
   quantity = 0;
   totalFees = 0;
-  readonly trades = new TradeLog();
+  /** Finished trades; the runner passes a reused (reset) log so buffers grow once, not every run. */
+  readonly trades: TradeLog;
   private entryBar = -1;
+  private entryTime = 0;
   private entryPrice = 0;
   private entryFee = 0;
 
   constructor(
     initialCapital: number,
     private readonly rules: FillRules,
+    trades: TradeLog = new TradeLog(),
   ) {
     this.cash = initialCapital;
+    this.trades = trades;
   }
 
   /** −1, 0 or +1. */
@@ -38,16 +42,17 @@ export class Portfolio {
 
   /**
    * Moves to `target` (−1 short, 0 flat, +1 long) with fills at `price` (before slippage)
-   * on bar `bar`: first closes any open position, then opens the new one sized from the
-   * equity after that close. `allowEntry` false skips the opening leg.
+   * on bar `bar` (whose time is `time`, passed in because the simulator already holds it):
+   * first closes any open position, then opens the new one sized from the equity after
+   * that close. `allowEntry` false skips the opening leg.
    */
-  rebalance(target: number, price: number, bar: number, allowEntry: boolean): void {
-    if (this.quantity !== 0) this.closePosition(price, bar, false);
-    if (target !== 0 && allowEntry) this.openPosition(target, price, bar);
+  rebalance(target: number, price: number, bar: number, time: number, allowEntry: boolean): void {
+    if (this.quantity !== 0) this.closePosition(price, bar, time, false);
+    if (target !== 0 && allowEntry) this.openPosition(target, price, bar, time);
   }
 
-  /** Closes the open position at `price` (before slippage) and records the trade. */
-  closePosition(price: number, bar: number, endOfData: boolean): void {
+  /** Closes the open position at `price` (before slippage) on bar `bar` at `time` and records the trade. */
+  closePosition(price: number, bar: number, time: number, endOfData: boolean): void {
     const { commission, slippage } = this.rules;
     const isLong = this.quantity > 0;
     const units = Math.abs(this.quantity);
@@ -60,8 +65,10 @@ export class Portfolio {
     this.trades.add(
       isLong ? 1 : -1,
       this.entryBar,
+      this.entryTime,
       this.entryPrice,
       bar,
+      time,
       fill,
       units,
       gross - this.entryFee - fee,
@@ -71,7 +78,7 @@ export class Portfolio {
     this.quantity = 0;
   }
 
-  private openPosition(direction: number, price: number, bar: number): void {
+  private openPosition(direction: number, price: number, bar: number, time: number): void {
     const { commission, slippage, positionSize, lotSize } = this.rules;
     const isLong = direction > 0;
     const fill = slippedPrice(price, isLong, slippage);
@@ -83,6 +90,7 @@ export class Portfolio {
     this.totalFees += fee;
     this.quantity = isLong ? units : -units;
     this.entryBar = bar;
+    this.entryTime = time;
     this.entryPrice = fill;
     this.entryFee = fee;
   }

@@ -1,12 +1,13 @@
 import { validateCandles } from './candle-validation.js';
 import { BacktestCancelledError, BacktestInputError } from './errors.js';
-import { computeMetrics, DAYS_PER_YEAR, observedPeriodsPerYear } from './metrics.js';
+import { computeDrawdown, computeMetrics, DAYS_PER_YEAR, observedPeriodsPerYear } from './metrics.js';
 import { Portfolio } from './portfolio.js';
 import { validateRunConfig } from './run-config.js';
 import { Scratch } from './scratch.js';
 import { LoopState, simulateBars, type LoopContext } from './simulate.js';
 import { computeSignals } from './strategies/compute-signals.js';
 import { isStrategyKind, validateStrategyParams } from './strategy-specs.js';
+import { TradeLog, tradesFromColumns } from './trade-log.js';
 import type {
   BacktestAssumptions,
   BacktestHooks,
@@ -15,6 +16,7 @@ import type {
   RunConfig,
   RunConfigInput,
   StrategyKind,
+  Trade,
   ValidationIssue,
 } from './types.js';
 
@@ -29,6 +31,8 @@ export interface StrategyRequest {
 
 /** Work buffers for indicator and signal arrays, reused across runs (see scratch.ts). */
 const scratch = new Scratch();
+/** Trade buffers, reused across runs the same way (reset per run); each result gets copies. */
+const tradeLog = new TradeLog();
 
 /**
  * Runs one backtest over columnar candles. Deterministic and synchronous; no I/O, no clock.
@@ -61,12 +65,17 @@ export function runBacktest(
   if (abortSignal?.aborted) throw new BacktestCancelledError(0, n);
 
   const periodsPerYear = cfg.periodsPerYear ?? observedPeriodsPerYear(candles.time);
-  const portfolio = new Portfolio(cfg.initialCapital, {
-    commission: cfg.commission,
-    slippage: cfg.slippage,
-    positionSize: cfg.positionSize,
-    lotSize: cfg.lotSize ?? null,
-  });
+  tradeLog.reset();
+  const portfolio = new Portfolio(
+    cfg.initialCapital,
+    {
+      commission: cfg.commission,
+      slippage: cfg.slippage,
+      positionSize: cfg.positionSize,
+      lotSize: cfg.lotSize ?? null,
+    },
+    tradeLog,
+  );
   const ctx: LoopContext = {
     portfolio,
     signals,
@@ -74,11 +83,10 @@ export function runBacktest(
     open: candles.open,
     close: candles.close,
     equity: new Float64Array(n),
-    drawdown: new Float64Array(n),
     fillAtClose: cfg.fillTiming === 'CLOSE',
     allowShort: cfg.allowShort,
   };
-  const state = new LoopState(cfg.initialCapital);
+  const state = new LoopState();
 
   const onProgress = hooks.onProgress;
   const progressEvery = Math.max(1, Math.floor(hooks.progressEvery ?? Math.ceil(n / 100)));
@@ -99,7 +107,7 @@ export function runBacktest(
     start = end;
   }
 
-  const trades = portfolio.trades.toTrades(candles);
+  const tradeColumns = portfolio.trades.columns();
   const assumptions: BacktestAssumptions = {
     strategy: { kind, params },
     initialCapital: cfg.initialCapital,
@@ -117,18 +125,32 @@ export function runBacktest(
   const metrics = computeMetrics({
     time: candles.time,
     equity: ctx.equity,
-    drawdown: ctx.drawdown,
     initialCapital: cfg.initialCapital,
     firstClose: candles.close[0],
     lastClose: candles.close[n - 1],
-    trades,
+    trades: tradeColumns,
     periodsPerYear,
     riskFreeRate: cfg.riskFreeRate,
   });
+  // Built on first access and cached: the trade objects and the drawdown array cost more
+  // (allocation, page faults, GC) than a caller that never reads them should pay.
+  const equity = ctx.equity;
+  const initialCapital = cfg.initialCapital;
+  let trades: Trade[] | undefined;
+  let drawdown: Float64Array | undefined;
   return {
-    trades,
+    get trades(): Trade[] {
+      return (trades ??= tradesFromColumns(tradeColumns));
+    },
+    tradeColumns,
     // Shares candles.time (copying 8 MB per million bars would cost more than the run).
-    equity: { time: candles.time, equity: ctx.equity, drawdown: ctx.drawdown },
+    equity: {
+      time: candles.time,
+      equity,
+      get drawdown(): Float64Array {
+        return (drawdown ??= computeDrawdown(equity, initialCapital));
+      },
+    },
     metrics,
     assumptions,
     barsProcessed: n,

@@ -95,12 +95,41 @@ export interface Trade {
   readonly exitReason: ExitReason;
 }
 
+/**
+ * The trades of a run as parallel typed arrays (columnar: no object per trade), index i
+ * being the i-th closed trade. `result.trades` builds `Trade` objects from these on first
+ * access; hot paths (metrics, persistence in bulk) should read the columns instead.
+ * Every array has exactly `count` entries and belongs to the result.
+ */
+export interface TradeColumns {
+  readonly count: number;
+  /** +1 LONG, −1 SHORT (`TRADE_SIDE_LONG` / `TRADE_SIDE_SHORT`). */
+  readonly side: Int8Array;
+  readonly entryBar: Int32Array;
+  readonly entryTime: Float64Array;
+  readonly entryPrice: Float64Array;
+  readonly exitBar: Int32Array;
+  readonly exitTime: Float64Array;
+  readonly exitPrice: Float64Array;
+  readonly quantity: Float64Array;
+  readonly pnl: Float64Array;
+  readonly returnPct: Float64Array;
+  readonly fees: Float64Array;
+  readonly barsHeld: Int32Array;
+  /** 1 when the trade was closed by the end of the data (END_OF_DATA), 0 by a signal (SIGNAL). */
+  readonly endOfData: Uint8Array;
+}
+
 /** Equity marked at each bar's close; all three arrays have one entry per bar. */
 export interface EquityCurve {
   /** Bar times, epoch ms. In a `runBacktest` result this IS `candles.time` (shared, not copied). */
   readonly time: Float64Array;
   readonly equity: Float64Array;
-  /** equity / running peak − 1 (≤ 0); the running peak starts at the initial capital. */
+  /**
+   * equity / running peak − 1 (≤ 0); the running peak starts at the initial capital.
+   * In a `runBacktest` result it is computed from `equity` on first access and cached
+   * (the metrics — max drawdown and its duration — do not need the array).
+   */
   readonly drawdown: Float64Array;
 }
 
@@ -149,7 +178,13 @@ export interface BacktestAssumptions {
 }
 
 export interface BacktestResult {
+  /**
+   * The trades as objects, built from `tradeColumns` on first access and cached (building
+   * ~20k objects costs a few ms, so code that only needs numbers should read the columns).
+   */
   readonly trades: Trade[];
+  /** The same trades, columnar. */
+  readonly tradeColumns: TradeColumns;
   readonly equity: EquityCurve;
   readonly metrics: BacktestMetrics;
   readonly assumptions: BacktestAssumptions;
