@@ -7,6 +7,7 @@ import { MigrationError } from './db/migrate.js';
 import { createDeps } from './deps.js';
 import { createLogger } from './lib/logger.js';
 import { onShutdown } from './lib/shutdown.js';
+import { seedDemoData } from './modules/market-data/demo-seed.service.js';
 import { closeServer, listen, ListenError } from './server.js';
 
 /** API entry: loadConfig() → createDeps() → createApp() → listen. */
@@ -16,6 +17,11 @@ runCli(
     const config = loadConfig(process.env, { availableCores: availableParallelism() });
     const logger = createLogger(config.LOG_LEVEL);
     const deps = await createDeps(config, logger);
+    if (config.seedDemoData && (await deps.prisma.instrument.count()) === 0) {
+      logger.info('empty database: loading demo market data (20 instruments, 2 years of hourly candles)');
+      const seeded = await seedDemoData(deps);
+      logger.info({ instruments: seeded.instruments, candles: seeded.candles, durationMs: seeded.durationMs }, 'demo data loaded');
+    }
     let server;
     try {
       server = await listen(createApp(deps), config.HOST, config.PORT);

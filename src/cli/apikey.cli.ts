@@ -6,7 +6,7 @@ import { MigrationError } from '../db/migrate.js';
 import { createLogger } from '../lib/logger.js';
 import { ValidationError } from '../lib/errors.js';
 import { createApiKey, ROLES } from '../modules/accounts/accounts.service.js';
-import { runCli } from './run-cli.js';
+import { CliFailure, runCli } from './run-cli.js';
 
 const USAGE = `usage:
   npm run apikey -- create --role <${ROLES.join('|')}> --owner <name> [--label <text>]
@@ -28,11 +28,11 @@ runCli(
       },
     });
     const command = positionals[0];
-    if (values.help || !command || !['create', 'list', 'revoke'].includes(command)) {
+    if (values.help) {
       console.log(USAGE);
-      if (!values.help) process.exitCode = 1;
       return;
     }
+    if (!command || !['create', 'list', 'revoke'].includes(command)) throw new CliFailure(`unknown command ${JSON.stringify(command ?? '')}\n${USAGE}`);
     const config = loadConfig();
     const deps = await createDeps(config, createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
     try {
@@ -52,8 +52,8 @@ runCli(
       } else {
         if (!values.prefix) throw new ValidationError([{ path: ['prefix'], message: 'is required' }]);
         const count = await deps.accounts.revokeApiKey(values.prefix, new Date());
-        console.log(count ? `revoked key ${values.prefix}` : `no active key with prefix ${values.prefix}`);
-        if (!count) process.exitCode = 1;
+        if (!count) throw new CliFailure(`no active key with prefix ${values.prefix}`);
+        console.log(`revoked key ${values.prefix}`);
       }
     } finally {
       await deps.close();

@@ -40,7 +40,12 @@ describe('embedded mode (npm start with no environment)', () => {
     running.push(first);
     const startLog = await first.waitFor(/quantql ready/);
     expect(startLog).toMatch(/initialising the embedded PostgreSQL/);
+    expect(startLog).toMatch(/demo data loaded/);
     expect(startLog).toContain(`GraphiQL at http://127.0.0.1:${port}/graphql`);
+
+    const demo = await graphql(port, '{ instruments(first: 50) { edges { node { symbol summary { candleCount } } } } }');
+    expect(demo.data!.instruments.edges).toHaveLength(20);
+    expect(demo.data!.instruments.edges[0].node.summary.candleCount).toBeGreaterThan(17_000);
 
     const info = await graphql(port, '{ systemInfo { embedded queueMode pubsubMode database { timescaledb serverVersion } } }');
     expect(info.data!.systemInfo).toMatchObject({
@@ -84,6 +89,7 @@ describe('embedded mode (npm start with no environment)', () => {
     const restartLog = await restarted.waitFor(/quantql ready/);
     expect(restartLog).not.toMatch(/initialising/);
     expect(restartLog).not.toMatch(/applied migration/);
+    expect(restartLog).not.toMatch(/demo data/);
     const again = await graphql(port, '{ viewer { owner } }', { authorization: `Bearer ${key}` });
     expect(again.data!.viewer.owner).toBe('alice');
     restarted.child.kill('SIGINT');
@@ -103,5 +109,17 @@ describe('embedded mode as root', () => {
     } finally {
       await rm(privateRoot, { recursive: true, force: true });
     }
+  });
+});
+
+describe('apikey command failures', () => {
+  it('exits 1 with one line for an unknown command and for revoking an unknown prefix', async () => {
+    const env = { DATABASE_URL: process.env.TEST_DATABASE_URL!, DATABASE_MIGRATE_ON_START: 'false' };
+    const bogus = runEntry('src/cli/apikey.cli.ts', ['bogus'], env);
+    expect(await bogus.exited).toBe(1);
+    expect(bogus.output()).toContain('apikey: unknown command "bogus"');
+    const revoke = runEntry('src/cli/apikey.cli.ts', ['revoke', '--prefix', 'zzzzzzzz'], env);
+    expect(await revoke.exited).toBe(1);
+    expect(revoke.output()).toContain('apikey: no active key with prefix zzzzzzzz');
   });
 });
