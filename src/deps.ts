@@ -6,6 +6,9 @@ import { createDatabase, type Database } from './db/pool.js';
 import { createPrisma, type PrismaClient } from './db/prisma.js';
 import { applyRetentionPolicy } from './db/retention.js';
 import { createInProcessPubSubAdapter, createRedisPubSubAdapter, type PubSub } from './graphql/pubsub.js';
+import { BullMqQueue } from './jobs/bullmq.queue.js';
+import { InProcessQueue } from './jobs/in-process.queue.js';
+import type { JobQueue } from './jobs/queue.js';
 import type { Logger } from './lib/logger.js';
 import { createAccountsRepository, type AccountsRepository } from './modules/accounts/accounts.repository.js';
 
@@ -18,6 +21,7 @@ export interface Services {
   dialect: Dialect;
   pubsub: PubSub;
   accounts: AccountsRepository;
+  queue: JobQueue;
 }
 
 export interface Deps extends Services {
@@ -52,6 +56,9 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     const pubsub = config.REDIS_URL
       ? createRedisPubSubAdapter(config.REDIS_URL, config.REDIS_KEY_PREFIX)
       : createInProcessPubSubAdapter();
+    const queue: JobQueue = config.REDIS_URL
+      ? new BullMqQueue(config.REDIS_URL, config.REDIS_KEY_PREFIX, { stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS })
+      : new InProcessQueue();
 
     return {
       config,
@@ -62,7 +69,9 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       pubsub,
       embedded,
       accounts: createAccountsRepository(prisma),
+      queue,
       async close() {
+        await queue.close().catch(() => undefined);
         await pubsub.close();
         await prisma.$disconnect().catch(() => undefined);
         await db.pool.end().catch(() => undefined);

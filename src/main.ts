@@ -5,10 +5,11 @@ import { loadConfig } from './config/env.js';
 import { EmbeddedDatabaseError } from './db/embedded.js';
 import { MigrationError } from './db/migrate.js';
 import { createDeps } from './deps.js';
+import { startJobConsumer } from './jobs/consumer.js';
 import { createLogger } from './lib/logger.js';
 import { onShutdown } from './lib/shutdown.js';
 import { seedDemoData } from './modules/market-data/demo-seed.service.js';
-import { closeServer, listen, ListenError } from './server.js';
+import { listen, ListenError } from './server.js';
 
 /** API entry: loadConfig() → createDeps() → createApp() → listen. */
 runCli(
@@ -22,10 +23,13 @@ runCli(
       const seeded = await seedDemoData(deps);
       logger.info({ instruments: seeded.instruments, candles: seeded.candles, durationMs: seeded.durationMs }, 'demo data loaded');
     }
-    let server;
+    // Embedded mode: this process is also the worker (engine on threads, never this loop).
+    const consumer = deps.queue.mode === 'in-process' ? await startJobConsumer(deps) : null;
+    let listening;
     try {
-      server = await listen(createApp(deps), config.HOST, config.PORT);
+      listening = await listen(createApp(deps), config.HOST, config.PORT);
     } catch (error) {
+      await consumer?.stop();
       await deps.close();
       throw error;
     }
@@ -35,7 +39,8 @@ runCli(
       `quantql ready: GraphiQL at http://${shownHost}:${config.PORT}/graphql`,
     );
     onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
-      await closeServer(server);
+      await listening.close();
+      await consumer?.stop();
       await deps.close();
     });
   },

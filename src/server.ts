@@ -1,4 +1,7 @@
 import { createServer, type Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import type { App } from './app.js';
 
 /** Thrown when the HTTP port cannot be bound; main.ts turns it into a one-line message. */
@@ -12,10 +15,18 @@ export class ListenError extends Error {
   }
 }
 
-/** Mounts the app on a node HTTP server and listens. Resolves once bound. */
-export function listen(app: App, host: string, port: number): Promise<Server> {
+export interface Listening {
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Mounts the app on a node HTTP server — GraphQL over HTTP and SSE from yoga, graphql-ws on
+ * the same /graphql path — and listens. Resolves once bound.
+ */
+export async function listen(app: App, host: string, port: number): Promise<Listening> {
   const server = createServer(app);
-  return new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const reason =
         error.code === 'EADDRINUSE'
@@ -25,14 +36,54 @@ export function listen(app: App, host: string, port: number): Promise<Server> {
             : error.message;
       reject(new ListenError(reason, error.code));
     });
-    server.listen(port, host, () => resolve(server));
+    server.listen(port, host, () => resolve());
   });
+  const wsServer = new WebSocketServer({ server, path: app.graphqlEndpoint });
+  const ws = attachGraphqlWs(app, wsServer);
+  return {
+    server,
+    async close() {
+      await ws.dispose();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
 }
 
-/** Stops accepting connections and waits for in-flight requests (bounded by the caller). */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+/**
+ * graphql-ws through yoga's envelop (same schema, context, limits and auth). The API key
+ * comes from connectionParams ({ authorization: "Bearer …" }) or the upgrade request.
+ */
+function attachGraphqlWs(app: App, wsServer: WebSocketServer) {
+  type Root = { execute: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown };
+  return useServer(
+    {
+      execute: (args) => (args.rootValue as Root).execute(args) as never,
+      subscribe: (args) => (args.rootValue as Root).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const connectionParams = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+        const headers = new Headers();
+        const auth = connectionParams.authorization ?? connectionParams.Authorization ?? ctx.extra.request.headers.authorization;
+        if (typeof auth === 'string') headers.set('authorization', auth);
+        const apiKey = connectionParams['x-api-key'] ?? ctx.extra.request.headers['x-api-key'];
+        if (typeof apiKey === 'string') headers.set('x-api-key', apiKey);
+        const request = new Request('http://quantql.ws/graphql', { headers });
+        const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ...ctx, request, params });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wsServer,
+  );
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { runCli } from './cli/run-cli.js';
+import { CliFailure, runCli } from './cli/run-cli.js';
+import { startJobConsumer } from './jobs/consumer.js';
 import { loadConfig } from './config/env.js';
 import { EmbeddedDatabaseError } from './db/embedded.js';
 import { MigrationError } from './db/migrate.js';
@@ -9,9 +10,8 @@ import { onShutdown } from './lib/shutdown.js';
 
 /**
  * Worker entry: loadConfig() → createDeps() → consume jobs; graceful shutdown.
- * Job consumers (BullMQ in services mode) are registered from src/jobs/ by the backtest
- * execution work (issue #5); until then the process validates its configuration and its
- * connections, and stops cleanly on SIGINT/SIGTERM.
+ * With REDIS_URL it consumes the shared BullMQ queue (run as many workers as you like);
+ * without it there is nothing to share, and `npm start` runs jobs itself.
  */
 runCli(
   'quantql-worker',
@@ -19,14 +19,14 @@ runCli(
     const config = loadConfig(process.env, { availableCores: availableParallelism() });
     const logger = createLogger(config.LOG_LEVEL, 'quantql-worker');
     const deps = await createDeps(config, logger);
-    logger.info(
-      { concurrency: config.workerConcurrency, queue: config.queueMode, database: deps.dialect },
-      'quantql worker connected',
-    );
-    // Keep the event loop alive until a signal arrives.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
+    if (deps.queue.mode !== 'bullmq') {
+      await deps.close();
+      throw new CliFailure('a separate worker needs REDIS_URL (the shared queue); without it `npm start` runs backtests itself');
+    }
+    const consumer = await startJobConsumer(deps);
+    logger.info({ concurrency: config.workerConcurrency, database: deps.dialect }, 'quantql worker consuming backtest jobs');
     onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
-      clearInterval(keepAlive);
+      await consumer.stop();
       await deps.close();
     });
   },

@@ -52,6 +52,8 @@ export const envSchema = z.object({
   REDIS_KEY_PREFIX: z.string().min(1).default('quantql:'),
 
   WORKER_CONCURRENCY: int(1, 256).optional(),
+  WORKER_STALLED_INTERVAL_MS: int(1_000, 600_000).default(5_000),
+  BACKTEST_MAX_BATCH_SYMBOLS: int(1, 10_000).default(500),
 
   AUTH_ANONYMOUS_READ: bool.optional(),
 

@@ -1,18 +1,26 @@
-import { createPubSub as createInProcessPubSub } from 'graphql-yoga';
+import { EventEmitter } from 'node:events';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
- * Topic-based pub/sub for subscriptions. One interface, two transports (DESIGN.md §5):
- * Redis (graphql-redis-subscriptions over ioredis) when REDIS_URL is set, so an event
- * published by any worker reaches subscribers on every API replica; in-process otherwise.
- * Payloads are plain JSON; ISO timestamps are revived to Dates on the Redis path so both
- * transports hand resolvers the same values.
+ * Topic-based pub/sub for subscriptions and worker signals. One interface, two transports
+ * (DESIGN.md §5): Redis (graphql-redis-subscriptions over ioredis) when REDIS_URL is set, so
+ * an event published by any worker reaches subscribers on every API replica; in-process
+ * otherwise. Payloads are plain JSON; ISO timestamps are revived to Dates on both paths.
  */
 export interface PubSub {
   readonly mode: 'redis' | 'in-process';
   publish(topic: string, payload: Record<string, unknown>): Promise<void>;
-  subscribe<T = Record<string, unknown>>(topic: string): AsyncIterable<T>;
+  /**
+   * Subscribes and resolves once the subscription is active, so an event published after
+   * this resolves is never missed (subscribe first, then read current state).
+   */
+  listen<T = Record<string, unknown>>(topic: string): Promise<Listener<T>>;
+  close(): Promise<void>;
+}
+
+/** An active subscription: iterate it; `close()` (or leaving a for-await) unsubscribes. */
+export interface Listener<T> extends AsyncIterableIterator<T> {
   close(): Promise<void>;
 }
 
@@ -23,24 +31,65 @@ export function reviveDates(_key: string, value: unknown): unknown {
   return typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value;
 }
 
+/** A push queue exposed as an async iterator; `onClose` releases the underlying subscription. */
+function pushListener<T>(onClose: () => void | Promise<void>): { listener: Listener<T>; push: (value: T) => void } {
+  const buffered: T[] = [];
+  const waiting: Array<(r: IteratorResult<T>) => void> = [];
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const w of waiting.splice(0)) w({ value: undefined, done: true });
+    await onClose();
+  };
+  const listener: Listener<T> = {
+    next: () => {
+      if (buffered.length) return Promise.resolve({ value: buffered.shift()!, done: false });
+      if (closed) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    return: async () => {
+      await close();
+      return { value: undefined, done: true };
+    },
+    close,
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  const push = (value: T) => {
+    if (closed) return;
+    const w = waiting.shift();
+    if (w) w({ value, done: false });
+    else buffered.push(value);
+  };
+  return { listener, push };
+}
+
 export function createInProcessPubSubAdapter(): PubSub {
-  const pubsub = createInProcessPubSub<Record<string, [Record<string, unknown>]>>();
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
   return {
     mode: 'in-process',
     async publish(topic, payload) {
       // Round-trip through JSON so in-process subscribers see exactly what Redis would carry.
-      pubsub.publish(topic, JSON.parse(JSON.stringify(payload), reviveDates));
+      emitter.emit(topic, JSON.parse(JSON.stringify(payload), reviveDates));
     },
-    subscribe<T>(topic: string) {
-      return pubsub.subscribe(topic) as unknown as AsyncIterable<T>;
+    async listen<T>(topic: string) {
+      const handler = (value: T) => push(value);
+      const { listener, push } = pushListener<T>(() => void emitter.off(topic, handler));
+      emitter.on(topic, handler);
+      return listener;
     },
-    async close() {},
+    async close() {
+      emitter.removeAllListeners();
+    },
   };
 }
 
 export function createRedisPubSubAdapter(url: string, keyPrefix: string): PubSub {
   const options: RedisOptions = {
-    // Subscriptions must not queue forever behind a dead connection; reconnect in the background.
+    // Publishing must fail fast when Redis is down rather than queue forever; reconnect in the background.
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
   };
@@ -49,15 +98,20 @@ export function createRedisPubSubAdapter(url: string, keyPrefix: string): PubSub
   publisher.on('error', () => undefined);
   subscriber.on('error', () => undefined);
   const pubsub = new RedisPubSub({ publisher, subscriber, reviver: reviveDates });
-  // Prefixed here rather than with triggerTransform, which applies to subscribe but not publish.
   const channel = (topic: string) => `${keyPrefix}events:${topic}`;
   return {
     mode: 'redis',
     async publish(topic, payload) {
       await pubsub.publish(channel(topic), payload);
     },
-    subscribe<T>(topic: string) {
-      return pubsub.asyncIterableIterator(channel(topic)) as AsyncIterable<T>;
+    async listen<T>(topic: string) {
+      let subId: number | null = null;
+      const { listener, push } = pushListener<T>(() => {
+        if (subId !== null) pubsub.unsubscribe(subId);
+      });
+      // Resolves once Redis confirmed the SUBSCRIBE.
+      subId = await pubsub.subscribe(channel(topic), (message: T) => push(message));
+      return listener;
     },
     async close() {
       await pubsub.close().catch(() => undefined);

@@ -6,6 +6,7 @@ import '../modules/accounts/accounts.graphql.js';
 import '../modules/system/system.graphql.js';
 import '../modules/market-data/market-data.graphql.js';
 import '../modules/strategies/strategies.graphql.js';
+import '../modules/backtests/backtests.graphql.js';
 
 addScalars(builder);
 builder.queryType({ description: 'Read operations. Lists are Relay connections.' });

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/lib/logger.js';
 export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     DATABASE_MIGRATE_ON_START: 'false',
     DATABASE_POOL_MAX: '4',

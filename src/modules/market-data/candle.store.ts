@@ -252,3 +252,63 @@ export async function findCoverage(
     rows.map((r) => [r.id, { instrumentId: r.id, firstMs: r.first_ms, lastMs: r.last_ms, present: r.present, gaps: r.gaps }]),
   );
 }
+
+/**
+ * Candles of several instruments in [fromMs, toMs) at one interval, in ONE statement
+ * (backtest batches): rows come ordered by instrument then time and are split into
+ * per-instrument columns without building row objects.
+ */
+export async function findCandleColumnsMany(
+  db: Queryable,
+  query: { instrumentIds: readonly number[]; source: CandleSource; intervalSql: string; fromMs: number; toMs: number; regroup: boolean },
+): Promise<Map<number, CandleColumns>> {
+  const { table, ts } = SOURCE_SQL[query.source];
+  const text = query.regroup
+    ? `/* findCandleColumnsMany */
+       SELECT instrument_id, (extract(epoch FROM time_bucket($2::interval, ${ts})) * 1000)::float8 AS t,
+              first(open, ${ts}) AS o, max(high) AS h, min(low) AS l, last(close, ${ts}) AS c, sum(volume)::float8 AS v
+       FROM ${table}
+       WHERE instrument_id = ANY($1::int[]) AND ${ts} >= to_timestamp($3 / 1000.0) AND ${ts} < to_timestamp($4 / 1000.0)
+       GROUP BY instrument_id, time_bucket($2::interval, ${ts})
+       ORDER BY 1, 2`
+    : `/* findCandleColumnsMany */
+       SELECT instrument_id, (extract(epoch FROM ${ts}) * 1000)::float8 AS t, open AS o, high AS h, low AS l, close AS c, volume::float8 AS v
+       FROM ${table}
+       WHERE instrument_id = ANY($1::int[]) AND ${ts} >= to_timestamp($2 / 1000.0) AND ${ts} < to_timestamp($3 / 1000.0)
+       ORDER BY instrument_id, ${ts}`;
+  const values = query.regroup
+    ? [query.instrumentIds, query.intervalSql, query.fromMs, query.toMs]
+    : [query.instrumentIds, query.fromMs, query.toMs];
+  const result = await db.query<[number, number, number, number, number, number, number]>({ text, values, rowMode: 'array' });
+  const rows = result.rows;
+  const out = new Map<number, CandleColumns>();
+  let start = 0;
+  while (start < rows.length) {
+    const id = rows[start]![0];
+    let end = start;
+    while (end < rows.length && rows[end]![0] === id) end++;
+    const c = emptyCandleColumns(end - start);
+    for (let i = start; i < end; i++) {
+      const r = rows[i]!;
+      const k = i - start;
+      c.time[k] = r[1];
+      c.open[k] = r[2];
+      c.high[k] = r[3];
+      c.low[k] = r[4];
+      c.close[k] = r[5];
+      c.volume[k] = r[6];
+    }
+    out.set(id, c);
+    start = end;
+  }
+  return out;
+}
+
+/** Is there at least one stored candle of the instrument in [fromMs, toMs)? */
+export async function hasCandles(db: Queryable, instrumentId: number, fromMs: number, toMs: number): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>(
+    `/* hasCandles */ SELECT EXISTS (SELECT 1 FROM candle WHERE instrument_id = $1 AND ts >= to_timestamp($2 / 1000.0) AND ts < to_timestamp($3 / 1000.0)) AS found`,
+    [instrumentId, fromMs, toMs],
+  );
+  return rows[0]!.found;
+}

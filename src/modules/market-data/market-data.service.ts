@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger.js';
 import { bucketStart, nextBucketStart } from '../../lib/time-bucket.js';
 import {
   findCandleColumns,
+  findCandleColumnsMany,
   recomputeDerivedCandles,
   refreshContinuousAggregate,
   refreshMarketSummary,
@@ -289,4 +290,50 @@ export async function getCandleSeries(deps: MarketDataDeps, query: CandleSeriesQ
     limit: cap,
   });
   return { symbol: instrument.symbol, interval: plan.interval.name, source: plan.source, candles };
+}
+
+/** Instruments per candle statement when loading a batch: bounds a statement's result size. */
+export const BATCH_FETCH_SYMBOLS = 64;
+
+/**
+ * Candles of many instruments (all with the same base interval rules checked by the caller)
+ * for a backtest run at `interval`, in [from, to): one statement per BATCH_FETCH_SYMBOLS
+ * instruments, never one per instrument.
+ * @throws ValidationError when the interval cannot be served for an instrument's base interval.
+ */
+export async function loadCandlesForRuns(
+  deps: Pick<MarketDataDeps, 'db'>,
+  instruments: ReadonlyArray<{ id: number; baseInterval: string }>,
+  interval: string,
+  from: Date,
+  to: Date,
+): Promise<Map<number, CandleColumns>> {
+  const groups = new Map<string, { plan: ReturnType<typeof planCandleQuery>; ids: number[] }>();
+  for (const instrument of instruments) {
+    const base = INTERVALS[instrument.baseInterval as keyof typeof INTERVALS];
+    const key = instrument.baseInterval;
+    if (!groups.has(key)) {
+      groups.set(key, {
+        plan: planCandleQuery(base, { interval, fromMs: from.getTime(), toMs: to.getTime(), maxPoints: null }, Number.MAX_SAFE_INTEGER),
+        ids: [],
+      });
+    }
+    groups.get(key)!.ids.push(instrument.id);
+  }
+  const out = new Map<number, CandleColumns>();
+  for (const { plan, ids } of groups.values()) {
+    if (Array.isArray(plan)) throw new ValidationError(plan);
+    for (let i = 0; i < ids.length; i += BATCH_FETCH_SYMBOLS) {
+      const part = await findCandleColumnsMany(deps.db.pool, {
+        instrumentIds: ids.slice(i, i + BATCH_FETCH_SYMBOLS),
+        source: plan.source,
+        intervalSql: plan.interval.sql,
+        fromMs: from.getTime(),
+        toMs: to.getTime(),
+        regroup: plan.regroup,
+      });
+      for (const [id, c] of part) out.set(id, c);
+    }
+  }
+  return out;
 }

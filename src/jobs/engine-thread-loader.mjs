@@ -1,0 +1,8 @@
+// Starts the engine thread from TypeScript sources (npm start / tests run .ts through tsx):
+// a worker thread does not inherit the parent's loader hooks, so register tsx's here, then
+// load the real entry. Built code (dist/) starts engine.thread.js directly.
+import { register } from 'tsx/esm/api';
+import { workerData } from 'node:worker_threads';
+
+register();
+await import(workerData.entry);
