@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { handleRunBacktest } from '../../src/jobs/backtest.handler.js';
+import { createJobContext, listenForCancellations } from '../../src/jobs/consumer.js';
+import { EnginePool } from '../../src/jobs/engine-pool.js';
+import type { BacktestProgressEvent } from '../../src/modules/backtests/backtests.events.js';
+import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
+import {
+  BacktestBatchDocument,
+  BatchProgressDocument,
+  CancelBacktestDocument,
+  CreateStrategyDocument,
+  RunBacktestBatchDocument,
+  RunBacktestDocument,
+} from '../../examples/generated/graphql.js';
+import { createKeyHeader } from '../helpers/api-keys.js';
+import { randomCandles } from '../helpers/candles.js';
+import { uniqueName } from '../helpers/deps.js';
+import { execute } from '../helpers/graphql.js';
+import { collectSse } from '../helpers/sse.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+
+const HOUR = 3_600_000;
+const START = Date.UTC(2023, 0, 2);
+const BARS = 400;
+const range = { from: new Date(START).toISOString(), to: new Date(START + BARS * HOUR).toISOString() };
+
+async function createStrategy(stack: TestStack, headers: Record<string, string>) {
+  const res = await execute(stack.app, CreateStrategyDocument, { input: { name: 'EMA', kind: 'EMA_CROSSOVER', parameters: { fast: 5, slow: 15 } } }, headers);
+  const s = res.body.data!.createStrategy;
+  if (s.__typename !== 'Strategy') throw new Error(JSON.stringify(s));
+  return s.id;
+}
+
+describe('runBacktestBatch', () => {
+  let stack: TestStack;
+  let trader: Record<string, string>;
+  const prefix = uniqueName('BAT');
+  const symbols = Array.from({ length: 50 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
+
+  beforeAll(async () => {
+    stack = await startStack();
+    trader = (await createKeyHeader(stack.deps, 'trader')).headers;
+    for (const [i, symbol] of symbols.entries()) {
+      await ingestCandles(stack.deps, { symbol, baseInterval: '1h', candles: randomCandles(1000 + i, BARS, START, HOUR) });
+    }
+  });
+  afterAll(async () => stack.close());
+
+  it('runs 50 symbols with one candle fetch, streams each child’s result, and records a correct summary', async () => {
+    const strategyId = await createStrategy(stack, trader);
+    const statements: string[] = [];
+    const stop = stack.deps.db.onQuery((e) => statements.push(e.text));
+    let events;
+    try {
+      const created = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols, interval: '1h', ...range, commission: 0.0005 } }, trader);
+      const batch = created.body.data!.runBacktestBatch;
+      if (batch.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(batch));
+      expect(batch.total).toBe(50);
+      ({ events } = await collectSse(stack.app, BatchProgressDocument, { id: batch.id }, trader));
+      const progress = events.map((e) => e.batchProgress);
+      const childEvents = progress.filter((p) => p.backtest !== null);
+      expect(new Set(childEvents.map((p) => p.backtest!.symbol))).toEqual(new Set(symbols));
+      expect(childEvents).toHaveLength(50);
+      expect(childEvents.every((p) => p.backtest!.status === 'COMPLETED')).toBe(true);
+      expect(progress.at(-1)).toMatchObject({ status: 'COMPLETED', completed: 50, failed: 0, total: 50 });
+
+      const stored = (await execute(stack.app, BacktestBatchDocument, { id: batch.id }, trader)).body.data!.backtestBatch!;
+      const returns = childEvents.map((p) => ({ symbol: p.backtest!.symbol, r: p.backtest!.metrics!.totalReturn! }));
+      returns.sort((a, b) => b.r - a.r);
+      expect(stored).toMatchObject({ status: 'COMPLETED', completed: 50, failed: 0, total: 50 });
+      expect(stored.summary!.averageReturn).toBeCloseTo(returns.reduce((s, x) => s + x.r, 0) / 50, 12);
+      expect(stored.summary).toMatchObject({ bestSymbol: returns[0]!.symbol, bestReturn: returns[0]!.r, worstSymbol: returns[49]!.symbol, worstReturn: returns[49]!.r });
+      expect(stored.dataFetchMs).toBeGreaterThanOrEqual(0);
+      expect(stored.durationMs).toBeGreaterThanOrEqual(stored.dataFetchMs!);
+    } finally {
+      stop();
+    }
+    expect(statements.filter((s) => s.includes('findCandleColumnsMany'))).toHaveLength(1);
+    expect(statements.filter((s) => s.includes('findCandleColumns ') || s.includes('findCandleColumns\n'))).toHaveLength(0);
+  });
+
+  it('rejects unknown symbols (listed), duplicates and oversized batches, creating nothing', async () => {
+    const strategyId = await createStrategy(stack, trader);
+    const before = await stack.deps.prisma.backtestBatch.count();
+    const unknown = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols: [symbols[0]!, 'NOPE1', 'NOPE2'], interval: '1h', ...range } }, trader);
+    const u = unknown.body.data!.runBacktestBatch;
+    expect(u.__typename).toBe('ValidationError');
+    if (u.__typename !== 'ValidationError') throw new Error();
+    expect(u.issues.map((i) => i.path.join('.'))).toEqual(['symbols.1', 'symbols.2']);
+    const dup = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols: [symbols[0]!, symbols[0]!], interval: '1h', ...range } }, trader);
+    expect(dup.body.data!.runBacktestBatch).toMatchObject({ __typename: 'ValidationError', message: expect.stringMatching(/duplicates/) });
+    const many = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols: Array.from({ length: 501 }, (_, i) => `S${i}`), interval: '1h', ...range } }, trader);
+    expect(many.body.data!.runBacktestBatch).toMatchObject({ __typename: 'ValidationError', message: expect.stringMatching(/at most 500 symbols/) });
+    expect(await stack.deps.prisma.backtestBatch.count()).toBe(before);
+  });
+});
+
+describe('cancelBacktest', () => {
+  let stack: TestStack;
+  let trader: Record<string, string>;
+  const symbol = uniqueName('CAN');
+  let strategyId: string;
+
+  beforeAll(async () => {
+    // No consumer: submitted backtests stay QUEUED until this test runs them itself.
+    stack = await startStack({ consume: false });
+    trader = (await createKeyHeader(stack.deps, 'trader')).headers;
+    await ingestCandles(stack.deps, { symbol, baseInterval: '1h', candles: randomCandles(5, BARS, START, HOUR) });
+    strategyId = await createStrategy(stack, trader);
+  });
+  afterAll(async () => stack.close());
+
+  async function submit() {
+    const res = await execute(stack.app, RunBacktestDocument, { input: { strategyId, symbol, interval: '1h', ...range } }, trader);
+    const b = res.body.data!.runBacktest;
+    if (b.__typename !== 'Backtest') throw new Error(JSON.stringify(b));
+    return b;
+  }
+  const rawId = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1]!;
+
+  it('cancels a QUEUED backtest at once and removes its job', async () => {
+    const b = await submit();
+    expect((await stack.deps.queue.counts()).waiting).toBeGreaterThanOrEqual(1);
+    const res = await execute(stack.app, CancelBacktestDocument, { id: b.id }, trader);
+    expect(res.body.data!.cancelBacktest).toMatchObject({ __typename: 'Backtest', status: 'CANCELLED' });
+    const row = await stack.deps.prisma.backtest.findUniqueOrThrow({ where: { id: rawId(b.id) } });
+    expect(row.status).toBe('CANCELLED');
+    expect(row.cancelRequestedAt).not.toBeNull();
+    const jobs = await stack.deps.queue.counts();
+    expect(jobs.waiting).toBe(0);
+  });
+
+  it('stops a RUNNING backtest within 1 s of the request', async () => {
+    const b = await submit();
+    const id = rawId(b.id);
+    await stack.deps.queue.remove({ name: 'backtest.run', id });
+    // Run it here on a real engine thread, over 5 million bars of the slowest strategy.
+    const engine = new EnginePool(1);
+    const ctx = createJobContext(stack.deps, engine);
+    const cancellations = await listenForCancellations(ctx);
+    const slow = await stack.deps.prisma.strategy.create({ data: { owner: 'x', name: 'slow', kind: 'DONCHIAN_BREAKOUT', parameters: { entry: 20, exit: 10 } } });
+    await stack.deps.prisma.backtest.update({ where: { id }, data: { strategyId: slow.id } });
+    const huge = randomCandles(9, 5_000_000, START, 60_000);
+    const events = await stack.deps.pubsub.listen<BacktestProgressEvent>(`backtest.${id}`);
+    try {
+      const running = handleRunBacktest(ctx, id, { number: 1, isLast: true }, huge);
+      for await (const e of events) if (e.status === 'RUNNING' && e.barsProcessed > 0) break;
+      const asked = performance.now();
+      const res = await execute(stack.app, CancelBacktestDocument, { id: b.id }, trader);
+      const elapsed = performance.now() - asked;
+      expect(res.body.data!.cancelBacktest).toMatchObject({ __typename: 'Backtest', status: 'CANCELLED' });
+      expect(elapsed).toBeLessThan(1_000);
+      const final = await running;
+      expect(final!.status).toBe('CANCELLED');
+      expect(final!.barsProcessed).toBeLessThan(5_000_000);
+    } finally {
+      await events.close();
+      await cancellations.close();
+      await engine.close();
+    }
+  }, 60_000);
+});
