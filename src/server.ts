@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { App } from './app.js';
@@ -71,12 +71,20 @@ function attachGraphqlWs(app: App, wsServer: WebSocketServer) {
         if (typeof apiKey === 'string') headers.set('x-api-key', apiKey);
         const request = new Request('http://quantql.ws/graphql', { headers });
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ...ctx, request, params });
+        let contextValue;
+        try {
+          contextValue = await contextFactory();
+        } catch (error) {
+          // e.g. an invalid API key: answer with the GraphQL error instead of dropping the socket.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args = {
           schema,
           operationName: params.operationName,
           document: parse(params.query),
           variableValues: params.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);

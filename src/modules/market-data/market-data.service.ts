@@ -199,7 +199,7 @@ export function countBuckets(spec: IntervalSpec, fromMs: number, toMs: number): 
 /**
  * Plans a candles read: the effective interval (widened until ≤ maxPoints buckets) and the
  * coarsest source that can serve it exactly — candle_1d or candle_1h when their resolution
- * divides the interval, is at least the base interval and the range is aligned to it;
+ * divides the interval, is coarser than the base interval and the range is aligned to it;
  * otherwise the raw candles.
  */
 export function planCandleQuery(
@@ -254,7 +254,9 @@ export function planCandleQuery(
   }
   const aligned = (ms: number) => args.fromMs % ms === 0 && args.toMs % ms === 0;
   for (const [source, ms] of [['candle_1d', DAY_MS], ['candle_1h', HOUR_MS]] as const) {
-    if (ms >= base.ms! && ms % base.ms! === 0 && divides(ms, interval) && aligned(ms)) {
+    // Only strictly coarser than the stored bars: at the base interval itself the raw table
+    // is the source of truth and no cheaper.
+    if (ms > base.ms! && ms % base.ms! === 0 && divides(ms, interval) && aligned(ms)) {
       return { interval, source, regroup: interval.ms !== ms };
     }
   }

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { Deps } from '../../src/deps.js';
+import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
+import {
+  BacktestCompletedDocument,
+  BacktestProgressDocument,
+  BatchProgressDocument,
+  CreateStrategyDocument,
+  RunBacktestBatchDocument,
+  RunBacktestDocument,
+} from '../../examples/generated/graphql.js';
+import { createKeyHeader } from '../helpers/api-keys.js';
+import { randomCandles } from '../helpers/candles.js';
+import { createTestDeps, uniqueName } from '../helpers/deps.js';
+import { collectSse } from '../helpers/sse.js';
+import { freePort, runEntry, type Started } from '../helpers/processes.js';
+import { describeWithRedis } from '../helpers/redis.js';
+
+/**
+ * The real processes a deployment runs: the API server (`npm start`) and, with Redis,
+ * separate worker processes (`npm run worker`). Clients subscribe over graphql-ws and SSE.
+ */
+const HOUR = 3_600_000;
+const START = Date.UTC(2023, 0, 2);
+const BARS = 2_000;
+const range = { from: new Date(START).toISOString(), to: new Date(START + BARS * HOUR).toISOString() };
+const processes: Started[] = [];
+let deps: Deps;
+let headers: Record<string, string>;
+let prefix: string;
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: process.env.TEST_DATABASE_URL!,
+    DATABASE_MIGRATE_ON_START: 'false',
+    MARKET_SEED_DEMO_DATA: 'false',
+    LOG_LEVEL: 'info',
+    WORKER_CONCURRENCY: '2',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: prefix } : {}),
+    ...extra,
+  };
+}
+
+async function gql<T>(url: string, document: Parameters<typeof print>[0], variables: unknown): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: print(document), variables }) });
+  return ((await res.json()) as { data: T }).data;
+}
+
+async function startApi(): Promise<string> {
+  const port = await freePort();
+  const api = runEntry('src/main.ts', [], env({ PORT: String(port) }));
+  processes.push(api);
+  await api.waitFor(/quantql ready/);
+  return `http://127.0.0.1:${port}/graphql`;
+}
+
+async function startWorker(): Promise<Started> {
+  const worker = runEntry('src/worker.ts', [], env());
+  processes.push(worker);
+  await worker.waitFor(/consuming backtest jobs/);
+  return worker;
+}
+
+beforeAll(async () => {
+  prefix = `${uniqueName('qp')}:`;
+  deps = await createTestDeps();
+  headers = (await createKeyHeader(deps, 'trader')).headers;
+});
+afterAll(async () => {
+  for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await deps.close();
+});
+
+describe('API server process', () => {
+  it('streams a backtest to a graphql-ws subscriber and an SSE subscriber, ending in exactly one completion each', async () => {
+    const url = await startApi();
+    if (process.env.REDIS_URL) await startWorker();
+    const symbol = uniqueName('WS');
+    await ingestCandles(deps, { symbol, baseInterval: '1h', candles: randomCandles(77, BARS, START, HOUR) });
+    const s = await gql<{ createStrategy: { __typename: string; id: string } }>(url, CreateStrategyDocument, { input: { name: 'RSI', kind: 'RSI_REVERSION' } });
+    const queued = await gql<{ runBacktest: { __typename: string; id: string } }>(url, RunBacktestDocument, { input: { strategyId: s.createStrategy.id, symbol, interval: '1h', ...range } });
+    expect(queued.runBacktest.__typename).toBe('Backtest');
+    const id = queued.runBacktest.id;
+
+    const client = createClient({ url: url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: headers.authorization } });
+    const wsEvents: Array<{ status: string; progress: number }> = [];
+    const sse = collectSse(url, BacktestCompletedDocument, { id }, headers);
+    try {
+      for await (const result of client.iterate({ query: print(BacktestProgressDocument), variables: { id } })) {
+        expect(result.errors).toBeUndefined();
+        wsEvents.push((result.data as { backtestProgress: { status: string; progress: number } }).backtestProgress);
+      }
+    } finally {
+      await client.dispose();
+    }
+    expect(wsEvents.filter((e) => e.status === 'COMPLETED')).toHaveLength(1);
+    expect(wsEvents.at(-1)!.status).toBe('COMPLETED');
+    const completed = await sse;
+    expect(completed.events.map((e) => e.backtestCompleted.status)).toEqual(['COMPLETED']);
+    expect(completed.events[0]!.backtestCompleted.metrics!.tradeCount).toBeGreaterThanOrEqual(0);
+  }, 90_000);
+
+  it('rejects a graphql-ws subscription without a valid key', async () => {
+    const apiUrl = await startApi();
+    const client = createClient({ url: apiUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer qql_bad' }, retryAttempts: 0 });
+    const errors: unknown[] = [];
+    try {
+      for await (const result of client.iterate({ query: print(BacktestProgressDocument), variables: { id: '00000000-0000-0000-0000-000000000000' } })) {
+        if (result.errors) errors.push(...result.errors);
+      }
+    } catch (error) {
+      errors.push(error);
+    } finally {
+      await client.dispose();
+    }
+    expect(JSON.stringify(errors)).toMatch(/invalid or has been revoked|not found/);
+  }, 60_000);
+});
+
+async function insertBulkInstruments(symbolPrefix: string, count: number, bars: number): Promise<string[]> {
+  await deps.db.pool.query(
+    `WITH ins AS (
+       INSERT INTO instrument (symbol, name, base_interval)
+       SELECT $1 || lpad(g::text, 3, '0'), 'Bulk ' || g, '1h' FROM generate_series(1, $2::int) g RETURNING id
+     )
+     INSERT INTO candle (instrument_id, ts, open, high, low, close, volume)
+     SELECT id, $3::timestamptz + h * INTERVAL '1 hour', p, p * 1.01, p * 0.99, p * (1 + 0.004 * sin(h / 7.0 + id)), 10
+     FROM ins, generate_series(0, $4::int - 1) h, LATERAL (SELECT 100 + 10 * sin(h / 50.0 + id) AS p) x`,
+    [symbolPrefix, count, range.from, bars],
+  );
+  return Array.from({ length: count }, (_, i) => `${symbolPrefix}${String(i + 1).padStart(3, '0')}`);
+}
+
+describe('API responsiveness', () => {
+  it('answers a simple query within 50 ms (median) while backtests run', async () => {
+    prefix = `${uniqueName('qr')}:`;
+    const url = await startApi();
+    if (process.env.REDIS_URL) await startWorker();
+    const symbols = await insertBulkInstruments(uniqueName('R'), 100, 1500);
+    const s = await gql<{ createStrategy: { id: string } }>(url, CreateStrategyDocument, { input: { name: 'Donchian', kind: 'DONCHIAN_BREAKOUT' } });
+    const created = await gql<{ runBacktestBatch: { id: string } }>(url, RunBacktestBatchDocument, {
+      input: { strategyId: s.createStrategy.id, symbols, interval: '1h', from: range.from, to: new Date(START + 1500 * HOUR).toISOString() },
+    });
+    const rawBatchId = Buffer.from(created.runBacktestBatch.id, 'base64').toString().split(':')[1]!;
+    const latencies: number[] = [];
+    for (;;) {
+      const batch = await deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: rawBatchId } });
+      if (batch.status === 'COMPLETED') break;
+      if (batch.status !== 'RUNNING') continue;
+      const t = performance.now();
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ systemInfo { version } }' }) });
+      await res.json();
+      latencies.push(performance.now() - t);
+    }
+    expect(latencies.length).toBeGreaterThanOrEqual(5);
+    latencies.sort((a, b) => a - b);
+    expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(50);
+  }, 120_000);
+});
+
+describeWithRedis('worker processes (BullMQ)', () => {
+  it('a 200-symbol batch completes across two workers, and killing one mid-batch loses no child', async () => {
+    prefix = `${uniqueName('qk')}:`; // a queue of its own: only this test's two workers take the batch
+    const url = await startApi();
+    const workers = [await startWorker(), await startWorker()];
+    const symbols = await insertBulkInstruments(uniqueName('K'), 200, 1500);
+    const s = await gql<{ createStrategy: { id: string } }>(url, CreateStrategyDocument, { input: { name: 'SMA', kind: 'SMA_CROSSOVER', parameters: { fast: 3, slow: 12 } } });
+    const created = await gql<{ runBacktestBatch: { __typename: string; id: string } }>(url, RunBacktestBatchDocument, {
+      input: { strategyId: s.createStrategy.id, symbols, interval: '1h', from: range.from, to: new Date(START + 1500 * HOUR).toISOString() },
+    });
+    expect(created.runBacktestBatch.__typename).toBe('BacktestBatch');
+    const batchId = created.runBacktestBatch.id;
+    const rawBatchId = Buffer.from(batchId, 'base64').toString().split(':')[1]!;
+
+    // Kill the worker that took the batch as soon as the first child has finished.
+    const progress = collectSse(url, BatchProgressDocument, { id: batchId }, headers, (events) => events.some((e) => e.batchProgress.status === 'COMPLETED'));
+    const owner = await Promise.race(workers.map((w) => w.waitFor(new RegExp(`"id":"${rawBatchId}"`)).then(() => w)));
+    const firstChild = collectSse(url, BatchProgressDocument, { id: batchId }, headers, (events) => events.some((e) => e.batchProgress.completed >= 1));
+    await firstChild;
+    owner.child.kill('SIGKILL');
+    expect(await owner.exited).toBeNull();
+
+    const { events } = await progress;
+    const last = events.at(-1)!.batchProgress;
+    expect(last).toMatchObject({ status: 'COMPLETED', completed: 200, failed: 0, total: 200 });
+    const rows = await deps.prisma.backtest.groupBy({ by: ['status'], where: { batchId: rawBatchId }, _count: true });
+    expect(rows).toEqual([{ status: 'COMPLETED', _count: 200 }]);
+    const survivor = workers.find((w) => w !== owner)!;
+    expect(survivor.output()).toContain(rawBatchId);
+  }, 120_000);
+});
