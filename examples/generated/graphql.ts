@@ -116,18 +116,26 @@ export type Role =
 /** One strategy over many symbols (at most BACKTEST_MAX_BATCH_SYMBOLS). */
 export type RunBacktestBatchInput = {
   allowShort?: boolean | null | undefined;
+  /** Fraction of notional per fill. */
   commission?: number | null | undefined;
   fillTiming?: FillTiming | null | undefined;
+  /** Inclusive. */
   from: string;
   initialCapital?: number | null | undefined;
+  /** Bar interval of the run (1m … 1M), at least the data’s base interval. */
   interval: string;
+  /** Round quantities down to whole lots. */
   lotSize?: number | null | undefined;
+  /** Bars per year for annualisation (observed from the data when omitted). */
   periodsPerYear?: number | null | undefined;
+  /** Fraction of equity per entry (0, 1]. */
   positionSize?: number | null | undefined;
   riskFreeRate?: number | null | undefined;
+  /** Fraction moving each fill price against the trade. */
   slippage?: number | null | undefined;
   strategyId: string | number;
   symbols: Array<string>;
+  /** Exclusive. */
   to: string;
 };
 
@@ -137,8 +145,10 @@ export type RunBacktestInput = {
   /** Fraction of notional per fill. */
   commission?: number | null | undefined;
   fillTiming?: FillTiming | null | undefined;
+  /** Inclusive. */
   from: string;
   initialCapital?: number | null | undefined;
+  /** Bar interval of the run (1m … 1M), at least the data’s base interval. */
   interval: string;
   /** Round quantities down to whole lots. */
   lotSize?: number | null | undefined;
@@ -151,6 +161,7 @@ export type RunBacktestInput = {
   slippage?: number | null | undefined;
   strategyId: string | number;
   symbol: string;
+  /** Exclusive. */
   to: string;
 };
 

@@ -1,18 +1,10 @@
 import { INTERVALS, type IntervalName } from '../../src/lib/intervals.js';
 import type { CandleColumns } from '../../src/modules/market-data/candle.types.js';
 import { referenceTimeBucket } from './time-bucket-reference.js';
+import { createRng } from '../../src/engine/testing/synthetic-candles.js';
 
-/** Small seeded PRNG (mulberry32): tests are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32, shared with the engine's tests): tests are reproducible. */
+export const prng = createRng;
 
 /** A random-walk series of `n` valid candles every `stepMs` from `startMs`. */
 export function randomCandles(seed: number, n: number, startMs: number, stepMs: number): CandleColumns {

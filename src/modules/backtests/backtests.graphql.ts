@@ -237,44 +237,30 @@ function safeUuid(id: string): string {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : '00000000-0000-0000-0000-000000000000';
 }
 
+/** Costs, sizing and fill timing: the same fields (and defaults) for single runs and batches. */
+const runConfigFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) => ({
+  interval: t.string({ required: true, description: 'Bar interval of the run (1m … 1M), at least the data’s base interval.' }),
+  from: t.field({ type: 'DateTime', required: true, description: 'Inclusive.' }),
+  to: t.field({ type: 'DateTime', required: true, description: 'Exclusive.' }),
+  initialCapital: t.float({ defaultValue: 10000 }),
+  commission: t.float({ defaultValue: 0, description: 'Fraction of notional per fill.' }),
+  slippage: t.float({ defaultValue: 0, description: 'Fraction moving each fill price against the trade.' }),
+  positionSize: t.float({ defaultValue: 1, description: 'Fraction of equity per entry (0, 1].' }),
+  fillTiming: t.field({ type: FillTimingEnum, defaultValue: 'NEXT_OPEN' }),
+  allowShort: t.boolean({ defaultValue: false }),
+  lotSize: t.float({ description: 'Round quantities down to whole lots.' }),
+  periodsPerYear: t.float({ description: 'Bars per year for annualisation (observed from the data when omitted).' }),
+  riskFreeRate: t.float({ defaultValue: 0 }),
+});
+
 const RunBacktestInput = builder.inputType('RunBacktestInput', {
   description: 'One strategy over one symbol and range [from, to).',
-  fields: (t) => ({
-    strategyId: t.id({ required: true }),
-    symbol: t.string({ required: true }),
-    interval: t.string({ required: true }),
-    from: t.field({ type: 'DateTime', required: true }),
-    to: t.field({ type: 'DateTime', required: true }),
-    initialCapital: t.float({ defaultValue: 10000 }),
-    commission: t.float({ defaultValue: 0, description: 'Fraction of notional per fill.' }),
-    slippage: t.float({ defaultValue: 0, description: 'Fraction moving each fill price against the trade.' }),
-    positionSize: t.float({ defaultValue: 1, description: 'Fraction of equity per entry (0, 1].' }),
-    fillTiming: t.field({ type: FillTimingEnum, defaultValue: 'NEXT_OPEN' }),
-    allowShort: t.boolean({ defaultValue: false }),
-    lotSize: t.float({ description: 'Round quantities down to whole lots.' }),
-    periodsPerYear: t.float({ description: 'Bars per year for annualisation (observed from the data when omitted).' }),
-    riskFreeRate: t.float({ defaultValue: 0 }),
-  }),
+  fields: (t) => ({ strategyId: t.id({ required: true }), symbol: t.string({ required: true }), ...runConfigFields(t) }),
 });
 
 const RunBacktestBatchInput = builder.inputType('RunBacktestBatchInput', {
   description: 'One strategy over many symbols (at most BACKTEST_MAX_BATCH_SYMBOLS).',
-  fields: (t) => ({
-    strategyId: t.id({ required: true }),
-    symbols: t.stringList({ required: true }),
-    interval: t.string({ required: true }),
-    from: t.field({ type: 'DateTime', required: true }),
-    to: t.field({ type: 'DateTime', required: true }),
-    initialCapital: t.float({ defaultValue: 10000 }),
-    commission: t.float({ defaultValue: 0 }),
-    slippage: t.float({ defaultValue: 0 }),
-    positionSize: t.float({ defaultValue: 1 }),
-    fillTiming: t.field({ type: FillTimingEnum, defaultValue: 'NEXT_OPEN' }),
-    allowShort: t.boolean({ defaultValue: false }),
-    lotSize: t.float(),
-    periodsPerYear: t.float(),
-    riskFreeRate: t.float({ defaultValue: 0 }),
-  }),
+  fields: (t) => ({ strategyId: t.id({ required: true }), symbols: t.stringList({ required: true }), ...runConfigFields(t) }),
 });
 
 builder.mutationFields((t) => ({
