@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import { isTerminal, topics, type BacktestProgressEvent, type BatchProgressEvent } from '../modules/backtests/backtests.events.js';
 import { replaceTrades } from '../modules/backtests/backtests.store.js';
 import type { CandleColumns } from '../modules/market-data/candle.types.js';
-import { loadCandlesForRuns } from '../modules/market-data/market-data.service.js';
+import { BATCH_FETCH_SYMBOLS, loadCandlesForRuns } from '../modules/market-data/market-data.service.js';
 import type { EnginePool } from './engine-pool.js';
 import { PermanentJobError, type Job } from './queue.js';
 
@@ -170,28 +170,39 @@ export async function handleBatch(ctx: JobContext, id: string, attempt: { number
   await ctx.prisma.backtestBatch.update({ where: { id }, data: { status: 'RUNNING', startedAt: batch.startedAt ?? started } });
   const children = await ctx.prisma.backtest.findMany({ where: { batchId: id }, include: { instrument: true } });
   const pending = children.filter((c) => !isTerminal(c.status));
-  const fetchStart = performance.now();
-  const candles = await loadCandlesForRuns(ctx, pending.map((c) => ({ id: c.instrumentId, baseInterval: c.instrument.baseInterval })), batch.interval, batch.from, batch.to);
-  const dataFetchMs = Math.round(performance.now() - fetchStart);
-  await ctx.prisma.backtestBatch.update({ where: { id }, data: { dataFetchMs } });
 
-  await Promise.all(
-    pending.map(async (child) => {
-      let row: Backtest | null;
-      try {
-        row = await handleRunBacktest(ctx, child.id, attempt, candles.get(child.instrumentId) ?? emptyColumns());
-      } catch (error) {
-        if (!(error instanceof PermanentJobError)) throw error;
-        row = await ctx.prisma.backtest.findUnique({ where: { id: child.id } });
-      }
-      const counters = await ctx.prisma.backtestBatch.update({
-        where: { id },
-        data: row?.status === 'COMPLETED' ? { completed: { increment: 1 } } : { failed: { increment: 1 } },
-      });
-      const progress: BatchProgressEvent = { batchId: id, completed: counters.completed, failed: counters.failed, total: counters.total, status: counters.status, backtestId: child.id, at: new Date() };
-      await ctx.pubsub.publish(topics.batch(id), progress as unknown as Record<string, unknown>);
-    }),
-  );
+  const runChild = async (child: (typeof pending)[number], candles: CandleColumns | undefined) => {
+    let row: Backtest | null;
+    try {
+      row = await handleRunBacktest(ctx, child.id, attempt, candles ?? emptyColumns());
+    } catch (error) {
+      if (!(error instanceof PermanentJobError)) throw error;
+      row = await ctx.prisma.backtest.findUnique({ where: { id: child.id } });
+    }
+    const counters = await ctx.prisma.backtestBatch.update({
+      where: { id },
+      data: row?.status === 'COMPLETED' ? { completed: { increment: 1 } } : { failed: { increment: 1 } },
+    });
+    const progress: BatchProgressEvent = { batchId: id, completed: counters.completed, failed: counters.failed, total: counters.total, status: counters.status, backtestId: child.id, at: new Date() };
+    await ctx.pubsub.publish(topics.batch(id), progress as unknown as Record<string, unknown>);
+  };
+
+  // Candles are fetched in batched statements (BATCH_FETCH_SYMBOLS instruments each, never one
+  // per symbol); each chunk's children start on the engine threads while the next chunk loads,
+  // and their candles are released as they finish, which bounds peak memory.
+  let dataFetchMs = 0;
+  const runs: Promise<void>[] = [];
+  for (let i = 0; i < pending.length; i += BATCH_FETCH_SYMBOLS) {
+    const chunk = pending.slice(i, i + BATCH_FETCH_SYMBOLS);
+    const fetchStart = performance.now();
+    const candles = await loadCandlesForRuns(ctx, chunk.map((c) => ({ id: c.instrumentId, baseInterval: c.instrument.baseInterval })), batch.interval, batch.from, batch.to);
+    dataFetchMs += performance.now() - fetchStart;
+    for (const child of chunk) runs.push(runChild(child, candles.get(child.instrumentId)));
+  }
+  const settled = await Promise.allSettled(runs);
+  await ctx.prisma.backtestBatch.update({ where: { id }, data: { dataFetchMs: Math.round(dataFetchMs) } });
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
 
   const all = await ctx.prisma.backtest.findMany({ where: { batchId: id }, select: { symbol: true, status: true, metrics: true } });
   const returns = all

