@@ -140,6 +140,19 @@ describe('ingestCandles (GraphQL, admin)', () => {
   });
 });
 
+describe('concurrent ingests', () => {
+  it('of several symbols over the same window all succeed and all reach the aggregates', async () => {
+    const symbols = Array.from({ length: 4 }, () => uniqueName('PAR'));
+    const start = Date.UTC(2024, 6, 1);
+    await Promise.all(symbols.map((symbol, i) => ingestCandles(deps, { symbol, baseInterval: '1m', candles: randomCandles(300 + i, 180, start, MINUTE) })));
+    const { rows } = await deps.db.pool.query<{ symbol: string; n: number }>(
+      `SELECT i.symbol, count(*)::int AS n FROM candle_1h h JOIN instrument i ON i.id = h.instrument_id WHERE i.symbol = ANY($1) GROUP BY i.symbol ORDER BY i.symbol`,
+      [symbols],
+    );
+    expect(rows).toEqual([...symbols].sort().map((symbol) => ({ symbol, n: 3 })));
+  });
+});
+
 describe('ingest validation: rejected whole, nothing written, every problem listed by row', () => {
   const base = () => randomCandles(21, 6, Date.UTC(2024, 4, 1), HOUR);
   const cases: Array<[string, (c: ReturnType<typeof base>) => void, string[], RegExp]> = [

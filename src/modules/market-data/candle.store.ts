@@ -72,18 +72,38 @@ export async function recomputeDerivedCandles(
 
 /**
  * TimescaleDB: materialises the continuous aggregate over [fromMs, toMs) (bucket-aligned).
- * Must run outside a transaction (TimescaleDB refuses otherwise).
+ * Must run outside a transaction (TimescaleDB refuses otherwise). TimescaleDB also refuses
+ * two overlapping refreshes at once, so concurrent ingests take turns on a session advisory
+ * lock per view, and a clash with the background refresh policy is retried.
  */
 export async function refreshContinuousAggregate(
-  db: Queryable,
+  pool: pg.Pool,
   view: 'candle_1h' | 'candle_1d',
   fromMs: number,
   toMs: number,
 ): Promise<void> {
-  await db.query(
-    `/* refreshContinuousAggregate */ CALL refresh_continuous_aggregate($1::regclass, to_timestamp($2 / 1000.0), to_timestamp($3 / 1000.0))`,
-    [view, fromMs, toMs],
-  );
+  const client = await pool.connect();
+  try {
+    await client.query(`/* refreshContinuousAggregate */ SELECT pg_advisory_lock(hashtext($1))`, [`quantql:refresh:${view}`]);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.query(
+            `/* refreshContinuousAggregate */ CALL refresh_continuous_aggregate($1::regclass, to_timestamp($2 / 1000.0), to_timestamp($3 / 1000.0))`,
+            [view, fromMs, toMs],
+          );
+          return;
+        } catch (error) {
+          if (attempt >= 5 || !/concurrent refresh/.test((error as Error).message)) throw error;
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+        }
+      }
+    } finally {
+      await client.query(`/* refreshContinuousAggregate */ SELECT pg_advisory_unlock(hashtext($1))`, [`quantql:refresh:${view}`]);
+    }
+  } finally {
+    client.release();
+  }
 }
 
 /** Recomputes the dashboard summary (CONCURRENTLY: readers are never blocked). */
