@@ -192,12 +192,15 @@ export async function handleBatch(ctx: JobContext, id: string, attempt: { number
   // and their candles are released as they finish, which bounds peak memory.
   let dataFetchMs = 0;
   const runs: Promise<void>[] = [];
+  // A few children per engine thread in flight: enough to keep threads busy while results are
+  // written, few enough not to drain the connection pool the API shares (embedded mode).
+  const limit = concurrencyLimit(ctx.engine.size * 2);
   for (let i = 0; i < pending.length; i += BATCH_FETCH_SYMBOLS) {
     const chunk = pending.slice(i, i + BATCH_FETCH_SYMBOLS);
     const fetchStart = performance.now();
     const candles = await loadCandlesForRuns(ctx, chunk.map((c) => ({ id: c.instrumentId, baseInterval: c.instrument.baseInterval })), batch.interval, batch.from, batch.to);
     dataFetchMs += performance.now() - fetchStart;
-    for (const child of chunk) runs.push(runChild(child, candles.get(child.instrumentId)));
+    for (const child of chunk) runs.push(limit(() => runChild(child, candles.get(child.instrumentId))));
   }
   const settled = await Promise.allSettled(runs);
   await ctx.prisma.backtestBatch.update({ where: { id }, data: { dataFetchMs: Math.round(dataFetchMs) } });
@@ -235,4 +238,20 @@ export async function handleBatch(ctx: JobContext, id: string, attempt: { number
 function emptyColumns(): CandleColumns {
   const e = new Float64Array(0);
   return { time: e, open: e, high: e, low: e, close: e, volume: e };
+}
+
+/** Runs at most `n` of the given tasks at a time. */
+function concurrencyLimit(n: number) {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
 }

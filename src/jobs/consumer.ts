@@ -54,7 +54,11 @@ export async function listenForCancellations(ctx: JobContext): Promise<Listener<
   return cancellations;
 }
 
-/** In-process queue only: jobs do not survive the process, so rows still QUEUED/RUNNING are queued again. */
+/**
+ * In-process queue only: jobs do not survive the process, so rows still QUEUED/RUNNING are
+ * queued again. This assumes the process is the only one running jobs on its database —
+ * true of embedded mode; with several processes, use Redis (BullMQ recovers stalled jobs).
+ */
 async function recoverUnfinishedJobs(deps: Deps): Promise<void> {
   const batches = await deps.prisma.backtestBatch.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
   const singles = await deps.prisma.backtest.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] }, batchId: null }, select: { id: true } });

@@ -144,7 +144,15 @@ describe('cancelBacktest', () => {
     const events = await stack.deps.pubsub.listen<BacktestProgressEvent>(`backtest.${id}`);
     try {
       const running = handleRunBacktest(ctx, id, { number: 1, isLast: true }, huge);
-      for await (const e of events) if (e.status === 'RUNNING' && e.barsProcessed > 0) break;
+      const started = (async () => {
+        // From the RUNNING transition on, the cancel lands either before the engine starts (the
+        // handler re-checks the request) or inside it (the thread polls the shared flag).
+        for await (const e of events) if (e.status === 'RUNNING') return e;
+        return null;
+      })();
+      // Fails fast (instead of waiting forever) if the run ends or throws before it starts.
+      const first = await Promise.race([started, running.then((r) => ({ ended: r?.status }))]);
+      expect(first).toMatchObject({ status: 'RUNNING' });
       const asked = performance.now();
       const res = await execute(stack.app, CancelBacktestDocument, { id: b.id }, trader);
       const elapsed = performance.now() - asked;

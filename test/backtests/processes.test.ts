@@ -18,6 +18,7 @@ import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { collectSse } from '../helpers/sse.js';
 import { freePort, runEntry, type Started } from '../helpers/processes.js';
 import { describeWithRedis } from '../helpers/redis.js';
+import { createMigratedDatabase, dropDatabase } from '../setup/test-databases.js';
 
 /**
  * The real processes a deployment runs: the API server (`npm start`) and, with Redis,
@@ -32,9 +33,12 @@ let deps: Deps;
 let headers: Record<string, string>;
 let prefix: string;
 
+let databaseUrl: string;
+const databaseName = `quantql_test_proc_${process.pid}_${Date.now().toString(36)}`;
+
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    DATABASE_URL: process.env.TEST_DATABASE_URL!,
+    DATABASE_URL: databaseUrl,
     DATABASE_MIGRATE_ON_START: 'false',
     MARKET_SEED_DEMO_DATA: 'false',
     LOG_LEVEL: 'info',
@@ -67,12 +71,17 @@ async function startWorker(): Promise<Started> {
 
 beforeAll(async () => {
   prefix = `${uniqueName('qp')}:`;
-  deps = await createTestDeps();
+  // A database of its own: an API in embedded-style in-process mode resumes every unfinished
+  // backtest it finds, which would include other test files' jobs in the shared database.
+  databaseUrl = await createMigratedDatabase(process.env.TEST_ADMIN_DATABASE_URL!, databaseName, 'auto');
+  deps = await createTestDeps({ DATABASE_URL: databaseUrl });
   headers = (await createKeyHeader(deps, 'trader')).headers;
 });
 afterAll(async () => {
   for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await Promise.all(processes.map((p) => p.exited));
   await deps.close();
+  await dropDatabase(process.env.TEST_ADMIN_DATABASE_URL!, databaseName);
 });
 
 describe('API server process', () => {
@@ -141,6 +150,15 @@ describe('API responsiveness', () => {
     const url = await startApi();
     if (process.env.REDIS_URL) await startWorker();
     const symbols = await insertBulkInstruments(uniqueName('R'), 100, 1500);
+    const timeQuery = async () => {
+      const t = performance.now();
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ systemInfo { version } }' }) });
+      await res.json();
+      return performance.now() - t;
+    };
+    // Same-run baseline: the same query on an idle server (the test machine may be loaded).
+    const idle: number[] = [];
+    for (let i = 0; i < 10; i++) idle.push(await timeQuery());
     const s = await gql<{ createStrategy: { id: string } }>(url, CreateStrategyDocument, { input: { name: 'Donchian', kind: 'DONCHIAN_BREAKOUT' } });
     const created = await gql<{ runBacktestBatch: { id: string } }>(url, RunBacktestBatchDocument, {
       input: { strategyId: s.createStrategy.id, symbols, interval: '1h', from: range.from, to: new Date(START + 1500 * HOUR).toISOString() },
@@ -151,14 +169,12 @@ describe('API responsiveness', () => {
       const batch = await deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: rawBatchId } });
       if (batch.status === 'COMPLETED') break;
       if (batch.status !== 'RUNNING') continue;
-      const t = performance.now();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ systemInfo { version } }' }) });
-      await res.json();
-      latencies.push(performance.now() - t);
+      latencies.push(await timeQuery());
     }
     expect(latencies.length).toBeGreaterThanOrEqual(5);
-    latencies.sort((a, b) => a - b);
-    expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(50);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    // 50 ms, or twice the idle figure when the machine itself is that slow.
+    expect(median(latencies)).toBeLessThan(Math.max(50, 2 * median(idle)));
   }, 120_000);
 });
 

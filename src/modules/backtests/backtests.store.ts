@@ -16,7 +16,11 @@ export async function replaceTrades(db: Queryable, backtestId: string, t: TradeC
      SELECT $1, u.ord - 1, CASE WHEN u.side > 0 THEN 'LONG' ELSE 'SHORT' END,
             to_timestamp(u.et / 1000.0), u.ep, to_timestamp(u.xt / 1000.0), u.xp, u.q, u.pnl, u.rp, u.fees, u.bh
      FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::int[])
-          WITH ORDINALITY AS u(side, et, ep, xt, xp, q, pnl, rp, fees, bh, ord)`,
+          WITH ORDINALITY AS u(side, et, ep, xt, xp, q, pnl, rp, fees, bh, ord)
+     ON CONFLICT (backtest_id, seq) DO UPDATE SET side = EXCLUDED.side, entry_time = EXCLUDED.entry_time,
+       entry_price = EXCLUDED.entry_price, exit_time = EXCLUDED.exit_time, exit_price = EXCLUDED.exit_price,
+       quantity = EXCLUDED.quantity, pnl = EXCLUDED.pnl, return_pct = EXCLUDED.return_pct, fees = EXCLUDED.fees,
+       bars_held = EXCLUDED.bars_held`,
     [
       backtestId,
       Array.from(t.side),
