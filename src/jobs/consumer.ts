@@ -14,7 +14,7 @@ export interface JobConsumer {
  * cancellation requests from any API replica, and — for the in-process queue, whose jobs
  * live in memory — re-enqueueing work a previous process left unfinished.
  */
-export async function startJobConsumer(deps: Deps): Promise<JobConsumer> {
+export async function startJobConsumer(deps: Deps, options: { recoverUnfinished?: boolean } = {}): Promise<JobConsumer> {
   const concurrency = deps.config.workerConcurrency;
   const engine = new EnginePool(concurrency);
   const ctx = createJobContext(deps, engine);
@@ -30,7 +30,7 @@ export async function startJobConsumer(deps: Deps): Promise<JobConsumer> {
     }
   }, concurrency);
 
-  if (deps.queue.mode === 'in-process') await recoverUnfinishedJobs(deps);
+  if (deps.queue.mode === 'in-process' && options.recoverUnfinished !== false) await recoverUnfinishedJobs(deps);
 
   return {
     async stop() {

@@ -18,7 +18,9 @@ export interface TestStack {
  */
 export async function startStack(options: { consume?: boolean; env?: Record<string, string> } = {}): Promise<TestStack> {
   const deps = await createTestDeps({ REDIS_KEY_PREFIX: `${uniqueName('qt')}:`, WORKER_CONCURRENCY: '2', ...options.env });
-  const consumer = options.consume === false ? null : await startJobConsumer(deps);
+  // No recovery of unfinished jobs: the test database is shared by test files running in
+  // parallel, and their QUEUED rows are theirs to run.
+  const consumer = options.consume === false ? null : await startJobConsumer(deps, { recoverUnfinished: false });
   return {
     deps,
     app: createApp(deps),
