@@ -38,6 +38,9 @@ runCli(
       { database: deps.dialect, embedded: config.embedded, queue: config.queueMode, pubsub: config.pubsubMode },
       `quantql ready: GraphiQL at http://${shownHost}:${config.PORT}/graphql`,
     );
+    if (config.embedded) {
+      logger.info('queries work without a key here; to create strategies and run backtests: npm run apikey -- create --role trader --owner <you>, then set the Authorization: Bearer <key> header in GraphiQL');
+    }
     onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
       await listening.close();
       await consumer?.stop();
