@@ -3,8 +3,9 @@ import type { PrismaClient } from '../db/prisma.js';
 import type { Backtest, Prisma } from '../generated/prisma/client.js';
 import type { PubSub } from '../graphql/pubsub.js';
 import type { Logger } from '../lib/logger.js';
-import { isTerminal, topics, type BacktestProgressEvent, type BatchProgressEvent } from '../modules/backtests/backtests.events.js';
+import { isTerminal, topics, type BacktestProgressEvent } from '../modules/backtests/backtests.events.js';
 import { replaceTrades } from '../modules/backtests/backtests.store.js';
+import { batchStateEvent, stateEvent } from '../modules/backtests/backtests.service.js';
 import type { CandleColumns } from '../modules/market-data/candle.types.js';
 import { BATCH_FETCH_SYMBOLS, loadCandlesForRuns } from '../modules/market-data/market-data.service.js';
 import type { EnginePool } from './engine-pool.js';
@@ -39,8 +40,9 @@ async function publish(ctx: JobContext, event: BacktestProgressEvent): Promise<v
   });
 }
 
+/** The row's state (the same event a new subscriber gets first), with run figures on top. */
 function event(b: Backtest, extra: Partial<BacktestProgressEvent> = {}): BacktestProgressEvent {
-  return { backtestId: b.id, status: b.status, progress: b.progress, barsProcessed: b.barsProcessed, totalBars: b.totalBars, equity: null, etaSeconds: null, error: b.error, at: new Date(), ...extra };
+  return { ...stateEvent(b), ...extra };
 }
 
 async function finish(ctx: JobContext, b: Backtest, data: Prisma.BacktestUpdateInput): Promise<Backtest> {
@@ -183,8 +185,7 @@ export async function handleBatch(ctx: JobContext, id: string, attempt: { number
       where: { id },
       data: row?.status === 'COMPLETED' ? { completed: { increment: 1 } } : { failed: { increment: 1 } },
     });
-    const progress: BatchProgressEvent = { batchId: id, completed: counters.completed, failed: counters.failed, total: counters.total, status: counters.status, backtestId: child.id, at: new Date() };
-    await ctx.pubsub.publish(topics.batch(id), progress as unknown as Record<string, unknown>);
+    await ctx.pubsub.publish(topics.batch(id), batchStateEvent(counters, child.id) as unknown as Record<string, unknown>);
   };
 
   // Candles are fetched in batched statements (BATCH_FETCH_SYMBOLS instruments each, never one
@@ -231,8 +232,7 @@ export async function handleBatch(ctx: JobContext, id: string, attempt: { number
       durationMs: finishedAt.getTime() - (batch.startedAt ?? started).getTime(),
     },
   });
-  const final: BatchProgressEvent = { batchId: id, completed: done.completed, failed: done.failed, total: done.total, status: done.status, backtestId: null, at: finishedAt };
-  await ctx.pubsub.publish(topics.batch(id), final as unknown as Record<string, unknown>);
+  await ctx.pubsub.publish(topics.batch(id), batchStateEvent(done, null) as unknown as Record<string, unknown>);
 }
 
 function emptyColumns(): CandleColumns {
