@@ -5,6 +5,11 @@ export interface Dialect {
   /** `candle` is a TimescaleDB hypertable (continuous aggregates, compression). */
   timescaledb: boolean;
   timescaledbVersion: string | null;
+  /**
+   * refresh_continuous_aggregate takes an `options` argument (TimescaleDB ≥ 2.21), used to
+   * refresh an ingest's window in one pass instead of TimescaleDB's default small batches.
+   */
+  caggRefreshOptions: boolean;
   /** e.g. "15.20" */
   serverVersion: string;
 }
@@ -27,9 +32,19 @@ export async function detectDialect(pool: pg.Pool): Promise<Dialect> {
     );
     timescaledb = hypertable.rows[0]!.found;
   }
+  let caggRefreshOptions = false;
+  if (timescaledb) {
+    const refresh = await pool.query<{ found: boolean }>(
+      `/* detectDialect */
+       SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'refresh_continuous_aggregate'
+                      AND 'options' = ANY (proargnames)) AS found`,
+    );
+    caggRefreshOptions = refresh.rows[0]!.found;
+  }
   return {
     timescaledb,
     timescaledbVersion: timescaledb ? tsVersion : null,
+    caggRefreshOptions,
     serverVersion: serverVersion.split(' ')[0]!,
   };
 }

@@ -58,6 +58,18 @@ export function createDatabase(options: PoolOptions): Database {
       const result = query(...args);
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<unknown>).then(() => notify(), (error) => notify(error));
+      } else if (result && typeof (result as NodeJS.EventEmitter).once === 'function') {
+        // A submittable such as a COPY stream (pg-copy-streams): 'finish' (COPY FROM) or
+        // 'end' (COPY TO) or 'error', whichever comes first.
+        const stream = result as NodeJS.EventEmitter;
+        let done = false;
+        const once = (error?: unknown) => {
+          if (!done) notify(error);
+          done = true;
+        };
+        stream.once('finish', () => once());
+        stream.once('end', () => once());
+        stream.once('error', (error) => once(error));
       }
       return result;
     };

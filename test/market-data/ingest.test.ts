@@ -140,6 +140,45 @@ describe('ingestCandles (GraphQL, admin)', () => {
   });
 });
 
+describe('upload paths', () => {
+  it('counts an upload that corrects, repeats and extends stored bars exactly', async () => {
+    const symbol = uniqueName('MIX');
+    const series = randomCandles(31, 120, Date.UTC(2024, 7, 1), MINUTE);
+    const slice = (from: number, to: number) => ({
+      time: series.time.slice(from, to), open: series.open.slice(from, to), high: series.high.slice(from, to),
+      low: series.low.slice(from, to), close: series.close.slice(from, to), volume: series.volume.slice(from, to),
+    });
+    const first = await ingestCandles(deps, { symbol, baseInterval: '1m', candles: slice(0, 60) });
+    expect(first).toMatchObject({ inserted: 60, updated: 0, unchanged: 0 });
+    // Bars 40..119: 40..59 are stored (three of them changed), 60..119 are new.
+    const next = slice(40, 120);
+    for (const i of [0, 7, 19]) next.volume[i] = next.volume[i]! + 1;
+    const second = await ingestCandles(deps, { symbol, baseInterval: '1m', candles: next });
+    expect(second).toMatchObject({ received: 80, inserted: 60, updated: 3, unchanged: 17 });
+    expect(await storedCount(symbol)).toBe(120);
+    const { rows } = await deps.db.pool.query<{ volume: number }>(
+      `SELECT volume FROM candle WHERE instrument_id = $1 AND ts = to_timestamp($2 / 1000.0)`,
+      [(await instrumentRow(symbol))!.id, series.time[47]],
+    );
+    expect(rows[0]!.volume).toBe(series.volume[47]! + 1);
+  });
+
+  it('two uploads of one symbol racing into an empty range: one inserts, the other finds every bar stored', async () => {
+    const symbol = uniqueName('RACE');
+    const series = randomCandles(32, 500, Date.UTC(2024, 8, 1), MINUTE);
+    const results = await Promise.all([
+      ingestCandles(deps, { symbol, baseInterval: '1m', candles: series }),
+      ingestCandles(deps, { symbol, baseInterval: '1m', candles: series }),
+    ]);
+    expect(results.map((r) => [r.inserted, r.updated, r.unchanged]).sort()).toEqual([
+      [0, 0, 500],
+      [500, 0, 0],
+    ]);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(await storedCount(symbol)).toBe(500);
+  });
+});
+
 describe('concurrent ingests', () => {
   it('of several symbols over the same window all succeed and all reach the aggregates', async () => {
     const symbols = Array.from({ length: 4 }, () => uniqueName('PAR'));
@@ -160,7 +199,12 @@ describe('ingest validation: rejected whole, nothing written, every problem list
     ['a non-finite price', (c) => { c.close[2] = Number.NaN; }, ['candles', '2', 'close'], /finite number/],
     ['low above min(open, close)', (c) => { c.low[3] = Math.min(c.open[3]!, c.close[3]!) + 0.5; }, ['candles', '3', 'low'], /above min\(open, close\)/],
     ['high below max(open, close)', (c) => { c.high[4] = Math.max(c.open[4]!, c.close[4]!) - 0.5; }, ['candles', '4', 'high'], /below max\(open, close\)/],
+    ['an infinite price', (c) => { c.high[3] = Number.POSITIVE_INFINITY; }, ['candles', '3', 'high'], /finite number/],
     ['a negative volume', (c) => { c.volume[0] = -5; }, ['candles', '0', 'volume'], /must not be negative/],
+    ['a NaN volume', (c) => { c.volume[4] = Number.NaN; }, ['candles', '4', 'volume'], /finite number/],
+    ['an infinite volume', (c) => { c.volume[5] = Number.POSITIVE_INFINITY; }, ['candles', '5', 'volume'], /finite number/],
+    ['an invalid time', (c) => { c.time[2] = Number.NaN; }, ['candles', '2', 'time'], /not a valid time/],
+    ['two adjacent equal times', (c) => { c.time[4] = c.time[3]!; }, ['candles', '4', 'time'], /duplicates the time of candle 3/],
     ['a duplicate time', (c) => { c.time[5] = c.time[2]!; }, ['candles', '5', 'time'], /duplicates the time of candle 2/],
     ['a time off the base interval grid', (c) => { c.time[1] = c.time[1]! + 60_000; }, ['candles', '1', 'time'], /not aligned to the 1h grid/],
   ];

@@ -191,11 +191,11 @@ describe('parseCsvTime', () => {
 });
 
 describe('parseCsvNumber', () => {
-  it.each([['1', 1], ['-2.5', -2.5], ['.5', 0.5], ['5.', 5], ['1e3', 1000], ['+1.5E-2', 0.015]])('%s', (text, expected) => {
+  it.each([['1', 1], ['-2.5', -2.5], ['.5', 0.5], ['5.', 5], ['1e3', 1000], ['+1.5E-2', 0.015], ['00123.4500', 123.45], ['0', 0]])('%s', (text, expected) => {
     expect(parseCsvNumber(text)).toBe(expected);
   });
 
-  it.each([[''], ['abc'], ['0x10'], ['Infinity'], ['NaN'], ['1,234.5'], ['1e999']])('rejects %j', (text) => {
+  it.each([[''], ['abc'], ['0x10'], ['0b1'], ['0o7'], ['Infinity'], ['-Infinity'], ['NaN'], ['1,234.5'], ['1e999'], ['.'], ['1.2.3'], [' 1'], ['1 ']])('rejects %j', (text) => {
     expect(parseCsvNumber(text)).toBeNull();
   });
 });

@@ -80,6 +80,9 @@ export async function parseCandleCsv(
   let csvFailed = false;
   let rowsRead = 0;
   let nextLine = 1;
+  const values = new Array<number>(VALUE_FIELDS.length);
+  const row = (line: number, field: string) => ['row', String(line), field];
+  // Runs once per data row (millions in a large import): no per-row closures or arrays.
   const onRecord = (record: string[]) => {
     const line = nextLine;
     nextLine += 1 + newlinesIn(record); // a quoted field may span lines
@@ -97,23 +100,21 @@ export async function parseCandleCsv(
     rowsRead += 1;
     if (rowsRead % progressEvery === 0) options.onProgress?.(rowsRead);
     if (!layout) return; // without a usable header rows are only counted
-    const row = (field: string) => ['row', String(line), field];
     if (record.length !== layout.width) {
-      add(row('columns'), `has ${record.length} fields, the header has ${layout.width}`);
+      add(row(line, 'columns'), `has ${record.length} fields, the header has ${layout.width}`);
       return;
     }
     let ok = true;
     const time = parseCsvTime(record[layout.time]!);
     if (time === null) {
-      add(row('time'), `${JSON.stringify(record[layout.time])} is not a time (expected ISO 8601, e.g. 2024-01-02T13:00:00Z, or epoch seconds/milliseconds)`);
+      add(row(line, 'time'), `${JSON.stringify(record[layout.time])} is not a time (expected ISO 8601, e.g. 2024-01-02T13:00:00Z, or epoch seconds/milliseconds)`);
       ok = false;
     }
-    const values = new Array<number>(VALUE_FIELDS.length);
     for (let k = 0; k < VALUE_FIELDS.length; k++) {
       const raw = record[layout.values[k]!]!;
       const value = parseCsvNumber(raw);
       if (value === null) {
-        add(row(VALUE_FIELDS[k]!), raw === '' ? 'is empty' : `${JSON.stringify(raw)} is not a number`);
+        add(row(line, VALUE_FIELDS[k]!), raw === '' ? 'is empty' : `${JSON.stringify(raw)} is not a number`);
         ok = false;
       } else {
         values[k] = value;
@@ -201,9 +202,21 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A CSV number, or null when the text is not one. */
 export function parseCsvNumber(text: string): number | null {
-  if (!NUMBER.test(text)) return null;
   const value = Number(text);
-  return Number.isFinite(value) ? value : null;
+  if (!Number.isFinite(value)) return null;
+  // Number() also accepts '', surrounding spaces and 0x/0b/0o prefixes. Digits-only text
+  // with an optional point (almost every price) cannot be one of those: it skips the regex.
+  if (!isPlainDecimal(text) && !NUMBER.test(text)) return null;
+  return value;
+}
+
+function isPlainDecimal(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 48 || c > 57) && c !== 46) return false; // 0-9 or '.'
+  }
+  return text !== '.';
 }
 
 const ISO =

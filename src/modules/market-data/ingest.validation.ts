@@ -51,39 +51,50 @@ export function validateIngest(input: {
     add(['candles'], `at most ${input.maxCandles} candles per request (got ${n}); split the upload or use the CSV import`);
   }
 
-  const seen = new Map<number, number>();
+  // Strictly increasing times (the usual upload) cannot hold duplicates: the index of
+  // first occurrences is only built when the order says a duplicate is possible.
+  let increasing = true;
+  for (let i = 1; i < n && increasing; i++) increasing = c.time[i - 1]! < c.time[i]!;
+  const seen = increasing ? null : new Map<number, number>();
+  const row = (i: number, field: string) => ['candles', String(i), field];
+  const prices = [c.open, c.high, c.low, c.close] as const;
+  const priceNames = ['open', 'high', 'low', 'close'] as const;
+  // Hot loop over up to millions of rows (CSV import): plain comparisons first, messages
+  // only for rows that fail them.
   for (let i = 0; i < n; i++) {
-    const row = (field: string) => ['candles', String(i), field];
     const t = c.time[i]!;
     if (!Number.isFinite(t)) {
-      add(row('time'), 'is not a valid time');
+      add(row(i, 'time'), 'is not a valid time');
     } else {
-      const first = seen.get(t);
-      if (first !== undefined) add(row('time'), `duplicates the time of candle ${first} (${new Date(t).toISOString()})`);
-      else seen.set(t, i);
+      if (seen) {
+        const first = seen.get(t);
+        if (first !== undefined) add(row(i, 'time'), `duplicates the time of candle ${first} (${new Date(t).toISOString()})`);
+        else seen.set(t, i);
+      }
       if (typeof base !== 'string' && bucketStart(base, t) !== t) {
-        add(row('time'), `${new Date(t).toISOString()} is not aligned to the ${base.name} grid (expected ${new Date(bucketStart(base, t)).toISOString()})`);
+        add(row(i, 'time'), `${new Date(t).toISOString()} is not aligned to the ${base.name} grid (expected ${new Date(bucketStart(base, t)).toISOString()})`);
       }
     }
-    let pricesOk = true;
-    for (const field of ['open', 'high', 'low', 'close'] as const) {
-      const v = c[field][i]!;
-      if (!Number.isFinite(v)) {
-        add(row(field), 'must be a finite number');
-        pricesOk = false;
-      } else if (v < 0) {
-        add(row(field), 'must not be negative');
-        pricesOk = false;
-      }
-    }
+    const o = c.open[i]!;
+    const h = c.high[i]!;
+    const l = c.low[i]!;
+    const cl = c.close[i]!;
     const volume = c.volume[i]!;
-    if (!Number.isFinite(volume)) add(row('volume'), 'must be a finite number');
-    else if (volume < 0) add(row('volume'), 'must not be negative');
+    // NaN fails every comparison, so `>= 0` also rejects it; ±Infinity is caught by the bound.
+    const pricesOk = o >= 0 && h >= 0 && l >= 0 && cl >= 0 && o < Infinity && h < Infinity && l < Infinity && cl < Infinity;
+    if (!pricesOk) {
+      for (let f = 0; f < 4; f++) {
+        const v = prices[f][i]!;
+        if (!Number.isFinite(v)) add(row(i, priceNames[f]), 'must be a finite number');
+        else if (v < 0) add(row(i, priceNames[f]), 'must not be negative');
+      }
+    }
+    if (!(volume >= 0 && volume < Infinity)) {
+      add(row(i, 'volume'), Number.isFinite(volume) ? 'must not be negative' : 'must be a finite number');
+    }
     if (pricesOk) {
-      const o = c.open[i]!;
-      const cl = c.close[i]!;
-      if (c.high[i]! < Math.max(o, cl)) add(row('high'), `${c.high[i]} is below max(open, close) = ${Math.max(o, cl)}`);
-      if (c.low[i]! > Math.min(o, cl)) add(row('low'), `${c.low[i]} is above min(open, close) = ${Math.min(o, cl)}`);
+      if (h < Math.max(o, cl)) add(row(i, 'high'), `${h} is below max(open, close) = ${Math.max(o, cl)}`);
+      if (l > Math.min(o, cl)) add(row(i, 'low'), `${l} is above min(open, close) = ${Math.min(o, cl)}`);
     }
   }
   if (omitted > 0) issues.push({ path: ['candles'], message: `…and ${omitted} more problems` });

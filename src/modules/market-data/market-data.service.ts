@@ -11,8 +11,11 @@ import {
   findCandleColumnsMany,
   recomputeDerivedCandles,
   refreshContinuousAggregate,
+  hasCandlesBetween,
+  insertStagedCandles,
   refreshMarketSummary,
-  upsertCandles,
+  stageCandles,
+  upsertStagedCandles,
 } from './candle.store.js';
 import type { CandleColumns, CandleSource } from './candle.types.js';
 import { validateIngest } from './ingest.validation.js';
@@ -26,9 +29,6 @@ export interface MarketDataDeps {
   config: Config;
   logger: Logger;
 }
-
-/** Rows per INSERT statement: large enough to amortise round trips, small enough for one array parameter each. */
-const UPSERT_CHUNK = 25_000;
 
 export interface IngestInput {
   symbol: string;
@@ -104,13 +104,12 @@ export async function ingestCandles(
         { path: ['baseInterval'], message: `${symbol} is stored at ${instrument.baseInterval}; candles at ${input.baseInterval} cannot be mixed in` },
       ]);
     }
-    let inserted = 0;
-    let updated = 0;
-    for (let start = 0; start < n; start += UPSERT_CHUNK) {
-      const counts = await upsertCandles(client, instrument.id, sliceColumns(c, start, Math.min(n, start + UPSERT_CHUNK)));
-      inserted += counts.inserted;
-      updated += counts.updated;
-    }
+    await stageCandles(client, c);
+    // Under the row lock no other ingest of this instrument can add rows, so when the range
+    // is empty (a first load, appending new bars) a plain INSERT is exact and cheaper.
+    const { inserted, updated } = (await hasCandlesBetween(client, instrument.id, minT, maxT))
+      ? await upsertStagedCandles(client, instrument.id)
+      : { inserted: await insertStagedCandles(client, instrument.id), updated: 0 };
     const changed = inserted + updated > 0;
     const dataVersion = changed ? await bumpDataVersion(client, instrument.id) : instrument.dataVersion;
     if (changed && !deps.dialect.timescaledb) {
@@ -139,26 +138,18 @@ export async function ingestCandles(
 
   if (result.inserted + result.updated > 0) {
     if (deps.dialect.timescaledb) {
-      await refreshContinuousAggregate(deps.db.pool, 'candle_1h', hourWindow.from, hourWindow.to);
-      await refreshContinuousAggregate(deps.db.pool, 'candle_1d', dayWindow.from, dayWindow.to);
+      // Both aggregates read `candle` and neither depends on the other: refreshed side by
+      // side on two connections.
+      await Promise.all([
+        refreshContinuousAggregate(deps.db.pool, 'candle_1h', hourWindow.from, hourWindow.to, deps.dialect.caggRefreshOptions),
+        refreshContinuousAggregate(deps.db.pool, 'candle_1d', dayWindow.from, dayWindow.to, deps.dialect.caggRefreshOptions),
+      ]);
     }
     await refreshMarketSummary(deps.db.pool);
   }
   const durationMs = Math.round(performance.now() - started);
   deps.logger.info({ symbol, received: n, inserted: result.inserted, updated: result.updated, durationMs }, 'candles ingested');
   return { ...result, durationMs };
-}
-
-function sliceColumns(c: CandleColumns, from: number, to: number): CandleColumns {
-  if (from === 0 && to === c.time.length) return c;
-  return {
-    time: c.time.subarray(from, to),
-    open: c.open.subarray(from, to),
-    high: c.high.subarray(from, to),
-    low: c.low.subarray(from, to),
-    close: c.close.subarray(from, to),
-    volume: c.volume.subarray(from, to),
-  };
 }
 
 export interface CandleSeriesQuery {
