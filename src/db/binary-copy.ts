@@ -1,10 +1,12 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 /**
  * PostgreSQL's binary COPY format (https://www.postgresql.org/docs/current/sql-copy.html,
- * "Binary Format") for fixed-width numeric columns held in typed arrays.
+ * "Binary Format") for fixed-width numeric columns held in typed arrays, both ways: writing
+ * columns in (ingest) and reading query results out (batch candle reads), with no text
+ * formatting or parsing and no object per row.
  *
  * Written here rather than with pg-copy-streams-binary: that package builds an object per
  * field and a Buffer per value, which costs more than the COPY itself at hundreds of
@@ -35,23 +37,24 @@ export function* encodeBinaryCopy(columns: readonly BinaryColumn[]): Generator<B
   for (let start = 0; start < rows; start += ROWS_PER_CHUNK) {
     const end = Math.min(rows, start + ROWS_PER_CHUNK);
     const buffer = Buffer.allocUnsafe((end - start) * rowBytes);
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let at = 0;
     for (let i = start; i < end; i++) {
-      buffer.writeInt16BE(columns.length, at);
+      view.setInt16(at, columns.length);
       at += 2;
       for (const column of columns) {
-        buffer.writeInt32BE(8, at);
+        view.setInt32(at, 8);
         at += 4;
         const v = column.values[i]!;
         if (column.type === 'float8') {
-          buffer.writeDoubleBE(v, at);
+          view.setFloat64(at, v);
         } else {
           // int64 microseconds, written as two 32-bit halves: exact for |µs| < 2^53,
           // i.e. every time a JS Date can hold, and no BigInt per row.
           const micros = (v - PG_EPOCH_MS) * 1000;
           const high = Math.floor(micros / TWO_POW_32);
-          buffer.writeInt32BE(high, at);
-          buffer.writeUInt32BE(micros - high * TWO_POW_32, at + 4);
+          view.setInt32(at, high);
+          view.setUint32(at + 4, micros - high * TWO_POW_32);
         }
         at += 8;
       }
@@ -76,4 +79,112 @@ export async function copyColumnsInto(
   const stream = client.query(copyFrom(`COPY ${table} (${columnNames.join(', ')}) FROM STDIN (FORMAT binary)`));
   await pipeline(encodeBinaryCopy(columns), stream);
   return stream.rowCount;
+}
+
+/** Column types a binary COPY result may hold here; each is decoded to a JS number. */
+export type BinaryFieldType = 'int4' | 'float8' | 'timestamptz';
+
+/**
+ * Decodes a binary COPY stream chunk by chunk (rows may straddle chunks). For every row,
+ * `onRow` receives the same Float64Array refilled with that row's fields: int4 as is,
+ * float8 as is, timestamptz as epoch milliseconds, NULL as NaN.
+ */
+export class BinaryCopyDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+  private headerRead = false;
+  private ended = false;
+  private readonly row: Float64Array;
+  private readonly maxRowBytes: number;
+  rows = 0;
+
+  constructor(
+    private readonly types: readonly BinaryFieldType[],
+    private readonly onRow: (row: Float64Array) => void,
+  ) {
+    this.row = new Float64Array(types.length);
+    this.maxRowBytes = 2 + types.reduce((sum, t) => sum + 4 + (t === 'int4' ? 4 : 8), 0);
+  }
+
+  push(chunk: Buffer): void {
+    const buffer = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let at = 0;
+    if (!this.headerRead) {
+      if (buffer.length < SIGNATURE.length + 8) {
+        this.pending = buffer;
+        return;
+      }
+      if (!buffer.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
+      at = SIGNATURE.length + 8 + buffer.readInt32BE(SIGNATURE.length + 4);
+      this.headerRead = true;
+    }
+    const { types, row } = this;
+    // DataView reads are inlined by V8; Buffer's readXxxBE helpers cost ~2× more per field.
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    for (;;) {
+      if (this.ended || buffer.length - at < 2) break;
+      const fields = view.getInt16(at);
+      if (fields === -1) {
+        this.ended = true;
+        at += 2;
+        break;
+      }
+      if (fields !== types.length) throw new Error(`binary COPY row has ${fields} fields, expected ${types.length}`);
+      // A row is at most maxRowBytes long (a NULL only shortens it): field lengths need
+      // checking ahead only near the end of a chunk, where a row may be cut.
+      if (buffer.length - at < this.maxRowBytes && !rowComplete(buffer, at + 2, fields)) break;
+      let p = at + 2;
+      for (let f = 0; f < fields; f++) {
+        const length = view.getInt32(p);
+        p += 4;
+        if (length === -1) {
+          row[f] = Number.NaN;
+          continue;
+        }
+        const type = types[f]!;
+        if (length !== (type === 'int4' ? 4 : 8)) throw new Error(`binary COPY field ${f} has ${length} bytes, expected a ${type}`);
+        if (type === 'float8') row[f] = view.getFloat64(p);
+        else if (type === 'int4') row[f] = view.getInt32(p);
+        else row[f] = (view.getInt32(p) * TWO_POW_32 + view.getUint32(p + 4)) / 1000 + PG_EPOCH_MS;
+        p += length;
+      }
+      at = p;
+      this.rows += 1;
+      this.onRow(row);
+    }
+    this.pending = at < buffer.length ? Buffer.from(buffer.subarray(at)) : Buffer.alloc(0);
+  }
+
+  /** Throws when the stream stopped mid-row or before its trailer. */
+  finish(): void {
+    if (!this.ended || this.pending.length) throw new Error('binary COPY stream ended early');
+  }
+}
+
+/** Are all `fields` of the row whose first field length is at `at` inside `buffer`? */
+function rowComplete(buffer: Buffer, at: number, fields: number): boolean {
+  for (let f = 0; f < fields; f++) {
+    if (buffer.length - at < 4) return false;
+    const length = buffer.readInt32BE(at);
+    at += 4 + (length > 0 ? length : 0);
+    if (at > buffer.length) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs `COPY (query) TO STDOUT (FORMAT binary)` on `client` and decodes every row (see
+ * BinaryCopyDecoder); resolves to the number of rows. COPY takes no bind parameters: the
+ * caller inlines only values it has checked (numbers, identifiers from a fixed list).
+ */
+export async function copyRowsOut(
+  client: pg.PoolClient,
+  query: string,
+  types: readonly BinaryFieldType[],
+  onRow: (row: Float64Array) => void,
+): Promise<number> {
+  const decoder = new BinaryCopyDecoder(types, onRow);
+  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+  for await (const chunk of stream) decoder.push(chunk as Buffer);
+  decoder.finish();
+  return decoder.rows;
 }

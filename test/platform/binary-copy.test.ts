@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createDatabase, type Database } from '../../src/db/pool.js';
-import { copyColumnsInto, encodeBinaryCopy } from '../../src/db/binary-copy.js';
+import { BinaryCopyDecoder, copyColumnsInto, copyRowsOut, encodeBinaryCopy } from '../../src/db/binary-copy.js';
 
 /**
  * The hand-written binary COPY encoder against a real server: every value must come back
@@ -81,5 +81,44 @@ describe('binary COPY encoder', () => {
       { type: 'float8', values: new Float64Array(3) },
     ]);
     expect(() => gen.next()).toThrow('binary COPY columns differ in length');
+  });
+
+  it('decodes what it encodes, whatever the chunk boundaries', () => {
+    const times = Float64Array.from([Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2000, 0, 1), Date.UTC(2024, 5, 1, 12)]);
+    const values = Float64Array.from([-1.5, 0, 1e300]);
+    const payload = Buffer.concat([...encodeBinaryCopy([{ type: 'timestamptz', values: times }, { type: 'float8', values }])]);
+    for (const size of [1, 3, 7, 26, payload.length]) {
+      const rows: number[][] = [];
+      const decoder = new BinaryCopyDecoder(['timestamptz', 'float8'], (r) => rows.push(Array.from(r)));
+      for (let at = 0; at < payload.length; at += size) decoder.push(payload.subarray(at, at + size));
+      decoder.finish();
+      expect(rows).toEqual([0, 1, 2].map((i) => [times[i], values[i]]));
+    }
+    const cut = new BinaryCopyDecoder(['timestamptz', 'float8'], () => undefined);
+    cut.push(payload.subarray(0, payload.length - 5));
+    expect(() => cut.finish()).toThrow('binary COPY stream ended early');
+  });
+
+  it('reads a query result from the server: int4, float8, timestamptz and NULL', async () => {
+    const client = await db.pool.connect();
+    const rows: number[][] = [];
+    try {
+      const n = await copyRowsOut(
+        client,
+        `SELECT * FROM (VALUES (-7, 2.5::float8, timestamptz '1990-06-30 12:00:00.123+00'),
+                               (2147483647, NULL, NULL),
+                               (0, -0.000001::float8, timestamptz '2030-01-01 00:00:00+00')) AS v(i, f, t)`,
+        ['int4', 'float8', 'timestamptz'],
+        (r) => rows.push(Array.from(r)),
+      );
+      expect(n).toBe(3);
+    } finally {
+      client.release();
+    }
+    expect(rows).toEqual([
+      [-7, 2.5, Date.UTC(1990, 5, 30, 12, 0, 0, 123)],
+      [2147483647, Number.NaN, Number.NaN],
+      [0, -0.000001, Date.UTC(2030, 0, 1)],
+    ]);
   });
 });

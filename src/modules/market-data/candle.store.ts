@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { copyColumnsInto } from '../../db/binary-copy.js';
-import { emptyCandleColumns, type CandleColumns, type CandleRow, type CandleSource } from './candle.types.js';
+import { copyColumnsInto, copyRowsOut } from '../../db/binary-copy.js';
+import { CandleColumnsBuilder, emptyCandleColumns, type CandleColumns, type CandleRow, type CandleSource } from './candle.types.js';
 
 /**
  * Raw SQL over candle, candle_1h, candle_1d and market_summary. Every statement is named,
@@ -336,53 +336,65 @@ export async function findCoverage(
 }
 
 /**
- * Candles of several instruments in [fromMs, toMs) at one interval, in ONE statement
- * (backtest batches): rows come ordered by instrument then time and are split into
- * per-instrument columns without building row objects.
+ * Candles of many instruments in [fromMs, toMs), bucketed like findCandleColumns, in one
+ * statement: the batch backtest read path. Millions of rows come back as a binary COPY
+ * decoded straight into each instrument's typed columns — no text, no row arrays (the
+ * text protocol cost 26 s and 2 GB for the 9.3 M-row reference workload).
+ * `expectedRows` (per instrument, an upper bound when known) sizes the columns up front.
  */
 export async function findCandleColumnsMany(
-  db: Queryable,
-  query: { instrumentIds: readonly number[]; source: CandleSource; intervalSql: string; fromMs: number; toMs: number; regroup: boolean },
+  pool: pg.Pool,
+  query: {
+    instrumentIds: readonly number[];
+    source: CandleSource;
+    intervalSql: string;
+    fromMs: number;
+    toMs: number;
+    regroup: boolean;
+    expectedRows?: number;
+  },
 ): Promise<Map<number, CandleColumns>> {
   const { table, ts } = SOURCE_SQL[query.source];
-  const text = query.regroup
+  // COPY takes no bind parameters, so the values are inlined — each checked to be what it claims.
+  if (!query.instrumentIds.every((id) => Number.isSafeInteger(id))) throw new Error('instrument ids must be integers');
+  if (!Number.isFinite(query.fromMs) || !Number.isFinite(query.toMs)) throw new Error('range bounds must be finite');
+  if (!/^\d+ [a-z]+$/.test(query.intervalSql)) throw new Error(`unexpected interval ${query.intervalSql}`);
+  const ids = query.instrumentIds.length ? query.instrumentIds.join(',') : 'NULL';
+  const range = `${ts} >= to_timestamp(${query.fromMs} / 1000.0) AND ${ts} < to_timestamp(${query.toMs} / 1000.0)`;
+  const sql = query.regroup
     ? `/* findCandleColumnsMany */
-       SELECT instrument_id, (extract(epoch FROM time_bucket($2::interval, ${ts})) * 1000)::float8 AS t,
-              first(open, ${ts}) AS o, max(high) AS h, min(low) AS l, last(close, ${ts}) AS c, sum(volume)::float8 AS v
+       SELECT instrument_id, time_bucket(INTERVAL '${query.intervalSql}', ${ts}),
+              first(open, ${ts}), max(high), min(low), last(close, ${ts}), sum(volume)::float8
        FROM ${table}
-       WHERE instrument_id = ANY($1::int[]) AND ${ts} >= to_timestamp($3 / 1000.0) AND ${ts} < to_timestamp($4 / 1000.0)
-       GROUP BY instrument_id, time_bucket($2::interval, ${ts})
+       WHERE instrument_id IN (${ids}) AND ${range}
+       GROUP BY instrument_id, time_bucket(INTERVAL '${query.intervalSql}', ${ts})
        ORDER BY 1, 2`
     : `/* findCandleColumnsMany */
-       SELECT instrument_id, (extract(epoch FROM ${ts}) * 1000)::float8 AS t, open AS o, high AS h, low AS l, close AS c, volume::float8 AS v
+       SELECT instrument_id, ${ts}, open, high, low, close, volume::float8
        FROM ${table}
-       WHERE instrument_id = ANY($1::int[]) AND ${ts} >= to_timestamp($2 / 1000.0) AND ${ts} < to_timestamp($3 / 1000.0)
+       WHERE instrument_id IN (${ids}) AND ${range}
        ORDER BY instrument_id, ${ts}`;
-  const values = query.regroup
-    ? [query.instrumentIds, query.intervalSql, query.fromMs, query.toMs]
-    : [query.instrumentIds, query.fromMs, query.toMs];
-  const result = await db.query<[number, number, number, number, number, number, number]>({ text, values, rowMode: 'array' });
-  const rows = result.rows;
+
   const out = new Map<number, CandleColumns>();
-  let start = 0;
-  while (start < rows.length) {
-    const id = rows[start]![0];
-    let end = start;
-    while (end < rows.length && rows[end]![0] === id) end++;
-    const c = emptyCandleColumns(end - start);
-    for (let i = start; i < end; i++) {
-      const r = rows[i]!;
-      const k = i - start;
-      c.time[k] = r[1];
-      c.open[k] = r[2];
-      c.high[k] = r[3];
-      c.low[k] = r[4];
-      c.close[k] = r[5];
-      c.volume[k] = r[6];
-    }
-    out.set(id, c);
-    start = end;
+  // Capped: a wide range over sparse data must not reserve memory for bars that never come
+  // (3 MB per instrument at most up front; longer series grow by doubling).
+  const capacity = Math.min(Math.max(query.expectedRows ?? 1024, 1), 1 << 16);
+  let currentId = Number.NaN;
+  let builder: CandleColumnsBuilder | null = null;
+  const client = await pool.connect();
+  try {
+    await copyRowsOut(client, sql, ['int4', 'timestamptz', 'float8', 'float8', 'float8', 'float8', 'float8'], (r) => {
+      if (r[0] !== currentId) {
+        if (builder) out.set(currentId, builder.finish());
+        currentId = r[0]!;
+        builder = new CandleColumnsBuilder(capacity);
+      }
+      builder!.push(r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!);
+    });
+  } finally {
+    client.release();
   }
+  if (builder) out.set(currentId, (builder as CandleColumnsBuilder).finish());
   return out;
 }
 

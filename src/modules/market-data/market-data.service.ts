@@ -324,6 +324,8 @@ export async function loadCandlesForRuns(
         fromMs: from.getTime(),
         toMs: to.getTime(),
         regroup: plan.regroup,
+        // At most one bar per interval step: columns sized once, no regrowth.
+        expectedRows: countBuckets(plan.interval, from.getTime(), to.getTime()),
       });
       for (const [id, c] of part) out.set(id, c);
     }
