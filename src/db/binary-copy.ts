@@ -4,59 +4,83 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 /**
  * PostgreSQL's binary COPY format (https://www.postgresql.org/docs/current/sql-copy.html,
- * "Binary Format") for fixed-width numeric columns held in typed arrays, both ways: writing
- * columns in (ingest) and reading query results out (batch candle reads), with no text
+ * "Binary Format") for columns held in typed arrays, both ways: writing columns in (candle
+ * ingest, trades) and reading query results out (batch candle reads), with no text
  * formatting or parsing and no object per row.
  *
  * Written here rather than with pg-copy-streams-binary: that package builds an object per
  * field and a Buffer per value, which costs more than the COPY itself at hundreds of
- * thousands of rows; these columns are all fixed-width, so each chunk is one preallocated
- * Buffer filled in a single pass. pg-copy-streams still speaks the protocol.
+ * thousands of rows; here each chunk of rows is one Buffer, sized first and filled in a
+ * single pass. pg-copy-streams still speaks the protocol.
  */
 export type BinaryColumn =
   /** float8 from a JS number. */
-  | { type: 'float8'; values: Float64Array }
+  | { type: 'float8'; values: ArrayLike<number> }
+  /** int4 from a JS integer. */
+  | { type: 'int4'; values: ArrayLike<number> }
   /** timestamptz from epoch milliseconds (sent as microseconds since 2000-01-01 UTC). */
-  | { type: 'timestamptz'; values: Float64Array };
+  | { type: 'timestamptz'; values: ArrayLike<number> }
+  /** A value already in its binary form (a uuid's 16 bytes, UTF-8 text), row by row. */
+  | { type: 'bytes'; at: (row: number) => Buffer };
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_POW_32 = 2 ** 32;
-/** Rows per Buffer handed to the socket: ~5 MB chunks keep memory flat for any row count. */
+/** Rows per Buffer handed to the socket: a few MB per chunk keeps memory flat for any row count. */
 const ROWS_PER_CHUNK = 65_536;
 
-/** The COPY payload for `columns` (equal lengths), as a sequence of Buffers. */
-export function* encodeBinaryCopy(columns: readonly BinaryColumn[]): Generator<Buffer> {
-  const rows = columns[0]?.values.length ?? 0;
-  if (columns.some((c) => c.values.length !== rows)) throw new Error('binary COPY columns differ in length');
+const fixedBytes = (type: BinaryColumn['type']) => (type === 'int4' ? 4 : type === 'bytes' ? 0 : 8);
+
+/** The COPY payload for `rows` rows of `columns`, as a sequence of Buffers. */
+export function* encodeBinaryCopy(rows: number, columns: readonly BinaryColumn[]): Generator<Buffer> {
+  if (columns.some((c) => c.type !== 'bytes' && c.values.length !== rows)) throw new Error('binary COPY columns differ in length');
   const header = Buffer.alloc(SIGNATURE.length + 8);
   SIGNATURE.copy(header, 0); // then flags (0) and header-extension length (0)
   yield header;
-  // Per row: field count (int16), then per field its length (int32) and 8 bytes of value.
-  const rowBytes = 2 + columns.length * 12;
+  // Per row: field count (int16), then per field its length (int32) and its bytes.
+  const fixedRowBytes = 2 + columns.reduce((sum, c) => sum + 4 + fixedBytes(c.type), 0);
+  const hasBytes = columns.some((c) => c.type === 'bytes');
   for (let start = 0; start < rows; start += ROWS_PER_CHUNK) {
     const end = Math.min(rows, start + ROWS_PER_CHUNK);
-    const buffer = Buffer.allocUnsafe((end - start) * rowBytes);
+    let size = (end - start) * fixedRowBytes;
+    if (hasBytes) {
+      for (const column of columns) {
+        if (column.type === 'bytes') for (let i = start; i < end; i++) size += column.at(i).length;
+      }
+    }
+    const buffer = Buffer.allocUnsafe(size);
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let at = 0;
     for (let i = start; i < end; i++) {
       view.setInt16(at, columns.length);
       at += 2;
       for (const column of columns) {
-        view.setInt32(at, 8);
-        at += 4;
+        if (column.type === 'bytes') {
+          const bytes = column.at(i);
+          view.setInt32(at, bytes.length);
+          bytes.copy(buffer, at + 4);
+          at += 4 + bytes.length;
+          continue;
+        }
         const v = column.values[i]!;
+        if (column.type === 'int4') {
+          view.setInt32(at, 4);
+          view.setInt32(at + 4, v);
+          at += 8;
+          continue;
+        }
+        view.setInt32(at, 8);
         if (column.type === 'float8') {
-          view.setFloat64(at, v);
+          view.setFloat64(at + 4, v);
         } else {
           // int64 microseconds, written as two 32-bit halves: exact for |µs| < 2^53,
           // i.e. every time a JS Date can hold, and no BigInt per row.
           const micros = (v - PG_EPOCH_MS) * 1000;
           const high = Math.floor(micros / TWO_POW_32);
-          view.setInt32(at, high);
-          view.setUint32(at + 4, micros - high * TWO_POW_32);
+          view.setInt32(at + 4, high);
+          view.setUint32(at + 8, micros - high * TWO_POW_32);
         }
-        at += 8;
+        at += 12;
       }
     }
     yield buffer;
@@ -76,8 +100,10 @@ export async function copyColumnsInto(
   columnNames: readonly string[],
   columns: readonly BinaryColumn[],
 ): Promise<number> {
+  const rows = columns.find((c) => c.type !== 'bytes')?.values.length;
+  if (rows === undefined) throw new Error('binary COPY needs at least one column of values');
   const stream = client.query(copyFrom(`COPY ${table} (${columnNames.join(', ')}) FROM STDIN (FORMAT binary)`));
-  await pipeline(encodeBinaryCopy(columns), stream);
+  await pipeline(encodeBinaryCopy(rows, columns), stream);
   return stream.rowCount;
 }
 

@@ -76,7 +76,7 @@ describe('binary COPY encoder', () => {
   });
 
   it('rejects columns of different lengths before sending anything', () => {
-    const gen = encodeBinaryCopy([
+    const gen = encodeBinaryCopy(2, [
       { type: 'float8', values: new Float64Array(2) },
       { type: 'float8', values: new Float64Array(3) },
     ]);
@@ -86,7 +86,7 @@ describe('binary COPY encoder', () => {
   it('decodes what it encodes, whatever the chunk boundaries', () => {
     const times = Float64Array.from([Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2000, 0, 1), Date.UTC(2024, 5, 1, 12)]);
     const values = Float64Array.from([-1.5, 0, 1e300]);
-    const payload = Buffer.concat([...encodeBinaryCopy([{ type: 'timestamptz', values: times }, { type: 'float8', values }])]);
+    const payload = Buffer.concat([...encodeBinaryCopy(3, [{ type: 'timestamptz', values: times }, { type: 'float8', values }])]);
     for (const size of [1, 3, 7, 26, payload.length]) {
       const rows: number[][] = [];
       const decoder = new BinaryCopyDecoder(['timestamptz', 'float8'], (r) => rows.push(Array.from(r)));
