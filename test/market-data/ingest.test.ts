@@ -140,6 +140,31 @@ describe('ingestCandles (GraphQL, admin)', () => {
   });
 });
 
+describe('hourly and daily uploads', () => {
+  it('keep candle_1d and the summary fresh without going through candle_1h (never read for them)', async () => {
+    const symbol = uniqueName('HRLY');
+    const series = randomCandles(41, 24 * 9 + 5, Date.UTC(2024, 9, 3, 19), HOUR);
+    await ingestCandles(deps, { symbol, baseInterval: '1h', candles: series });
+    const id = (await instrumentRow(symbol))!.id;
+    const { rows } = await deps.db.pool.query<{ b: Date; open: number; high: number; low: number; close: number; volume: number; n: string }>(
+      `SELECT bucket AS b, open, high, low, close, volume, bar_count::text AS n FROM candle_1d WHERE instrument_id = $1 ORDER BY bucket`,
+      [id],
+    );
+    const ref = aggregateReference(series, '1d', 0, Date.UTC(2100, 0, 1));
+    expect(rows.map((r) => [r.b.getTime(), r.open, r.high, r.low, r.close, Number(r.n)])).toEqual(
+      ref.map((r) => [r.time, r.open, r.high, r.low, r.close, expect.any(Number)]),
+    );
+    expect(rows.reduce((sum, r) => sum + Number(r.n), 0)).toBe(series.time.length);
+    const summary = await execute(app, MarketSummaryDocument, { symbols: [symbol] }, admin);
+    expect(summary.body.data!.marketSummary[0]).toMatchObject({ candleCount: series.time.length, allTimeHigh: Math.max(...series.high) });
+    if (process.env.TEST_TIMESCALEDB !== '1') {
+      // Portable: no candle_1h rows were computed for an hourly instrument.
+      const hourly = await deps.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM candle_1h WHERE instrument_id = $1', [id]);
+      expect(hourly.rows[0]!.n).toBe(0);
+    }
+  });
+});
+
 describe('upload paths', () => {
   it('counts an upload that corrects, repeats and extends stored bars exactly', async () => {
     const symbol = uniqueName('MIX');

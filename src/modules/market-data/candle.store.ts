@@ -91,19 +91,21 @@ export async function upsertStagedCandles(db: Queryable, instrumentId: number): 
 }
 
 /**
- * Portable dialect: recomputes the candle_1h (from raw candles) or candle_1d (from candle_1h,
- * 24× fewer rows — so refresh candle_1h first) buckets of one instrument overlapping
- * [fromMs, toMs) (callers pass bucket-aligned bounds).
+ * Portable dialect: recomputes the `table` buckets of one instrument overlapping
+ * [fromMs, toMs) (callers pass bucket-aligned bounds) from `source`: candle_1h from the raw
+ * candles; candle_1d from candle_1h (24× fewer rows than minute bars — so recompute
+ * candle_1h first) or from the raw candles when those are hourly or coarser.
  */
 export async function recomputeDerivedCandles(
   db: Queryable,
   instrumentId: number,
   table: 'candle_1h' | 'candle_1d',
+  source: 'raw' | 'candle_1h',
   fromMs: number,
   toMs: number,
 ): Promise<void> {
-  const [width, source, ts, count] =
-    table === 'candle_1h' ? ['1 hour', 'candle', 'ts', 'count(*)'] : ['1 day', 'candle_1h', 'bucket', 'sum(bar_count)'];
+  const width = table === 'candle_1h' ? '1 hour' : '1 day';
+  const [from, ts, count] = source === 'raw' ? ['candle', 'ts', 'count(*)'] : ['candle_1h', 'bucket', 'sum(bar_count)'];
   // first/last as min/max of [epoch, value] pairs (arrays compare element by element): the
   // same result as the portable first()/last() aggregates, but computed by built-in C
   // functions instead of a PL/pgSQL call per row — 2.5× faster over 500k bars. Epoch
@@ -114,7 +116,7 @@ export async function recomputeDerivedCandles(
      SELECT instrument_id, time_bucket(INTERVAL '${width}', ${ts}),
             (min(ARRAY[date_part('epoch', ${ts}), open]))[2], max(high), min(low),
             (max(ARRAY[date_part('epoch', ${ts}), close]))[2], sum(volume), ${count}
-     FROM ${source}
+     FROM ${from}
      WHERE instrument_id = $1 AND ${ts} >= to_timestamp($2 / 1000.0) AND ${ts} < to_timestamp($3 / 1000.0)
      GROUP BY instrument_id, time_bucket(INTERVAL '${width}', ${ts})
      ON CONFLICT (instrument_id, bucket) DO UPDATE

@@ -54,8 +54,9 @@ export interface IngestResult {
 
 /**
  * Validated, idempotent upsert of one instrument's candles (created on first ingest).
- * After a change, in order: the data version is bumped (same transaction), candle_1h /
- * candle_1d are brought up to date for the touched window, the market summary is refreshed.
+ * After a change, in order: the data version is bumped (same transaction), candle_1d (and
+ * candle_1h for bars finer than an hour) is brought up to date for the touched window, the
+ * market summary is refreshed.
  * @throws ValidationError listing every problem by row; nothing is written then.
  */
 export async function ingestCandles(
@@ -87,6 +88,11 @@ export async function ingestCandles(
     if (c.time[i]! > maxT) maxT = c.time[i]!;
   }
   const hourWindow = { from: bucketStart(INTERVALS['1h'], minT), to: nextBucketStart(INTERVALS['1h'], maxT) };
+  // candle_1h is only ever read for instruments stored finer than an hour (planCandleQuery:
+  // at or above the base interval the raw bars are the source), so hourly and daily
+  // uploads skip it: with hourly bars it would copy every row, and on TimescaleDB its
+  // refresh re-aggregates every instrument in the window.
+  const keepsHourly = INTERVALS[input.baseInterval as keyof typeof INTERVALS].ms! < HOUR_MS;
   const dayWindow = { from: bucketStart(INTERVALS['1d'], minT), to: nextBucketStart(INTERVALS['1d'], maxT) };
 
   const client = await deps.db.pool.connect();
@@ -113,8 +119,8 @@ export async function ingestCandles(
     const changed = inserted + updated > 0;
     const dataVersion = changed ? await bumpDataVersion(client, instrument.id) : instrument.dataVersion;
     if (changed && !deps.dialect.timescaledb) {
-      await recomputeDerivedCandles(client, instrument.id, 'candle_1h', hourWindow.from, hourWindow.to);
-      await recomputeDerivedCandles(client, instrument.id, 'candle_1d', dayWindow.from, dayWindow.to);
+      if (keepsHourly) await recomputeDerivedCandles(client, instrument.id, 'candle_1h', 'raw', hourWindow.from, hourWindow.to);
+      await recomputeDerivedCandles(client, instrument.id, 'candle_1d', keepsHourly ? 'candle_1h' : 'raw', dayWindow.from, dayWindow.to);
     }
     await client.query('COMMIT');
     result = {
@@ -141,7 +147,7 @@ export async function ingestCandles(
       // Both aggregates read `candle` and neither depends on the other: refreshed side by
       // side on two connections.
       await Promise.all([
-        refreshContinuousAggregate(deps.db.pool, 'candle_1h', hourWindow.from, hourWindow.to, deps.dialect.caggRefreshOptions),
+        keepsHourly && refreshContinuousAggregate(deps.db.pool, 'candle_1h', hourWindow.from, hourWindow.to, deps.dialect.caggRefreshOptions),
         refreshContinuousAggregate(deps.db.pool, 'candle_1d', dayWindow.from, dayWindow.to, deps.dialect.caggRefreshOptions),
       ]);
     }
