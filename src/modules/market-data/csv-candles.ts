@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { ValidationIssue } from '../../lib/errors.js';
-import type { CandleColumns } from './candle.types.js';
+import { CandleColumnsBuilder, type CandleColumns } from './candle.types.js';
 import { MAX_LISTED_ISSUES } from './ingest.validation.js';
 
 /**
@@ -62,7 +62,8 @@ export async function parseCandleCsv(
   options: ParseCandleCsvOptions = {},
 ): Promise<ParsedCandleCsv> {
   const progressEvery = options.progressEvery ?? 10_000;
-  const builder = new ColumnBuilder();
+  const builder = new CandleColumnsBuilder();
+  const lines: number[] = [];
   const issues: ValidationIssue[] = [];
   let omitted = 0;
   const add = (path: string[], message: string) => {
@@ -120,7 +121,10 @@ export async function parseCandleCsv(
         values[k] = value;
       }
     }
-    if (ok) builder.push(time!, values, line);
+    if (ok) {
+      builder.push(time!, values[0]!, values[1]!, values[2]!, values[3]!, values[4]!);
+      lines.push(line);
+    }
   };
 
   // 'data' events rather than for-await: records are handled as they are produced, so the
@@ -146,7 +150,7 @@ export async function parseCandleCsv(
   options.onProgress?.(rowsRead);
   if (!layout && !headerIssue && !csvFailed) add(['header'], 'the file is empty; the first line must be a header naming time, open, high, low, close, volume');
   if (omitted > 0) issues.push({ path: ['rows'], message: `…and ${omitted} more problems` });
-  return { ...builder.finish(), issues, rowsRead };
+  return { candles: builder.finish(), lines: Uint32Array.from(lines), issues, rowsRead };
 }
 
 interface ColumnLayout {
@@ -267,48 +271,4 @@ export function parseCsvTime(text: string): number | null {
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-/** Growable typed columns: doubling keeps appends amortised O(1) without row objects. */
-class ColumnBuilder {
-  private capacity = 1024;
-  private length = 0;
-  private time = new Float64Array(this.capacity);
-  private values = VALUE_FIELDS.map(() => new Float64Array(this.capacity));
-  private lines = new Uint32Array(this.capacity);
-
-  push(time: number, values: number[], line: number): void {
-    if (this.length === this.capacity) this.grow();
-    const i = this.length++;
-    this.time[i] = time;
-    for (let k = 0; k < values.length; k++) this.values[k]![i] = values[k]!;
-    this.lines[i] = line;
-  }
-
-  private grow(): void {
-    this.capacity *= 2;
-    const f64 = (old: Float64Array) => {
-      const next = new Float64Array(this.capacity);
-      next.set(old);
-      return next;
-    };
-    this.time = f64(this.time);
-    this.values = this.values.map(f64);
-    const lines = new Uint32Array(this.capacity);
-    lines.set(this.lines);
-    this.lines = lines;
-  }
-
-  finish(): { candles: CandleColumns; lines: Uint32Array } {
-    const n = this.length;
-    // slice, not subarray: the spare capacity is released.
-    const [open, high, low, close, volume] = this.values.map((v) => v.slice(0, n)) as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
-    return { candles: { time: this.time.slice(0, n), open, high, low, close, volume }, lines: this.lines.slice(0, n) };
-  }
 }
