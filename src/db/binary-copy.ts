@@ -128,7 +128,7 @@ export class BinaryCopyDecoder {
     private readonly onRow: (row: Float64Array) => void,
   ) {
     this.row = new Float64Array(types.length);
-    this.maxRowBytes = 2 + types.reduce((sum, t) => sum + 4 + (t === 'int4' ? 4 : 8), 0);
+    this.maxRowBytes = 2 + types.reduce((sum, t) => sum + 4 + fixedBytes(t), 0);
   }
 
   push(chunk: Buffer): void {
@@ -167,7 +167,7 @@ export class BinaryCopyDecoder {
           continue;
         }
         const type = types[f]!;
-        if (length !== (type === 'int4' ? 4 : 8)) throw new Error(`binary COPY field ${f} has ${length} bytes, expected a ${type}`);
+        if (length !== fixedBytes(type)) throw new Error(`binary COPY field ${f} has ${length} bytes, expected a ${type}`);
         if (type === 'float8') row[f] = view.getFloat64(p);
         else if (type === 'int4') row[f] = view.getInt32(p);
         else row[f] = (view.getInt32(p) * TWO_POW_32 + view.getUint32(p + 4)) / 1000 + PG_EPOCH_MS;

@@ -150,10 +150,9 @@ export async function refreshContinuousAggregate(
     try {
       for (let attempt = 1; ; attempt++) {
         try {
+          const options = singleBatch ? `, options => '{"buckets_per_batch": 0}'` : '';
           await client.query(
-            singleBatch
-              ? `/* refreshContinuousAggregate */ CALL refresh_continuous_aggregate($1::regclass, to_timestamp($2 / 1000.0), to_timestamp($3 / 1000.0), options => '{"buckets_per_batch": 0}')`
-              : `/* refreshContinuousAggregate */ CALL refresh_continuous_aggregate($1::regclass, to_timestamp($2 / 1000.0), to_timestamp($3 / 1000.0))`,
+            `/* refreshContinuousAggregate */ CALL refresh_continuous_aggregate($1::regclass, to_timestamp($2 / 1000.0), to_timestamp($3 / 1000.0)${options})`,
             [view, fromMs, toMs],
           );
           return;
@@ -377,27 +376,27 @@ export async function findCandleColumnsMany(
        WHERE instrument_id IN (${ids}) AND ${range}
        ORDER BY instrument_id, ${ts}`;
 
-  const out = new Map<number, CandleColumns>();
   // Capped: a wide range over sparse data must not reserve memory for bars that never come
   // (3 MB per instrument at most up front; longer series grow by doubling).
   const capacity = Math.min(Math.max(query.expectedRows ?? 1024, 1), 1 << 16);
+  // Rows arrive ordered by instrument: a new builder whenever the instrument changes.
+  const builders = new Map<number, CandleColumnsBuilder>();
+  let current: CandleColumnsBuilder | undefined;
   let currentId = Number.NaN;
-  let builder: CandleColumnsBuilder | null = null;
   const client = await pool.connect();
   try {
     await copyRowsOut(client, sql, ['int4', 'timestamptz', 'float8', 'float8', 'float8', 'float8', 'float8'], (r) => {
       if (r[0] !== currentId) {
-        if (builder) out.set(currentId, builder.finish());
         currentId = r[0]!;
-        builder = new CandleColumnsBuilder(capacity);
+        current = new CandleColumnsBuilder(capacity);
+        builders.set(currentId, current);
       }
-      builder!.push(r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!);
+      current!.push(r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!);
     });
   } finally {
     client.release();
   }
-  if (builder) out.set(currentId, (builder as CandleColumnsBuilder).finish());
-  return out;
+  return new Map([...builders].map(([id, builder]) => [id, builder.finish()]));
 }
 
 /** Is there at least one stored candle of the instrument in [fromMs, toMs)? */

@@ -88,12 +88,11 @@ export async function ingestCandles(
     if (c.time[i]! > maxT) maxT = c.time[i]!;
   }
   const hourWindow = { from: bucketStart(INTERVALS['1h'], minT), to: nextBucketStart(INTERVALS['1h'], maxT) };
-  // candle_1h is only ever read for instruments stored finer than an hour (planCandleQuery:
-  // at or above the base interval the raw bars are the source), so hourly and daily
-  // uploads skip it: with hourly bars it would copy every row, and on TimescaleDB its
-  // refresh re-aggregates every instrument in the window.
-  const keepsHourly = INTERVALS[input.baseInterval as keyof typeof INTERVALS].ms! < HOUR_MS;
   const dayWindow = { from: bucketStart(INTERVALS['1d'], minT), to: nextBucketStart(INTERVALS['1d'], maxT) };
+  // Hourly and daily uploads skip candle_1h, which is never read for them: with hourly bars
+  // it would copy every row, and on TimescaleDB its refresh re-aggregates every instrument
+  // in the window. (candle_1d is kept for all: the market summary reads it.)
+  const keepsHourly = readsAggregate(HOUR_MS, INTERVALS[input.baseInterval as keyof typeof INTERVALS]);
 
   const client = await deps.db.pool.connect();
   let result: Omit<IngestResult, 'durationMs'>;
@@ -182,6 +181,15 @@ function divides(innerMs: number, outer: IntervalSpec): boolean {
   return outer.months > 0 ? DAY_MS % innerMs === 0 : outer.ms! % innerMs === 0;
 }
 
+/**
+ * Can candles of `base` be read from the derived table of width `aggregateMs`? Only when it
+ * is strictly coarser and made of whole base bars: at the base interval itself the raw
+ * table is the source of truth and no cheaper. Ingest maintains candle_1h only where this holds.
+ */
+function readsAggregate(aggregateMs: number, base: IntervalSpec): boolean {
+  return aggregateMs > base.ms! && aggregateMs % base.ms! === 0;
+}
+
 /** Number of `spec` buckets overlapping [fromMs, toMs). */
 export function countBuckets(spec: IntervalSpec, fromMs: number, toMs: number): number {
   const first = bucketStart(spec, fromMs);
@@ -251,9 +259,7 @@ export function planCandleQuery(
   }
   const aligned = (ms: number) => args.fromMs % ms === 0 && args.toMs % ms === 0;
   for (const [source, ms] of [['candle_1d', DAY_MS], ['candle_1h', HOUR_MS]] as const) {
-    // Only strictly coarser than the stored bars: at the base interval itself the raw table
-    // is the source of truth and no cheaper.
-    if (ms > base.ms! && ms % base.ms! === 0 && divides(ms, interval) && aligned(ms)) {
+    if (readsAggregate(ms, base) && divides(ms, interval) && aligned(ms)) {
       return { interval, source, regroup: interval.ms !== ms };
     }
   }
