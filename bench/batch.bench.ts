@@ -2,9 +2,6 @@ import { print } from 'graphql';
 import { createApp } from '../src/app.js';
 import { runBacktest as runEngine } from '../src/engine/index.js';
 import { startJobConsumer } from '../src/jobs/consumer.js';
-import { ingestCandles } from '../src/modules/market-data/market-data.service.js';
-import { createApiKey } from '../src/modules/accounts/accounts.service.js';
-import { topics, type BatchProgressEvent } from '../src/modules/backtests/backtests.events.js';
 import { CreateStrategyDocument, RunBacktestBatchDocument } from '../examples/generated/graphql.js';
 import { median, minuteSeries, withBenchDeps } from './bench-database.js';
 
@@ -32,7 +29,7 @@ await withBenchDeps('batch', async (deps) => {
     const c = minuteSeries(BARS, START);
     // minuteSeries steps a minute; stretch to hourly bars.
     for (let k = 0; k < BARS; k++) c.time[k] = START + k * HOUR + 0 * i;
-    await ingestCandles(deps, { symbol, baseInterval: '1h', candles: c }, { maxCandles: null });
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: c }, { maxCandles: null });
   }
   console.log(`setup: ${SYMBOLS} × ${BARS.toLocaleString('en')} hourly candles ingested in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await deps.db.pool.query('ANALYZE');
@@ -40,7 +37,7 @@ await withBenchDeps('batch', async (deps) => {
 
   const consumer = await startJobConsumer(deps);
   const app = createApp(deps);
-  const key = await createApiKey(deps.accounts, { owner: 'bench', role: 'trader' });
+  const key = await deps.services.accounts.createApiKey({ owner: 'bench', role: 'trader' });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key.key}` };
   const post = async (doc: Parameters<typeof print>[0], variables: unknown) =>
     ((await (await app.fetch('http://bench/graphql', { method: 'POST', headers, body: JSON.stringify({ query: print(doc), variables }) })).json()) as { data: any }).data;
@@ -52,7 +49,7 @@ await withBenchDeps('batch', async (deps) => {
     const started = performance.now();
     const created = await post(RunBacktestBatchDocument, { input: { strategyId, symbols, interval: '1h', from: new Date(START).toISOString(), to, commission } });
     const id = Buffer.from(created.runBacktestBatch.id, 'base64').toString().split(':')[1]!;
-    const events = await deps.pubsub.listen<BatchProgressEvent>(topics.batch(id));
+    const events = await deps.pubsub.listen('batch', id);
     let done = (await deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id } })).status === 'COMPLETED';
     for await (const e of events) if ((done = e.status === 'COMPLETED')) break;
     await events.close();

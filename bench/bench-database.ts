@@ -5,14 +5,14 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/env.js';
 import { ensureEmbedded } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
-import { createDeps, type Deps } from '../src/deps.js';
+import { createRuntime, type Runtime } from '../src/deps.js';
 import { createLogger } from '../src/lib/logger.js';
 
 /**
  * A fresh, migrated database for a bench: on the server of DATABASE_URL when set (e.g. the
  * TimescaleDB cluster), else on a throw-away embedded PostgreSQL. Dropped afterwards.
  */
-export async function withBenchDeps<T>(name: string, run: (deps: Deps) => Promise<T>): Promise<T> {
+export async function withBenchDeps<T>(name: string, run: (deps: Runtime) => Promise<T>): Promise<T> {
   let adminUrl = process.env.DATABASE_URL;
   let cleanup = async () => {};
   if (!adminUrl) {
@@ -33,7 +33,7 @@ export async function withBenchDeps<T>(name: string, run: (deps: Deps) => Promis
   const url = adminUrl.replace(/\/[^/]+$/, `/${db}`);
   await migrate({ url });
   const config = loadConfig({ DATABASE_URL: url, DATABASE_MIGRATE_ON_START: 'false', LOG_LEVEL: 'silent', AUTH_ANONYMOUS_READ: 'true' });
-  const deps = await createDeps(config, createLogger('silent'));
+  const deps = await createRuntime(config, createLogger('silent'), { url, embedded: null });
   try {
     console.log(`database: ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'embedded PostgreSQL'}, ${deps.dialect.timescaledb ? `TimescaleDB ${deps.dialect.timescaledbVersion}` : 'portable'} on PostgreSQL ${deps.dialect.serverVersion}`);
     return await run(deps);

@@ -1,6 +1,5 @@
 import { print } from 'graphql';
 import { createApp } from '../src/app.js';
-import { ingestCandles } from '../src/modules/market-data/market-data.service.js';
 import { CandlesDocument } from '../examples/generated/graphql.js';
 import { median, minuteSeries, withBenchDeps } from './bench-database.js';
 
@@ -17,7 +16,7 @@ const FROM = Date.UTC(2023, 0, 2);
 
 await withBenchDeps('candles', async (deps) => {
   const series = minuteSeries(BARS, FROM);
-  await ingestCandles(deps, { symbol: 'BENCH1M', baseInterval: '1m', candles: series }, { maxCandles: null });
+  await deps.services.marketData.ingestCandles({ symbol: 'BENCH1M', baseInterval: '1m', candles: series }, { maxCandles: null });
   await deps.db.pool.query('ANALYZE');
   const app = createApp(deps);
   const variables = { symbol: 'BENCH1M', interval: '1m', from: new Date(FROM).toISOString(), to: new Date(FROM + BARS * 60_000).toISOString(), maxPoints: 1000 };

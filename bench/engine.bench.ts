@@ -14,7 +14,7 @@
  * average, a pushed equity array — checking that both produce the same trades.
  * Timings are printed, never asserted (machines are noisy); the exit code is 0 either way.
  */
-import { runBacktest, STRATEGY_KINDS, strategySpecs } from '../src/engine/index.js';
+import { runBacktest, STRATEGY_KINDS, strategySpecs, WorkBuffers } from '../src/engine/index.js';
 import type { Candles } from '../src/engine/index.js';
 import { generateRandomWalkCandles } from '../src/engine/testing/synthetic-candles.js';
 
@@ -119,15 +119,17 @@ function toRows(candles: Candles): Row[] {
 }
 
 function main(): void {
+  // One set of work buffers for every run, as an engine thread keeps one (see work-buffers.ts).
+  const buffers = new WorkBuffers();
   const candles = generateRandomWalkCandles(BARS, 20240601);
   console.log(`engine bench: ${BARS.toLocaleString('en-US')} bars, median of ${RUNS} runs, Node ${process.version}`);
   console.log('');
   console.log('kind                   params                                        median ms     bars/s   trades');
   const results = new Map<string, number>();
   for (const kind of STRATEGY_KINDS) {
-    for (let i = 0; i < WARMUP_RUNS; i++) runBacktest(candles, { kind }, CONFIG);
-    const result = runBacktest(candles, { kind }, CONFIG);
-    const ms = median(timeRuns(RUNS, () => runBacktest(candles, { kind }, CONFIG)));
+    for (let i = 0; i < WARMUP_RUNS; i++) runBacktest(candles, { kind }, CONFIG, {}, buffers);
+    const result = runBacktest(candles, { kind }, CONFIG, {}, buffers);
+    const ms = median(timeRuns(RUNS, () => runBacktest(candles, { kind }, CONFIG, {}, buffers)));
     results.set(kind, ms);
     const params = JSON.stringify(result.assumptions.strategy.params);
     const barsPerSecond = (BARS / ms) * 1000;
@@ -136,7 +138,7 @@ function main(): void {
     );
   }
 
-  const smaRun = () => runBacktest(candles, { kind: 'SMA_CROSSOVER' }, CONFIG);
+  const smaRun = () => runBacktest(candles, { kind: 'SMA_CROSSOVER' }, CONFIG, {}, buffers);
   const tradesMs = median(timeFirstAccess(RUNS, smaRun, (r) => r.trades.length));
   const drawdownMs = median(timeFirstAccess(RUNS, smaRun, (r) => r.equity.drawdown.length));
   console.log('');
@@ -151,7 +153,7 @@ function main(): void {
   naiveSmaCrossover(rows, fast, slow, CONFIG.initialCapital, CONFIG.commission); // warm-up
   const naive = naiveSmaCrossover(rows, fast, slow, CONFIG.initialCapital, CONFIG.commission);
   const naiveMs = median(timeRuns(3, () => naiveSmaCrossover(rows, fast, slow, CONFIG.initialCapital, CONFIG.commission)));
-  const engine = runBacktest(candles, { kind: 'SMA_CROSSOVER' }, CONFIG);
+  const engine = runBacktest(candles, { kind: 'SMA_CROSSOVER' }, CONFIG, {}, buffers);
   const agrees =
     naive.trades.length === engine.trades.length &&
     naive.trades.every((t, i) => t.entryBar === engine.trades[i].entryBar && t.exitBar === engine.trades[i].exitBar) &&

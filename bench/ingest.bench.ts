@@ -1,4 +1,3 @@
-import { ingestCandles } from '../src/modules/market-data/market-data.service.js';
 import { minuteSeries, withBenchDeps } from './bench-database.js';
 
 /**
@@ -15,18 +14,18 @@ const BASELINE_N = 20_000;
 await withBenchDeps('ingest', async (deps) => {
   const series = minuteSeries(N, Date.UTC(2023, 0, 2));
   const t0 = performance.now();
-  const result = await ingestCandles(deps, { symbol: 'BENCHINGEST', baseInterval: '1m', candles: series }, { maxCandles: null });
+  const result = await deps.services.marketData.ingestCandles({ symbol: 'BENCHINGEST', baseInterval: '1m', candles: series }, { maxCandles: null });
   const seconds = (performance.now() - t0) / 1000;
   const rate = N / seconds;
 
   const t1 = performance.now();
-  const again = await ingestCandles(deps, { symbol: 'BENCHINGEST', baseInterval: '1m', candles: series }, { maxCandles: null });
+  const again = await deps.services.marketData.ingestCandles({ symbol: 'BENCHINGEST', baseInterval: '1m', candles: series }, { maxCandles: null });
   const idempotentSeconds = (performance.now() - t1) / 1000;
 
   // Every candle changed: the ON CONFLICT … DO UPDATE path over the whole range.
   const changedSeries = { ...series, close: series.close.map((v, i) => (series.low[i]! + series.high[i]!) / 2) };
   const t3 = performance.now();
-  const changed = await ingestCandles(deps, { symbol: 'BENCHINGEST', baseInterval: '1m', candles: changedSeries }, { maxCandles: null });
+  const changed = await deps.services.marketData.ingestCandles({ symbol: 'BENCHINGEST', baseInterval: '1m', candles: changedSeries }, { maxCandles: null });
   const changedSeconds = (performance.now() - t3) / 1000;
 
   const { rows } = await deps.db.pool.query<{ id: number }>(

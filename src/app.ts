@@ -2,29 +2,43 @@ import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
-import type { Context, Viewer } from './context.js';
-import type { Deps } from './deps.js';
-import { schema } from './graphql/schema.js';
+import type { Config } from './config/env.js';
+import { createLoaders, type Context, type Services } from './context.js';
 import { pingDatabase } from './db/health.js';
+import type { Database } from './db/pool.js';
+import type { PrismaClient } from './db/prisma.js';
+import type { Logger } from './lib/logger.js';
+import { schema } from './graphql/schema.js';
 import { DomainError } from './lib/errors.js';
+import { ANONYMOUS_VIEWER, type Viewer } from './modules/accounts/access.js';
 import { InvalidApiKeyError } from './modules/accounts/accounts.errors.js';
-import { ANONYMOUS_VIEWER, authenticateApiKey, readApiKey } from './modules/accounts/accounts.service.js';
+import { readApiKey } from './modules/accounts/accounts.service.js';
 
 export type App = YogaServerInstance<Record<string, unknown>, Context>;
+
+/** What the HTTP application is built from (a Runtime, in main.ts and the tests). */
+export interface AppDeps {
+  config: Pick<Config, 'graphql' | 'auth'>;
+  logger: Logger;
+  services: Services;
+  prisma: PrismaClient;
+  db: Database;
+}
 
 /**
  * The HTTP application: GraphQL at /graphql (GraphiQL in the browser), /health (process is
  * up), /ready (database answers; 503 with the reason otherwise). No listen here: tests call
  * app.fetch, main.ts mounts it on a node server.
  */
-export function createApp(deps: Deps): App {
-  const { config, logger } = deps;
+export function createApp(runtime: AppDeps): App {
+  const { config, logger, services } = runtime;
+  const limits = config.graphql;
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: config.graphiql ? { title: 'quantql', shouldPersistHeaders: true } : false,
+    graphiql: limits.graphiql ? { title: 'quantql', shouldPersistHeaders: true } : false,
     logging: logger,
     // Expected failures are DomainErrors or GraphQLErrors we create; anything else is a bug
     // or an outage: the client sees "Unexpected error." and the log has the details.
@@ -48,24 +62,25 @@ export function createApp(deps: Deps): App {
         });
       },
     },
-    context: async ({ request }) => ({
-      ...deps,
+    context: async ({ request }): Promise<Context> => ({
       requestId: request.headers.get('x-request-id') ?? randomUUID(),
-      viewer: await resolveViewer(deps, request),
+      viewer: await resolveViewer(runtime, request),
+      services,
+      loaders: createLoaders(services, runtime.prisma),
     }),
     plugins: [
       EnvelopArmorPlugin({
-        maxDepth: { n: config.GRAPHQL_MAX_DEPTH, ignoreIntrospection: true },
-        costLimit: { maxCost: config.GRAPHQL_MAX_COST, ignoreIntrospection: true },
-        maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
-        maxTokens: { n: config.GRAPHQL_MAX_TOKENS },
+        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
+        costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
+        maxAliases: { n: limits.maxAliases },
+        maxTokens: { n: limits.maxTokens },
         maxDirectives: { n: 50 },
-        blockFieldSuggestion: { enabled: config.NODE_ENV === 'production' },
+        blockFieldSuggestion: { enabled: limits.hideSuggestions },
       }),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {
-          const result = await pingDatabase(deps.db.pool);
+          const result = await pingDatabase(runtime.db.pool);
           if (result.ok) return true;
           return new Response(JSON.stringify({ status: 'unavailable', reason: result.reason }), {
             status: 503,
@@ -77,14 +92,14 @@ export function createApp(deps: Deps): App {
   });
 }
 
-async function resolveViewer(deps: Deps, request: Request): Promise<Viewer> {
+async function resolveViewer(runtime: Pick<AppDeps, 'config' | 'services'>, request: Request): Promise<Viewer> {
   const key = readApiKey(request.headers);
   if (!key) {
-    if (deps.config.authAnonymousRead) return ANONYMOUS_VIEWER;
+    if (runtime.config.auth.anonymousRead) return ANONYMOUS_VIEWER;
     throw unauthenticated('An API key is required: send Authorization: Bearer <key>');
   }
   try {
-    return await authenticateApiKey(deps.accounts, key, new Date());
+    return await runtime.services.accounts.authenticate(key, new Date());
   } catch (error) {
     if (error instanceof InvalidApiKeyError) throw unauthenticated(error.message);
     throw error;

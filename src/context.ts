@@ -1,24 +1,42 @@
-import type { Services } from './deps.js';
+import type { PrismaClient } from './db/prisma.js';
+import type { Viewer } from './modules/accounts/access.js';
+import type { AccountsService } from './modules/accounts/accounts.service.js';
+import type { BacktestRunService } from './modules/backtests/backtest-runs.service.js';
+import type { BacktestsService } from './modules/backtests/backtests.service.js';
+import { createMarketDataLoaders, type MarketDataLoaders } from './modules/market-data/market-data.loaders.js';
+import type { MarketDataService } from './modules/market-data/market-data.service.js';
+import type { StrategiesService } from './modules/strategies/strategies.service.js';
+import type { SystemService } from './modules/system/system.service.js';
 
-export type Role = 'reader' | 'trader' | 'admin';
-
-/** Who is calling: an API key's owner and role, or the anonymous reader. */
-export interface Viewer {
-  owner: string;
-  role: Role;
-  anonymous: boolean;
-  apiKeyId: string | null;
+/** The use cases of every module, built once per process (deps.ts) and shared by every request and job. */
+export interface Services {
+  accounts: AccountsService;
+  strategies: StrategiesService;
+  marketData: MarketDataService;
+  backtests: BacktestsService;
+  backtestRuns: BacktestRunService;
+  system: SystemService;
 }
 
-/** Per-request context: the caller, request id, and the services resolvers delegate to. */
-export interface Context extends Services {
+/** Per-request batching: DataLoaders, and the client the Pothos prisma plugin loads relations with. */
+export interface Loaders {
+  marketData: MarketDataLoaders;
+  /**
+   * For the Pothos prisma plugin only (graphql/builder.ts): it resolves `...query`
+   * selections and relation fields with it, batched per request. Resolvers call services.
+   */
+  relations: PrismaClient;
+}
+
+/** Per-request context: the caller, the request id, the services resolvers delegate to, and the request's loaders. */
+export interface Context {
   viewer: Viewer;
   requestId: string;
+  services: Services;
+  loaders: Loaders;
 }
 
-const ROLE_RANK: Record<Role, number> = { reader: 1, trader: 2, admin: 3 };
-
-/** Roles are cumulative: trader can do what reader can, admin what trader can. */
-export function hasRole(viewer: Viewer, role: Role): boolean {
-  return ROLE_RANK[viewer.role] >= ROLE_RANK[role];
+/** Loaders are built per request: their caches must never outlive it (or cross callers). */
+export function createLoaders(services: Services, prisma: PrismaClient): Loaders {
+  return { marketData: createMarketDataLoaders(services.marketData), relations: prisma };
 }

@@ -1,85 +1,142 @@
 import type { Config } from './config/env.js';
-import { resolveDatabaseUrl, migrateDatabase } from './db/connect.js';
+import type { Services } from './context.js';
+import { resolveDatabase, type ResolvedDatabase } from './db/connect.js';
 import { detectDialect, type Dialect } from './db/dialect.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { createDatabase, type Database } from './db/pool.js';
+import { assertSchemaCurrent, prepareDatabase } from './db/prepare.js';
 import { createPrisma, type PrismaClient } from './db/prisma.js';
-import { applyRetentionPolicy } from './db/retention.js';
-import { createInProcessPubSubAdapter, createRedisPubSubAdapter, type PubSub } from './graphql/pubsub.js';
+import { createInProcessPubSub, createRedisPubSub, type PubSub } from './events/pubsub.js';
 import { BullMqQueue } from './jobs/bullmq.queue.js';
 import { InProcessQueue } from './jobs/in-process.queue.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { Logger } from './lib/logger.js';
-import { createAccountsRepository, type AccountsRepository } from './modules/accounts/accounts.repository.js';
+import { AccountsRepository } from './modules/accounts/accounts.repository.js';
+import { AccountsService } from './modules/accounts/accounts.service.js';
+import { BacktestRunService } from './modules/backtests/backtest-runs.service.js';
+import type { BacktestTopics } from './modules/backtests/backtests.events.js';
+import { BacktestsRepository } from './modules/backtests/backtests.repository.js';
+import { BacktestsService } from './modules/backtests/backtests.service.js';
+import { BacktestsStore } from './modules/backtests/backtests.store.js';
+import { InstrumentRepository } from './modules/market-data/instrument.repository.js';
+import { MarketDataService } from './modules/market-data/market-data.service.js';
+import { StrategiesRepository } from './modules/strategies/strategies.repository.js';
+import { StrategiesService } from './modules/strategies/strategies.service.js';
+import { SystemService } from './modules/system/system.service.js';
+import { createEnginePool, type EngineRunner } from './threads/engine-pool.js';
 
-/** What resolvers and services may use; lives in every request context. */
-export interface Services {
-  config: Config;
-  logger: Logger;
+/** Every topic published in quantql (one map per module, merged here). */
+export type Topics = BacktestTopics;
+
+/** The clients of a process: connections and pools, each constructed here and nowhere else. */
+export interface Clients {
   db: Database;
   prisma: PrismaClient;
   dialect: Dialect;
-  pubsub: PubSub;
-  accounts: AccountsRepository;
+  pubsub: PubSub<Topics>;
   queue: JobQueue;
+  /** Engine threads; started on the first backtest this process runs. */
+  engine: EngineRunner;
+  /** The embedded server when this process uses one. */
+  embedded: EmbeddedDatabase | null;
 }
 
-export interface Deps extends Services {
-  embedded: EmbeddedDatabase | null;
-  /** Closes every connection, and stops the embedded server if this process started it. */
+/** A process's composition: config, logger, clients and the services built on them. */
+export interface Runtime extends Clients {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  /** Closes every client, and stops the embedded server if this process started it. */
   close(): Promise<void>;
 }
 
 /**
- * The only place that constructs clients: database (embedded or DATABASE_URL), migrations,
- * the shared pg pool, Prisma on that pool, pub/sub (Redis or in-process).
+ * Finds the database (DATABASE_URL, or the embedded server: found running, or started) and
+ * builds the runtime on it. `prepare: true` — `npm start` with DATABASE_MIGRATE_ON_START —
+ * first applies migrations and the retention policy; every other process (workers,
+ * commands) only checks the schema is current: no race with a deployment's migration, no
+ * DDL rights needed, and a schema behind the code stops it with the fix.
+ * @throws MigrationError (pending or failed migrations), EmbeddedDatabaseError.
  */
-export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
+export async function openRuntime(config: Config, logger: Logger, options: { prepare: boolean }): Promise<Runtime> {
   const log = (message: string) => logger.info(message);
-  const { url, embedded } = await resolveDatabaseUrl(config, log);
+  const database = await resolveDatabase(config.database, log);
   try {
-    if (config.DATABASE_MIGRATE_ON_START) {
-      const { applied } = await migrateDatabase(url, config, log);
-      if (applied.length === 0) logger.debug('database schema is up to date');
-    }
-    const db = createDatabase({
-      url,
-      max: config.DATABASE_POOL_MAX,
-      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    });
-    const dialect = await detectDialect(db.pool);
-    const retention = await applyRetentionPolicy(db.pool, dialect, config.DATABASE_RETENTION);
-    if (retention === 'ignored' && config.DATABASE_RETENTION) {
-      logger.warn('DATABASE_RETENTION is ignored: candle is not a TimescaleDB hypertable');
-    }
-    const prisma = createPrisma(db.pool);
-    const pubsub = config.REDIS_URL
-      ? createRedisPubSubAdapter(config.REDIS_URL, config.REDIS_KEY_PREFIX)
-      : createInProcessPubSubAdapter();
-    const queue: JobQueue = config.REDIS_URL
-      ? new BullMqQueue(config.REDIS_URL, config.REDIS_KEY_PREFIX, { stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS })
-      : new InProcessQueue();
+    if (options.prepare) await prepareDatabase(database.url, config.database, log);
+    else await assertSchemaCurrent(database.url);
+  } catch (error) {
+    if (database.embedded?.owned) await database.embedded.stop().catch(() => undefined);
+    throw error;
+  }
+  return createRuntime(config, logger, database);
+}
 
+/**
+ * The composition root: connects to a prepared database (see db/prepare.ts), builds the
+ * clients and every service on them. No migrations or DDL here: workers, commands and API
+ * replicas all connect through this, and only `npm start` / `npm run db:migrate` prepare.
+ * Takes over `database`: closing the runtime (or a failure here) stops an embedded server
+ * this process started.
+ */
+export async function createRuntime(config: Config, logger: Logger, database: ResolvedDatabase): Promise<Runtime> {
+  const db = createDatabase({ url: database.url, max: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs });
+  try {
+    const clients: Clients = {
+      db,
+      dialect: await detectDialect(db.pool),
+      prisma: createPrisma(db.pool),
+      pubsub: config.redis
+        ? createRedisPubSub<Topics>(config.redis.url, config.redis.keyPrefix, (error, channel) => logger.warn({ err: error, channel }, 'event not published'))
+        : createInProcessPubSub<Topics>(),
+      queue: config.redis ? new BullMqQueue(config.redis.url, config.redis.keyPrefix, { stalledIntervalMs: config.worker.stalledIntervalMs }) : new InProcessQueue(),
+      engine: createEnginePool(config.worker.concurrency, { lazy: true }),
+      embedded: database.embedded,
+    };
+    const services = createServices(config, logger, clients);
     return {
+      ...clients,
       config,
       logger,
-      db,
-      prisma,
-      dialect,
-      pubsub,
-      embedded,
-      accounts: createAccountsRepository(prisma),
-      queue,
+      services,
       async close() {
-        await queue.close().catch(() => undefined);
-        await pubsub.close();
-        await prisma.$disconnect().catch(() => undefined);
+        await clients.queue.close().catch(() => undefined);
+        await clients.engine.close().catch(() => undefined);
+        await clients.pubsub.close();
+        await clients.prisma.$disconnect().catch(() => undefined);
         await db.pool.end().catch(() => undefined);
-        if (embedded?.owned) await embedded.stop();
+        if (database.embedded?.owned) await database.embedded.stop();
       },
     };
   } catch (error) {
-    if (embedded?.owned) await embedded.stop().catch(() => undefined);
+    await db.pool.end().catch(() => undefined);
+    if (database.embedded?.owned) await database.embedded.stop().catch(() => undefined);
     throw error;
   }
+}
+
+function createServices(config: Config, logger: Logger, clients: Clients): Services {
+  const accounts = new AccountsService(new AccountsRepository(clients.prisma));
+  const strategies = new StrategiesService(new StrategiesRepository(clients.prisma));
+  const marketData = new MarketDataService({
+    db: clients.db,
+    instruments: new InstrumentRepository(clients.prisma),
+    dialect: clients.dialect,
+    logger,
+    config: config.market,
+  });
+  const repository = new BacktestsRepository(clients.prisma);
+  const backtests = new BacktestsService({ repository, strategies, marketData, queue: clients.queue, logger, config: config.backtest });
+  const backtestRuns = new BacktestRunService({
+    repository,
+    store: new BacktestsStore(clients.db),
+    db: clients.db,
+    strategies,
+    marketData,
+    engine: clients.engine,
+    pubsub: clients.pubsub,
+    queue: clients.queue,
+    logger,
+  });
+  const system = new SystemService({ config, dialect: clients.dialect });
+  return { accounts, strategies, marketData, backtests, backtestRuns, system };
 }

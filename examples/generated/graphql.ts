@@ -4,28 +4,42 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Narrows `backtests`; every given field must match. */
 export type BacktestFilter = {
+  /** Only backtests in this status. */
   status?: BacktestStatus | null | undefined;
+  /** Only backtests of this strategy. */
   strategyId?: string | number | null | undefined;
+  /** Only backtests of this symbol. */
   symbol?: string | null | undefined;
 };
 
 /** Lifecycle of a backtest: QUEUED → RUNNING → COMPLETED | FAILED | CANCELLED. */
 export type BacktestStatus =
+  /** Stopped at the caller’s request. */
   | 'CANCELLED'
+  /** Finished with results (metrics, trades, equity curve). */
   | 'COMPLETED'
+  /** Ended without results; `error` says why. */
   | 'FAILED'
+  /** Waiting for a worker. */
   | 'QUEUED'
+  /** A worker is running it. */
   | 'RUNNING';
 
 /** One candle to store; time must be on the base interval grid. */
 export type CandleInput = {
+  /** Last trade price of the bar (≥ 0). */
   close: number;
+  /** Highest price of the bar (≥ max(open, close)). */
   high: number;
+  /** Lowest price of the bar (≤ min(open, close)). */
   low: number;
+  /** First trade price of the bar (≥ 0). */
   open: number;
   /** Start of the bar, UTC. */
   time: string;
+  /** Traded volume during the bar (≥ 0). */
   volume: number;
 };
 
@@ -33,6 +47,7 @@ export type CandleInput = {
 export type CreateStrategyInput = {
   /** Free text, at most 2000 characters. */
   description?: string | null | undefined;
+  /** Strategy kind (fixed for the strategy’s life). */
   kind: StrategyKind;
   /** 1-100 characters. */
   name: string;
@@ -61,10 +76,15 @@ export type IngestCandlesInput = {
 
 /** Unit of a metric value. */
 export type MetricUnit =
+  /** A number of bars. */
   | 'BARS'
+  /** A count. */
   | 'COUNT'
+  /** An amount in the quote currency. */
   | 'CURRENCY'
+  /** A fraction (0.05 = 5 %). */
   | 'FRACTION'
+  /** A ratio without unit (e.g. Sharpe). */
   | 'RATIO';
 
 /** Largest rises or largest falls. */
@@ -115,12 +135,15 @@ export type Role =
 
 /** One strategy over many symbols (at most BACKTEST_MAX_BATCH_SYMBOLS). */
 export type RunBacktestBatchInput = {
+  /** Let strategies with a short side go short. */
   allowShort?: boolean | null | undefined;
   /** Fraction of notional per fill. */
   commission?: number | null | undefined;
+  /** When signals fill. */
   fillTiming?: FillTiming | null | undefined;
   /** Inclusive. */
   from: string;
+  /** Starting cash, in quote currency (> 0). */
   initialCapital?: number | null | undefined;
   /** Bar interval of the run (1m … 1M), at least the data’s base interval. */
   interval: string;
@@ -130,10 +153,13 @@ export type RunBacktestBatchInput = {
   periodsPerYear?: number | null | undefined;
   /** Fraction of equity per entry (0, 1]. */
   positionSize?: number | null | undefined;
+  /** Annual risk-free rate for Sharpe and Sortino (a fraction). */
   riskFreeRate?: number | null | undefined;
   /** Fraction moving each fill price against the trade. */
   slippage?: number | null | undefined;
+  /** The strategy to run (global or raw id). */
   strategyId: string | number;
+  /** Symbols, each once. */
   symbols: Array<string>;
   /** Exclusive. */
   to: string;
@@ -141,12 +167,15 @@ export type RunBacktestBatchInput = {
 
 /** One strategy over one symbol and range [from, to). */
 export type RunBacktestInput = {
+  /** Let strategies with a short side go short. */
   allowShort?: boolean | null | undefined;
   /** Fraction of notional per fill. */
   commission?: number | null | undefined;
+  /** When signals fill. */
   fillTiming?: FillTiming | null | undefined;
   /** Inclusive. */
   from: string;
+  /** Starting cash, in quote currency (> 0). */
   initialCapital?: number | null | undefined;
   /** Bar interval of the run (1m … 1M), at least the data’s base interval. */
   interval: string;
@@ -156,10 +185,13 @@ export type RunBacktestInput = {
   periodsPerYear?: number | null | undefined;
   /** Fraction of equity per entry (0, 1]. */
   positionSize?: number | null | undefined;
+  /** Annual risk-free rate for Sharpe and Sortino (a fraction). */
   riskFreeRate?: number | null | undefined;
   /** Fraction moving each fill price against the trade. */
   slippage?: number | null | undefined;
+  /** The strategy to run (global or raw id). */
   strategyId: string | number;
+  /** Instrument symbol. */
   symbol: string;
   /** Exclusive. */
   to: string;
@@ -184,8 +216,11 @@ export type StrategyKind =
 
 /** Changes to a strategy; omitted fields stay as they are. The kind cannot change. */
 export type UpdateStrategyInput = {
+  /** New free text (null clears it), at most 2000 characters. */
   description?: string | null | undefined;
+  /** The strategy to change (global or raw id). */
   id: string | number;
+  /** New name, 1-100 characters. */
   name?: string | null | undefined;
   /** Complete parameters (omitted ones take defaults). */
   parameters?: unknown;

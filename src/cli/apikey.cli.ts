@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/env.js';
-import { createDeps } from '../deps.js';
 import { EmbeddedDatabaseError } from '../db/embedded.js';
 import { MigrationError } from '../db/migrate.js';
-import { createLogger } from '../lib/logger.js';
+import { openRuntime } from '../deps.js';
 import { ValidationError } from '../lib/errors.js';
-import { createApiKey, ROLES } from '../modules/accounts/accounts.service.js';
-import { CliFailure, runCli } from './run-cli.js';
+import { ROLES } from '../modules/accounts/access.js';
+import { CliFailure, commandLogger, runCli } from './run-cli.js';
 
 const USAGE = `usage:
   npm run apikey -- create --role <${ROLES.join('|')}> --owner <name> [--label <text>]
@@ -34,10 +33,11 @@ runCli(
     }
     if (!command || !['create', 'list', 'revoke'].includes(command)) throw new CliFailure(`unknown command ${JSON.stringify(command ?? '')}\n${USAGE}`);
     const config = loadConfig();
-    const deps = await createDeps(config, createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
+    const runtime = await openRuntime(config, commandLogger(config), { prepare: false });
+    const { accounts } = runtime.services;
     try {
       if (command === 'create') {
-        const created = await createApiKey(deps.accounts, {
+        const created = await accounts.createApiKey({
           owner: values.owner ?? '',
           role: values.role ?? '',
           label: values.label,
@@ -45,18 +45,18 @@ runCli(
         console.log(`created ${created.role} key for ${created.owner} (prefix ${created.prefix}); it is shown only once:`);
         console.log(created.key);
       } else if (command === 'list') {
-        for (const k of await deps.accounts.listApiKeys(values.owner)) {
+        for (const k of await accounts.listApiKeys(values.owner)) {
           const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
           console.log(`${k.prefix}  ${k.role.padEnd(6)}  ${k.owner}  ${state}  ${k.label ?? ''}`.trimEnd());
         }
       } else {
         if (!values.prefix) throw new ValidationError([{ path: ['prefix'], message: 'is required' }]);
-        const count = await deps.accounts.revokeApiKey(values.prefix, new Date());
+        const count = await accounts.revokeApiKey(values.prefix, new Date());
         if (!count) throw new CliFailure(`no active key with prefix ${values.prefix}`);
         console.log(`revoked key ${values.prefix}`);
       }
     } finally {
-      await deps.close();
+      await runtime.close();
     }
   },
   [EmbeddedDatabaseError, MigrationError],

@@ -2,15 +2,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/env.js';
-import { createDeps } from '../deps.js';
 import { EmbeddedDatabaseError } from '../db/embedded.js';
 import { MigrationError } from '../db/migrate.js';
+import { openRuntime } from '../deps.js';
 import { ValidationError, type ValidationIssue } from '../lib/errors.js';
-import { createLogger } from '../lib/logger.js';
 import { parseCandleCsv } from '../modules/market-data/csv-candles.js';
 import { SYMBOL_PATTERN, validateBaseInterval, validateIngest } from '../modules/market-data/ingest.validation.js';
-import { ingestCandles } from '../modules/market-data/market-data.service.js';
-import { runCli } from './run-cli.js';
+import { commandLogger, runCli } from './run-cli.js';
 
 const USAGE = `usage: npm run import -- --symbol <SYMBOL> --interval <1m|5m|…|1d|1w> [--name <display name>] <file.csv | ->
 
@@ -43,6 +41,8 @@ runCli(
       console.log(USAGE);
       return;
     }
+    // The arguments are checked before a possibly large file is read (with the ingest's own
+    // rules); the file's rows are checked by the ingest itself.
     const problems: string[] = [];
     const symbol = values.symbol?.trim() ?? '';
     if (!values.symbol) problems.push('--symbol is required');
@@ -76,19 +76,24 @@ runCli(
     const parsed = await parseCandleCsv(source, { onProgress: (rows) => progress.parsed(rows, bytesRead) });
     progress.parsed(parsed.rowsRead, bytesRead);
 
+    // Messages that name another row name its file line.
+    const rowLabel = (row: number) => `line ${parsed.lines[row]}`;
     if (parsed.issues.length) {
-      // Also run the business checks on the readable rows, so one run lists every problem.
-      const business = validateIngest({ symbol, baseInterval: interval, candles: parsed.candles, existingBaseInterval: null, maxCandles: null });
+      // The file is refused either way; the ingest's checks of the readable rows (nothing is
+      // written without a database) make one run list every problem.
+      const rows = validateIngest({ symbol, baseInterval: interval, candles: parsed.candles, maxCandles: null, rowLabel }).filter((i) => i.row !== undefined);
       progress.done();
-      throw rejection(label, [...parsed.issues, ...business.filter((i) => i.path[0] === 'candles' && i.path.length > 1)], parsed.lines);
-      return;
+      throw rejection(label, [...parsed.issues, ...rows], parsed.lines);
     }
 
     const config = loadConfig();
-    const deps = await createDeps(config, createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
+    const runtime = await openRuntime(config, commandLogger(config), { prepare: false });
     try {
       progress.writing(parsed.rowsRead);
-      const result = await ingestCandles(deps, { symbol, baseInterval: interval, name: values.name, candles: parsed.candles }, { maxCandles: null });
+      const result = await runtime.services.marketData.ingestCandles(
+        { symbol, baseInterval: interval, name: values.name, candles: parsed.candles },
+        { maxCandles: null, rowLabel },
+      );
       progress.done();
       const seconds = (performance.now() - started) / 1000;
       console.log(
@@ -100,34 +105,33 @@ runCli(
       if (!(error instanceof ValidationError)) throw error;
       throw rejection(label, error.issues, parsed.lines);
     } finally {
-      await deps.close();
+      await runtime.close();
     }
   },
   [EmbeddedDatabaseError, MigrationError, ImportFailedError],
 );
 
 /**
- * The report of a rejected file: every problem by file line, in line order. Ingest issues
- * name candles by their index in the columns (['candles', i, field]); `lines` maps them back.
+ * The report of a rejected file: every problem by file line, in line order. The reader's
+ * issues name lines (['row', line, field]); the ingest's name rows of the columns (`row`,
+ * `field`), which `lines` maps back to the file.
  */
-function rejection(label: string, issues: ValidationIssue[], lines: Uint32Array): ImportFailedError {
+function rejection(label: string, issues: readonly ValidationIssue[], lines: Uint32Array): ImportFailedError {
   const located = issues.map((issue) => {
     const [kind, at, field] = issue.path;
     let line: number | null = null;
     let where = issue.path.join('.') || 'file';
-    if (kind === 'row' && at !== undefined) {
+    if (issue.row !== undefined && lines[issue.row] !== undefined) {
+      line = lines[issue.row]!;
+      where = `line ${line}${issue.field ? `, ${issue.field}` : ''}`;
+    } else if (kind === 'row' && at !== undefined) {
       line = Number(at);
       where = `line ${at}${field ? `, ${field}` : ''}`;
-    } else if (kind === 'candles' && at !== undefined && lines[Number(at)] !== undefined) {
-      line = lines[Number(at)]!;
-      where = `line ${line}${field ? `, ${field}` : ''}`;
     } else if (kind === 'header') {
       line = 1;
       where = 'header (line 1)';
     }
-    // "duplicates the time of candle 3" means the 4th readable row: name its file line.
-    const message = issue.message.replace(/\bcandle (\d+)\b/g, (whole, i: string) => (lines[Number(i)] !== undefined ? `line ${lines[Number(i)]}` : whole));
-    return { line: line ?? Number.MAX_SAFE_INTEGER, text: `  ${where}: ${message}` };
+    return { line: line ?? Number.MAX_SAFE_INTEGER, text: `  ${where}: ${issue.message}` };
   });
   located.sort((a, b) => a.line - b.line);
   const count = `${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}`;

@@ -1,5 +1,6 @@
-import { ConfigError } from '../config/env.js';
+import { ConfigError, type Config } from '../config/env.js';
 import { DomainError, ValidationError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/logger.js';
 
 /** Wrong arguments or an outcome that must exit 1; its message is printed as is. */
 export class CliFailure extends Error {}
@@ -29,4 +30,9 @@ export function runCli(name: string, main: () => Promise<void>, expected: Array<
       process.exit(1);
     },
   );
+}
+
+/** A command's logger: quiet at the default level (commands print their own results), as configured otherwise. */
+export function commandLogger(config: Config): Logger {
+  return createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
 }

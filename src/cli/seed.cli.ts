@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/env.js';
-import { createDeps } from '../deps.js';
 import { EmbeddedDatabaseError } from '../db/embedded.js';
 import { MigrationError } from '../db/migrate.js';
-import { createLogger } from '../lib/logger.js';
-import { seedDemoData } from '../modules/market-data/demo-seed.service.js';
-import { runCli } from './run-cli.js';
+import { openRuntime } from '../deps.js';
+import { seedDemoData } from '../modules/market-data/demo-seed.js';
+import { commandLogger, runCli } from './run-cli.js';
 
 const USAGE = `usage: npm run seed -- [--seed 42] [--years 2] [--interval 1h] [--symbols 20]
 
@@ -57,10 +56,10 @@ runCli(
       throw new SeedUsageError(`${problems.join('; ')}\n\n${USAGE}`);
     }
     const config = loadConfig();
-    const deps = await createDeps(config, createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
+    const runtime = await openRuntime(config, commandLogger(config), { prepare: false });
     try {
       const tty = process.stderr.isTTY === true;
-      const result = await seedDemoData(deps, {
+      const result = await seedDemoData(runtime.services.marketData, {
         seed,
         years,
         interval: values.interval ?? '1h',
@@ -76,7 +75,7 @@ runCli(
           `${result.updated} updated in ${seconds.toFixed(2)} s (${Math.round(result.candles / seconds)} candles/s)`,
       );
     } finally {
-      await deps.close();
+      await runtime.close();
     }
   },
   [EmbeddedDatabaseError, MigrationError, SeedUsageError],

@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /**
  * The only reader of process.env. Every variable is validated at start; a bad configuration
- * fails fast with one message listing every problem (ConfigError).
+ * fails fast with one message listing every problem (ConfigError). The result is grouped by
+ * concern (`database`, `redis`, `worker`, `graphql`, `market`, `backtest`, …) and each part
+ * of the program is handed only its slice.
  */
 
 const bool = z
@@ -27,7 +29,7 @@ const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v), {
 });
 
 /** Every variable quantql reads, with its default. README.md documents each one. */
-export const envSchema = z.object({
+const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(4000),
@@ -69,19 +71,74 @@ export const envSchema = z.object({
   GRAPHQL_GRAPHIQL: bool.optional(),
 });
 
-export type Env = z.infer<typeof envSchema>;
+type Env = z.infer<typeof envSchema>;
 
-export type Config = Env & {
-  /** No DATABASE_URL: an embedded PostgreSQL is started (DESIGN.md §1). */
+/** Where the database is and how sessions use it (DATABASE_*). */
+export interface DatabaseConfig {
+  /** DATABASE_URL; null: the embedded PostgreSQL is used (DESIGN.md §1). */
+  url: string | null;
   embedded: boolean;
-  authAnonymousRead: boolean;
-  /** Fill an empty database with demo data at start (on by default in embedded mode). */
-  seedDemoData: boolean;
+  embeddedDir: string;
+  /** 0 picks a free port. */
+  embeddedPort: number;
+  poolMax: number;
+  statementTimeoutMs: number;
+  timescaledb: 'auto' | 'on' | 'off';
+  migrateOnStart: boolean;
+  /** e.g. "5 years"; null keeps every candle. */
+  retention: string | null;
+}
+
+/** REDIS_*: null when REDIS_URL is unset (in-process queue and pub/sub). */
+export interface RedisConfig {
+  url: string;
+  /** Prefix of every key and channel, so deployments can share one Redis. */
+  keyPrefix: string;
+}
+
+export interface WorkerConfig {
+  /** Jobs at once per worker process, and its engine threads. */
+  concurrency: number;
+  /** How often BullMQ looks for jobs of dead workers. */
+  stalledIntervalMs: number;
+}
+
+export interface GraphqlConfig {
   graphiql: boolean;
-  workerConcurrency: number;
+  /** Production hides field suggestions in validation errors. */
+  hideSuggestions: boolean;
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxTokens: number;
+  /** Largest `first` a connection accepts (over it is an error, never a silent truncation). */
+  maxPageSize: number;
+}
+
+export interface MarketConfig {
+  candlesMaxPoints: number;
+  ingestMaxCandles: number;
+  seedDemoData: boolean;
+}
+
+export interface BacktestConfig {
+  maxBatchSymbols: number;
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  log: { level: Env['LOG_LEVEL'] };
+  http: { host: string; port: number; shutdownTimeoutMs: number };
+  database: DatabaseConfig;
+  redis: RedisConfig | null;
+  worker: WorkerConfig;
+  auth: { anonymousRead: boolean };
+  graphql: GraphqlConfig;
+  market: MarketConfig;
+  backtest: BacktestConfig;
   queueMode: 'bullmq' | 'in-process';
   pubsubMode: 'redis' | 'in-process';
-};
+}
 
 /** Thrown by loadConfig with every invalid variable, one per line. */
 export class ConfigError extends Error {
@@ -119,14 +176,44 @@ export function loadConfig(
   }
   const env = parsed.data;
   const embedded = env.DATABASE_URL === undefined;
+  const redis = env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null;
   return {
-    ...env,
-    embedded,
-    authAnonymousRead: env.AUTH_ANONYMOUS_READ ?? embedded,
-    seedDemoData: env.MARKET_SEED_DEMO_DATA ?? embedded,
-    graphiql: env.GRAPHQL_GRAPHIQL ?? env.NODE_ENV !== 'production',
-    workerConcurrency: env.WORKER_CONCURRENCY ?? Math.max(1, defaults.availableCores ?? 1),
-    queueMode: env.REDIS_URL ? 'bullmq' : 'in-process',
-    pubsubMode: env.REDIS_URL ? 'redis' : 'in-process',
+    env: env.NODE_ENV,
+    log: { level: env.LOG_LEVEL },
+    http: { host: env.HOST, port: env.PORT, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    database: {
+      url: env.DATABASE_URL ?? null,
+      embedded,
+      embeddedDir: env.DATABASE_EMBEDDED_DIR,
+      embeddedPort: env.DATABASE_EMBEDDED_PORT,
+      poolMax: env.DATABASE_POOL_MAX,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      timescaledb: env.DATABASE_TIMESCALEDB,
+      migrateOnStart: env.DATABASE_MIGRATE_ON_START,
+      retention: env.DATABASE_RETENTION ?? null,
+    },
+    redis,
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY ?? Math.max(1, defaults.availableCores ?? 1),
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+    },
+    auth: { anonymousRead: env.AUTH_ANONYMOUS_READ ?? embedded },
+    graphql: {
+      graphiql: env.GRAPHQL_GRAPHIQL ?? env.NODE_ENV !== 'production',
+      hideSuggestions: env.NODE_ENV === 'production',
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxCost: env.GRAPHQL_MAX_COST,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxPageSize: env.GRAPHQL_MAX_PAGE_SIZE,
+    },
+    market: {
+      candlesMaxPoints: env.MARKET_CANDLES_MAX_POINTS,
+      ingestMaxCandles: env.MARKET_INGEST_MAX_CANDLES,
+      seedDemoData: env.MARKET_SEED_DEMO_DATA ?? embedded,
+    },
+    backtest: { maxBatchSymbols: env.BACKTEST_MAX_BATCH_SYMBOLS },
+    queueMode: redis ? 'bullmq' : 'in-process',
+    pubsubMode: redis ? 'redis' : 'in-process',
   };
 }

@@ -1,31 +1,21 @@
-import type { Config } from '../config/env.js';
 import { ensureEmbedded, type EmbeddedDatabase } from './embedded.js';
-import { migrate, type MigrateResult } from './migrate.js';
+
+export interface DatabaseLocation {
+  /** DATABASE_URL; null: use the embedded server. */
+  url: string | null;
+  embeddedDir: string;
+  embeddedPort: number;
+}
 
 export interface ResolvedDatabase {
   url: string;
+  /** The embedded server when one is used (stopped by its owner on close). */
   embedded: EmbeddedDatabase | null;
 }
 
 /** DATABASE_URL when set; otherwise the embedded server (found running, or started). */
-export async function resolveDatabaseUrl(
-  config: Config,
-  log: (message: string) => void,
-): Promise<ResolvedDatabase> {
-  if (config.DATABASE_URL) return { url: config.DATABASE_URL, embedded: null };
-  const embedded = await ensureEmbedded({
-    dataDir: config.DATABASE_EMBEDDED_DIR,
-    port: config.DATABASE_EMBEDDED_PORT,
-    log,
-  });
+export async function resolveDatabase(location: DatabaseLocation, log: (message: string) => void): Promise<ResolvedDatabase> {
+  if (location.url) return { url: location.url, embedded: null };
+  const embedded = await ensureEmbedded({ dataDir: location.embeddedDir, port: location.embeddedPort, log });
   return { url: embedded.url, embedded };
-}
-
-/** Applies pending migrations with the configured dialect choice. */
-export function migrateDatabase(
-  url: string,
-  config: Pick<Config, 'DATABASE_TIMESCALEDB'>,
-  log: (message: string) => void,
-): Promise<MigrateResult> {
-  return migrate({ url, timescaledb: config.DATABASE_TIMESCALEDB, log });
 }

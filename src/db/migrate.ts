@@ -93,6 +93,27 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
 }
 
+/** Names of the local migrations the database has not applied (all of them on an empty database). */
+export async function findPendingMigrations(url: string, migrationsDir?: string): Promise<string[]> {
+  const migrations = await readMigrations(migrationsDir);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `/* findPendingMigrations */
+       SELECT migration_name AS name FROM "_prisma_migrations"
+       WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+    ).catch((error: { code?: string }) => {
+      if (error.code === '42P01') return { rows: [] }; // no _prisma_migrations table: nothing applied
+      throw error;
+    });
+    const applied = new Set(rows.map((r) => r.name));
+    return migrations.map((m) => m.name).filter((name) => !applied.has(name));
+  } finally {
+    await client.end();
+  }
+}
+
 async function ensureMigrationsTable(client: pg.Client): Promise<void> {
   // The table definition `prisma migrate deploy` creates.
   await client.query(`/* ensureMigrationsTable */

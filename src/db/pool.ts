@@ -21,6 +21,7 @@ export interface PoolOptions {
  * share it. Every session runs in UTC so timestamps never shift with the server's zone.
  */
 export function createDatabase(options: PoolOptions): Database {
+  const listeners = new Set<QueryListener>();
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max,
@@ -31,14 +32,32 @@ export function createDatabase(options: PoolOptions): Database {
     options: `-c TimeZone=UTC -c statement_timeout=${options.statementTimeoutMs} -c jit=off`,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    Client: observedClient(listeners),
   });
-  const listeners = new Set<QueryListener>();
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
-      if (listeners.size === 0) return query(...args);
+  return {
+    pool,
+    onQuery(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/**
+ * A pg.Client that reports every statement it runs to `listeners` (pg has no statement
+ * hook; its pool accepts a Client class for exactly this kind of extension). Every caller
+ * style is covered: promises (our stores, Prisma's adapter), callbacks (pg's own Pool.query)
+ * and submittables such as pg-copy-streams' COPY streams.
+ */
+function observedClient(listeners: ReadonlySet<QueryListener>): typeof pg.Client {
+  return class ObservedClient extends pg.Client {
+    // pg's query() has a dozen overloads; this one forwards whichever the caller used.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    override query(...args: any[]): any {
+      const run = (...a: unknown[]) => (super.query as (...b: unknown[]) => unknown)(...a);
+      if (listeners.size === 0) return run(...args);
       const first = args[0] as string | { text: string };
       const text = typeof first === 'string' ? first : first?.text;
       const started = performance.now();
@@ -46,21 +65,20 @@ export function createDatabase(options: PoolOptions): Database {
         const durationMs = performance.now() - started;
         for (const listener of listeners) listener({ text, durationMs, error });
       };
-      // pg's own Pool.query passes a callback; Prisma's adapter and our stores use promises.
       const last = args[args.length - 1];
       if (typeof last === 'function') {
         args[args.length - 1] = (error: unknown, ...rest: unknown[]) => {
           notify(error ?? undefined);
           return (last as (...a: unknown[]) => unknown)(error, ...rest);
         };
-        return query(...args);
+        return run(...args);
       }
-      const result = query(...args);
+      const result = run(...args);
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<unknown>).then(() => notify(), (error) => notify(error));
       } else if (result && typeof (result as NodeJS.EventEmitter).once === 'function') {
-        // A submittable such as a COPY stream (pg-copy-streams): 'finish' (COPY FROM) or
-        // 'end' (COPY TO) or 'error', whichever comes first.
+        // A submittable such as a COPY stream: 'finish' (COPY FROM), 'end' (COPY TO) or
+        // 'error', whichever comes first.
         const stream = result as NodeJS.EventEmitter;
         let done = false;
         const once = (error?: unknown) => {
@@ -72,13 +90,6 @@ export function createDatabase(options: PoolOptions): Database {
         stream.once('error', (error) => once(error));
       }
       return result;
-    };
-  });
-  return {
-    pool,
-    onQuery(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    }
   };
 }

@@ -9,7 +9,7 @@ import type { Dialect } from './dialect.js';
 export async function applyRetentionPolicy(
   pool: pg.Pool,
   dialect: Dialect,
-  retention: string | undefined,
+  retention: string | null,
 ): Promise<'applied' | 'removed' | 'ignored'> {
   if (!dialect.timescaledb) return 'ignored';
   await pool.query(`/* applyRetentionPolicy */ SELECT remove_retention_policy('candle', if_exists => true)`);

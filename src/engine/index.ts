@@ -6,6 +6,7 @@
 export { runBacktest, ABORT_CHECK_INTERVAL_BARS } from './run-backtest.js';
 export type { StrategyRequest } from './run-backtest.js';
 export { BacktestInputError, BacktestCancelledError } from './errors.js';
+export { WorkBuffers } from './work-buffers.js';
 export {
   strategySpecs,
   STRATEGY_KINDS,

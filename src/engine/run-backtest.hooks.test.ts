@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ABORT_CHECK_INTERVAL_BARS, BacktestCancelledError, runBacktest } from './index.js';
+import { ABORT_CHECK_INTERVAL_BARS, BacktestCancelledError, runBacktest, WorkBuffers } from './index.js';
 import { generateRandomWalkCandles } from './testing/synthetic-candles.js';
 
 const candles = generateRandomWalkCandles(10_000, 3);
@@ -68,9 +68,10 @@ describe('cancellation', () => {
 
 describe('determinism', () => {
   it('the same input gives the same result, run after run', () => {
-    const a = runBacktest(candles, strategy, { commission: 0.001 });
-    runBacktest(generateRandomWalkCandles(20_000, 9), { kind: 'MACD_CROSSOVER' }); // dirties shared scratch buffers
-    const b = runBacktest(candles, strategy, { commission: 0.001 });
+    const buffers = new WorkBuffers();
+    const a = runBacktest(candles, strategy, { commission: 0.001 }, {}, buffers);
+    runBacktest(generateRandomWalkCandles(20_000, 9), { kind: 'MACD_CROSSOVER' }, {}, {}, buffers); // dirties the shared buffers
+    const b = runBacktest(candles, strategy, { commission: 0.001 }, {}, buffers);
     expect(b.trades).toEqual(a.trades);
     expect(Array.from(b.equity.equity)).toEqual(Array.from(a.equity.equity));
   });

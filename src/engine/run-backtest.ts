@@ -3,11 +3,11 @@ import { BacktestCancelledError, BacktestInputError } from './errors.js';
 import { computeDrawdown, computeMetrics, DAYS_PER_YEAR, observedPeriodsPerYear } from './metrics.js';
 import { Portfolio } from './portfolio.js';
 import { validateRunConfig } from './run-config.js';
-import { Scratch } from './scratch.js';
+import { WorkBuffers } from './work-buffers.js';
 import { LoopState, simulateBars, type LoopContext } from './simulate.js';
 import { computeSignals } from './strategies/compute-signals.js';
 import { isStrategyKind, validateStrategyParams } from './strategy-specs.js';
-import { TradeLog, tradesFromColumns } from './trade-log.js';
+import { tradesFromColumns } from './trade-log.js';
 import type {
   BacktestAssumptions,
   BacktestHooks,
@@ -29,10 +29,6 @@ export interface StrategyRequest {
   readonly params?: Readonly<Record<string, unknown>> | null;
 }
 
-/** Work buffers for indicator and signal arrays, reused across runs (see scratch.ts). */
-const scratch = new Scratch();
-/** Trade buffers, reused across runs the same way (reset per run); each result gets copies. */
-const tradeLog = new TradeLog();
 
 /**
  * Runs one backtest over columnar candles. Deterministic and synchronous; no I/O, no clock.
@@ -46,6 +42,8 @@ const tradeLog = new TradeLog();
  * @param strategy kind + parameters (validated with `validateStrategyParams`, defaults filled)
  * @param config run configuration (validated with `validateRunConfig`, defaults filled)
  * @param hooks progress callback and cancellation signal
+ * @param buffers work buffers to reuse (see work-buffers.ts): a caller running many backtests
+ *   passes the same one every time; by default each run allocates its own
  * @throws BacktestInputError listing every invalid candle column / strategy parameter / config field
  * @throws BacktestCancelledError when `hooks.signal` is aborted; no partial result is returned
  */
@@ -54,17 +52,19 @@ export function runBacktest(
   strategy: StrategyRequest,
   config: RunConfigInput = {},
   hooks: BacktestHooks = {},
+  buffers: WorkBuffers = new WorkBuffers(),
 ): BacktestResult {
   const { cfg, kind, params } = validateInputs(candles, strategy, config);
   const n = candles.close.length;
   const abortSignal = hooks.signal;
   if (abortSignal?.aborted) throw new BacktestCancelledError(0, n);
 
-  const signals = scratch.int8(n);
-  computeSignals(candles, kind, params, signals, scratch);
+  const signals = buffers.int8(n);
+  computeSignals(candles, kind, params, signals, buffers);
   if (abortSignal?.aborted) throw new BacktestCancelledError(0, n);
 
   const periodsPerYear = cfg.periodsPerYear ?? observedPeriodsPerYear(candles.time);
+  const tradeLog = buffers.trades;
   tradeLog.reset();
   const portfolio = new Portfolio(
     cfg.initialCapital,

@@ -61,10 +61,7 @@ export interface RunConfig {
 export type RunConfigInput = Partial<Record<keyof RunConfig, unknown>>;
 
 /** A validation problem: `path` is relative to the validated object (e.g. `['fast']`). */
-export interface ValidationIssue {
-  readonly path: readonly string[];
-  readonly message: string;
-}
+export type { ValidationIssue } from '../lib/errors.js';
 
 export type TradeSide = 'LONG' | 'SHORT';
 

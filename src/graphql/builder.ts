@@ -1,14 +1,13 @@
 import SchemaBuilder from '@pothos/core';
-import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import ValidationPlugin from '@pothos/plugin-validation';
-import { hasRole, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
-import { ForbiddenError, UnauthenticatedError, ValidationError } from '../lib/errors.js';
+import { ForbiddenError, UnauthenticatedError } from '../lib/errors.js';
+import { hasRole } from '../modules/accounts/access.js';
 
 /**
  * The schema builder: plugins and their options only; types live in src/modules/*.
@@ -25,10 +24,10 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  // Errors outermost, so failures of every later wrapper (authorization, input validation,
-  // Prisma, dataloaders) can come back as typed union members; relay before scope auth so
-  // auth checks see parsed global IDs; scope auth before anything that loads data.
-  plugins: [ErrorsPlugin, RelayPlugin, ScopeAuthPlugin, ValidationPlugin, PrismaPlugin, DataloaderPlugin],
+  // Errors outermost, so failures of every later wrapper (authorization, Prisma) can come
+  // back as typed union members; relay before scope auth so auth checks see parsed global
+  // IDs; scope auth before anything that loads data.
+  plugins: [ErrorsPlugin, RelayPlugin, ScopeAuthPlugin, PrismaPlugin],
   scopeAuth: {
     authScopes: (ctx) => ({
       reader: hasRole(ctx.viewer, 'reader'),
@@ -41,24 +40,37 @@ export const builder = new SchemaBuilder<{
         : new ForbiddenError('Your API key does not have the role this operation needs'),
   },
   errors: { defaultTypes: [] },
-  validation: {
-    validationError: (failure) =>
-      new ValidationError(
-        failure.issues.map((issue) => ({
-          path: (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)),
-          message: issue.message,
-        })),
-      ),
-  },
   prisma: {
-    client: (ctx) => ctx.prisma,
+    // The one use of the request's Prisma client: selections (`...query`) and relations.
+    client: (ctx) => ctx.loaders.relations,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
     onUnusedQuery: null,
   },
+  // Descriptions of what the relay plugin generates (connections, edges, page info, node):
+  // GraphiQL documents every type and field (test/platform/schema-descriptions.test.ts).
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    idFieldOptions: { description: 'Global id: pass it to node(id:) or to any argument taking this type’s id.' },
+    nodeTypeOptions: { description: 'An object with a global id, fetchable with node(id:).' },
+    nodeQueryOptions: { description: 'The object with this global id; null when unknown or not visible to you.', args: { id: { description: 'A global id.' } } },
+    nodesQueryOptions: { description: 'The objects with these global ids, in order; null where unknown or not visible to you.', args: { ids: { description: 'Global ids.' } } },
+    pageInfoTypeOptions: { description: 'Where a page sits in its list (Relay cursor pagination).' },
+    hasNextPageFieldOptions: { description: 'More items follow this page (ask with after: endCursor).' },
+    hasPreviousPageFieldOptions: { description: 'Items precede this page (ask with before: startCursor).' },
+    startCursorFieldOptions: { description: 'Cursor of the first item of the page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last item of the page.' },
+    defaultConnectionTypeOptions: { description: 'A page of a list (Relay connection).' },
+    defaultEdgeTypeOptions: { description: 'An item of a page and its cursor.' },
+    edgesFieldOptions: { description: 'The items of this page, each with its cursor.' },
+    pageInfoFieldOptions: { description: 'Cursors and whether more pages exist.' },
+    nodeFieldOptions: { description: 'The item.' },
+    cursorFieldOptions: { description: 'Opaque position of the item, for after/before.' },
+    firstArgOptions: { description: 'Items after the cursor `after` (at most GRAPHQL_MAX_PAGE_SIZE).' },
+    lastArgOptions: { description: 'Items before the cursor `before` (at most GRAPHQL_MAX_PAGE_SIZE).' },
+    afterArgOptions: { description: 'Return items after this cursor (an endCursor).' },
+    beforeArgOptions: { description: 'Return items before this cursor (a startCursor).' },
   },
 });

@@ -1,4 +1,4 @@
-import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../lib/errors.js';
+import { DomainError, ForbiddenError, NotFoundError, ValidationError, type ValidationIssue } from '../lib/errors.js';
 import { builder } from './builder.js';
 
 /** `interface Error { message code }`: every typed error in a result union implements it. */
@@ -11,11 +11,11 @@ export const ErrorInterface = builder.interfaceRef<DomainError>('Error').impleme
 });
 
 const ValidationIssueRef = builder
-  .objectRef<{ path: string[]; message: string }>('ValidationIssue')
+  .objectRef<ValidationIssue>('ValidationIssue')
   .implement({
     description: 'One problem with the input.',
     fields: (t) => ({
-      path: t.exposeStringList('path', { description: 'Path of the offending input field.' }),
+      path: t.stringList({ description: 'Path of the offending input field.', resolve: (i) => [...i.path] }),
       message: t.exposeString('message', { description: 'What is wrong with it.' }),
     }),
   });
@@ -25,7 +25,7 @@ builder.objectType(ValidationError, {
   description: 'The input was rejected; nothing was changed. `issues` lists every problem.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    issues: t.field({ type: [ValidationIssueRef], resolve: (e) => e.issues }),
+    issues: t.field({ type: [ValidationIssueRef], description: 'Every problem found, not just the first.', resolve: (e) => e.issues }),
   }),
 });
 

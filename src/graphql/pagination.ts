@@ -1,10 +1,22 @@
+import type { Context } from '../context.js';
 import { ValidationError } from '../lib/errors.js';
+
+/** GRAPHQL_MAX_PAGE_SIZE, as the deployment's limits report it: the one place resolvers learn it. */
+export function maxPageSize(ctx: Context): number {
+  return ctx.services.system.getLimits().maxPageSize;
+}
+
+/** Options every connection shares: a default page and the deployment's maximum. */
+export function pageOptions(defaultSize: number) {
+  return { defaultSize, maxSize: (_args: unknown, ctx: Context) => maxPageSize(ctx) };
+}
 
 /**
  * Rejects page sizes above GRAPHQL_MAX_PAGE_SIZE (and negative ones) with a clear error,
  * rather than silently returning fewer rows than asked for.
  */
-export function assertPageSize(args: { first?: number | null; last?: number | null }, max: number): void {
+export function assertPageSize(args: { first?: number | null; last?: number | null }, ctx: Context): void {
+  const max = maxPageSize(ctx);
   const issues = (['first', 'last'] as const).flatMap((name) => {
     const value = args[name];
     if (value === null || value === undefined) return [];

@@ -7,6 +7,7 @@ import '../modules/system/system.graphql.js';
 import '../modules/market-data/market-data.graphql.js';
 import '../modules/strategies/strategies.graphql.js';
 import '../modules/backtests/backtests.graphql.js';
+import '../modules/backtests/backtest-events.graphql.js';
 
 addScalars(builder);
 builder.queryType({ description: 'Read operations. Lists are Relay connections.' });

@@ -1,16 +1,16 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Job, JobHandler, JobQueue, JobName } from './queue.js';
-import { PermanentJobError } from './queue.js';
+import { DomainError } from '../lib/errors.js';
+import { jobCatalog, type JobName, type JobPayload } from './catalog.js';
+import { dispatchJob, jobIdOf, type JobEvents, type JobHandlers, type JobQueue } from './queue.js';
 
 const QUEUE = 'backtests';
-const ATTEMPTS = 3;
 
 /**
- * BullMQ transport. `jobId` is the backtest (or batch) id, so enqueueing twice is a no-op;
- * infrastructure errors retry with exponential backoff; PermanentJobError fails at once.
- * Stalled jobs (a worker died) are picked up again after `stalledInterval`; handlers are
- * idempotent by id, so a re-run rewrites the same rows.
+ * BullMQ transport. The job id comes from the catalog (a backtest's or batch's id), so
+ * enqueueing twice is a no-op; infrastructure errors retry with exponential backoff; domain
+ * errors (DomainError: bad input, no data) fail at once. Stalled jobs (a worker died) are
+ * picked up again after `stalledIntervalMs`; handlers are idempotent by id.
  */
 export class BullMqQueue implements JobQueue {
   readonly mode = 'bullmq' as const;
@@ -22,27 +22,29 @@ export class BullMqQueue implements JobQueue {
   constructor(
     url: string,
     private readonly prefix: string,
-    private readonly options: { stalledIntervalMs?: number; lockDurationMs?: number } = {},
+    private readonly options: { stalledIntervalMs: number; lockDurationMs?: number },
   ) {
-    // BullMQ requires maxRetriesPerRequest: null on its connections.
+    // BullMQ requires maxRetriesPerRequest: null on its connections; no offline queue, so
+    // an enqueue while Redis is down fails at once (QueueUnavailableError) instead of hanging.
     this.connection = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: false });
     this.connection.on('error', () => undefined);
     this.queue = new Queue(QUEUE, { connection: this.connection, prefix: `${prefix}bull` });
     this.queue.on('error', () => undefined);
   }
 
-  async enqueue(job: Job): Promise<void> {
-    await this.queue.add(job.name, { id: job.id }, {
-      jobId: job.id,
-      attempts: ATTEMPTS,
-      backoff: { type: 'exponential', delay: 1_000 },
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void> {
+    const { attempts, backoffMs } = jobCatalog[name];
+    await this.queue.add(name, payload, {
+      jobId: jobIdOf(name, payload),
+      attempts,
+      backoff: { type: 'exponential', delay: backoffMs },
       removeOnComplete: { age: 3_600, count: 10_000 },
       removeOnFail: { age: 24 * 3_600 },
     });
   }
 
-  async remove(job: Job): Promise<void> {
-    await this.queue.remove(job.id).catch(() => undefined);
+  async remove<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void> {
+    await this.queue.remove(jobIdOf(name, payload)).catch(() => undefined);
   }
 
   async counts() {
@@ -50,18 +52,21 @@ export class BullMqQueue implements JobQueue {
     return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
   }
 
-  consume(handler: JobHandler, concurrency: number): void {
+  consume(handlers: JobHandlers, concurrency: number, events: JobEvents = {}): void {
     const connection = this.connection.duplicate({ maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
     this.workerConnection = connection;
     this.worker = new Worker(
       QUEUE,
       async (job) => {
-        const attempt = job.attemptsMade + 1;
+        const attempts = job.opts.attempts ?? 1;
+        const attempt = { number: job.attemptsMade + 1, isLast: job.attemptsMade + 1 >= attempts };
+        events.started?.({ name: job.name as JobName, id: job.id ?? '' }, attempt);
         try {
-          await handler({ name: job.name as JobName, id: (job.data as { id: string }).id }, { number: attempt, isLast: attempt >= ATTEMPTS });
+          await dispatchJob(handlers, job.name, job.data, attempt);
         } catch (error) {
-          if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+          events.failed?.({ name: job.name, id: job.id ?? '' }, attempt, error);
+          if (error instanceof DomainError) throw new UnrecoverableError(error.message);
           throw error;
         }
       },
@@ -69,7 +74,7 @@ export class BullMqQueue implements JobQueue {
         connection,
         prefix: `${this.prefix}bull`,
         concurrency,
-        stalledInterval: this.options.stalledIntervalMs ?? 5_000,
+        stalledInterval: this.options.stalledIntervalMs,
         lockDuration: this.options.lockDurationMs ?? 10_000,
         maxStalledCount: 3,
       },

@@ -1,68 +1,57 @@
-import type { Deps } from '../deps.js';
-import { handleJob, type JobContext } from './backtest.handler.js';
-import { EnginePool } from './engine-pool.js';
-import { topics } from '../modules/backtests/backtests.events.js';
-import type { Listener } from '../graphql/pubsub.js';
+import { DomainError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { BacktestRunService } from '../modules/backtests/backtest-runs.service.js';
+import type { EngineRunner } from '../threads/engine-pool.js';
+import type { JobQueue } from './queue.js';
+import { createRunBacktestHandler } from './run-backtest.handler.js';
+import { createRunBatchHandler } from './run-batch.handler.js';
 
 export interface JobConsumer {
-  /** Stops taking jobs, lets running ones finish (bounded by the caller), frees the threads. */
+  /** Stops taking jobs and cancellation requests (running jobs end with the queue's close). */
   stop(): Promise<void>;
 }
 
+/** What consuming needs of a runtime (deps.ts): the queue, the engine threads, the services the handlers call. */
+export interface ConsumerDeps {
+  queue: JobQueue;
+  engine: EngineRunner;
+  services: { backtestRuns: BacktestRunService };
+  logger: Logger;
+  config: { worker: { concurrency: number } };
+}
+
 /**
- * Starts consuming backtest jobs in this process: engine threads (WORKER_CONCURRENCY),
- * cancellation requests from any API replica, and — for the in-process queue, whose jobs
- * live in memory — re-enqueueing work a previous process left unfinished.
+ * Consumes jobs in this process: every handler of the catalog, cancellation requests from any
+ * API replica, and — for the in-process queue, whose jobs live in memory — the work a previous
+ * process left unfinished (`resumeUnfinished: false` skips that, e.g. for test stacks that
+ * share a database).
  */
-export async function startJobConsumer(deps: Deps, options: { recoverUnfinished?: boolean } = {}): Promise<JobConsumer> {
-  const concurrency = deps.config.workerConcurrency;
-  const engine = new EnginePool(concurrency);
-  const ctx = createJobContext(deps, engine);
-  const cancellations = await listenForCancellations(ctx);
-
-  deps.queue.consume(async (job, attempt) => {
-    deps.logger.info({ job, attempt: attempt.number, pid: process.pid }, 'job started');
-    try {
-      await handleJob(ctx, job, attempt);
-    } catch (error) {
-      deps.logger.error({ err: error, job, attempt: attempt.number }, 'backtest job failed');
-      throw error;
-    }
-  }, concurrency);
-
-  if (deps.queue.mode === 'in-process' && options.recoverUnfinished !== false) await recoverUnfinishedJobs(deps);
-
+export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfinished?: boolean } = {}): Promise<JobConsumer> {
+  const { queue, logger } = deps;
+  const { backtestRuns } = deps.services;
+  // Threads ready before the first job: its run (and a cancel of it) never waits for them.
+  deps.engine.start();
+  const cancellations = await backtestRuns.listenForCancellations();
+  queue.consume(
+    { 'backtest.run': createRunBacktestHandler(backtestRuns), 'backtest.batch': createRunBatchHandler(backtestRuns) },
+    deps.config.worker.concurrency,
+    {
+      started: (job, attempt) => logger.info({ job, attempt: attempt.number, pid: process.pid }, 'job started'),
+      // A domain error is an outcome (recorded on the backtest), not a fault of ours.
+      failed: (job, attempt, error) =>
+        error instanceof DomainError
+          ? logger.warn({ job, attempt: attempt.number, code: error.code, reason: error.message }, 'backtest job failed')
+          : logger.error({ err: error, job, attempt: attempt.number }, 'backtest job failed'),
+    },
+  );
+  if (queue.mode === 'in-process' && options.resumeUnfinished !== false) {
+    const resumed = await backtestRuns.resumeUnfinished();
+    if (resumed) logger.info({ resumed }, 'resumed unfinished backtests');
+  }
   return {
     async stop() {
-      await deps.queue.close();
+      await queue.close();
       await cancellations.close();
-      await engine.close();
     },
   };
-}
-
-export function createJobContext(deps: Deps, engine: EnginePool): JobContext {
-  return { prisma: deps.prisma, db: deps.db, pubsub: deps.pubsub, engine, logger: deps.logger, running: new Map() };
-}
-
-/** Aborts runs of this process when any API replica asks (cancelBacktest publishes the id). */
-export async function listenForCancellations(ctx: JobContext): Promise<Listener<{ backtestId: string }>> {
-  const cancellations = await ctx.pubsub.listen<{ backtestId: string }>(topics.cancel);
-  void (async () => {
-    for await (const { backtestId } of cancellations) ctx.running.get(backtestId)?.();
-  })();
-  return cancellations;
-}
-
-/**
- * In-process queue only: jobs do not survive the process, so rows still QUEUED/RUNNING are
- * queued again. This assumes the process is the only one running jobs on its database —
- * true of embedded mode; with several processes, use Redis (BullMQ recovers stalled jobs).
- */
-async function recoverUnfinishedJobs(deps: Deps): Promise<void> {
-  const batches = await deps.prisma.backtestBatch.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
-  const singles = await deps.prisma.backtest.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] }, batchId: null }, select: { id: true } });
-  for (const b of batches) await deps.queue.enqueue({ name: 'backtest.batch', id: b.id });
-  for (const b of singles) await deps.queue.enqueue({ name: 'backtest.run', id: b.id });
-  if (batches.length + singles.length) deps.logger.info({ batches: batches.length, backtests: singles.length }, 'resumed unfinished backtests');
 }

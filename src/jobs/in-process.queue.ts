@@ -1,37 +1,45 @@
-import type { Job, JobHandler, JobQueue } from './queue.js';
-import { PermanentJobError } from './queue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError } from '../lib/errors.js';
+import { jobCatalog, type JobName, type JobPayload } from './catalog.js';
+import { dispatchJob, jobIdOf, type JobEvents, type JobHandlers, type JobQueue } from './queue.js';
 
-const ATTEMPTS = 3;
+interface QueuedJob {
+  name: JobName;
+  id: string;
+  data: unknown;
+}
 
 /**
- * Embedded mode's queue: FIFO in memory, `concurrency` handlers at a time, same retry rules
- * as BullMQ. Nothing is lost on restart: jobs mirror rows whose status is QUEUED/RUNNING,
- * and the API re-enqueues those at start (see recoverUnfinishedJobs).
+ * Embedded mode's queue: FIFO in memory, `concurrency` handlers at a time, the catalog's
+ * retry rules as with BullMQ. Nothing is lost on restart: jobs mirror rows whose status is
+ * QUEUED/RUNNING, and the API re-enqueues those at start (BacktestRunService.resumeUnfinished).
  */
 export class InProcessQueue implements JobQueue {
   readonly mode = 'in-process' as const;
-  private readonly waiting: Job[] = [];
+  private readonly waiting: QueuedJob[] = [];
   private readonly queued = new Set<string>();
   private active = 0;
   private failed = 0;
-  private handler: JobHandler | null = null;
+  private handlers: JobHandlers | null = null;
+  private events: JobEvents = {};
   private concurrency = 1;
   private closed = false;
-  private readonly idle = new Set<() => void>();
 
-  async enqueue(job: Job): Promise<void> {
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void> {
     if (this.closed) throw new Error('queue closed');
-    if (this.queued.has(job.id)) return;
-    this.queued.add(job.id);
-    this.waiting.push(job);
+    const id = jobIdOf(name, payload);
+    if (this.queued.has(id)) return;
+    this.queued.add(id);
+    this.waiting.push({ name, id, data: payload });
     this.pump();
   }
 
-  async remove(job: Job): Promise<void> {
-    const i = this.waiting.findIndex((j) => j.id === job.id);
+  async remove<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void> {
+    const id = jobIdOf(name, payload);
+    const i = this.waiting.findIndex((j) => j.id === id);
     if (i >= 0) {
       this.waiting.splice(i, 1);
-      this.queued.delete(job.id);
+      this.queued.delete(id);
     }
   }
 
@@ -39,44 +47,42 @@ export class InProcessQueue implements JobQueue {
     return { waiting: this.waiting.length, active: this.active, delayed: 0, failed: this.failed };
   }
 
-  consume(handler: JobHandler, concurrency: number): void {
-    this.handler = handler;
+  consume(handlers: JobHandlers, concurrency: number, events: JobEvents = {}): void {
+    this.handlers = handlers;
+    this.events = events;
     this.concurrency = Math.max(1, concurrency);
     this.pump();
   }
 
   private pump(): void {
-    while (this.handler && !this.closed && this.active < this.concurrency && this.waiting.length) {
+    while (this.handlers && !this.closed && this.active < this.concurrency && this.waiting.length) {
       const job = this.waiting.shift()!;
       this.active++;
       void this.run(job).finally(() => {
         this.active--;
         this.queued.delete(job.id);
-        if (this.active === 0 && this.waiting.length === 0) for (const resolve of this.idle) resolve();
         this.pump();
       });
     }
   }
 
-  private async run(job: Job): Promise<void> {
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+  private async run(job: QueuedJob): Promise<void> {
+    const { attempts, backoffMs } = jobCatalog[job.name];
+    for (let number = 1; number <= attempts; number++) {
+      const attempt = { number, isLast: number === attempts };
+      this.events.started?.({ name: job.name, id: job.id }, attempt);
       try {
-        await this.handler!(job, { number: attempt, isLast: attempt === ATTEMPTS });
+        await dispatchJob(this.handlers!, job.name, job.data, attempt);
         return;
       } catch (error) {
-        if (error instanceof PermanentJobError || attempt === ATTEMPTS || this.closed) {
+        this.events.failed?.(job, attempt, error);
+        if (error instanceof DomainError || attempt.isLast || this.closed) {
           this.failed++;
           return;
         }
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+        await sleep(backoffMs * 2 ** (number - 1));
       }
     }
-  }
-
-  /** Resolves when nothing is running or waiting (graceful shutdown drains work). */
-  drained(): Promise<void> {
-    if (this.active === 0 && this.waiting.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.add(resolve));
   }
 
   async close(): Promise<void> {

@@ -1,33 +1,52 @@
+import { ValidationError } from '../lib/errors.js';
+import { isJobName, jobCatalog, type JobName, type JobPayload } from './catalog.js';
+
 /**
- * One queue interface, two transports (DESIGN.md §5): BullMQ on Redis (jobs shared by
- * every worker process, `jobId` = backtest id so a job is never queued twice, retries with
- * backoff for infrastructure errors) and an in-process queue for embedded mode.
+ * One queue interface, two transports (DESIGN.md §5): BullMQ on Redis (jobs shared by every
+ * worker process) and an in-process queue for embedded mode. Both take their names, payload
+ * schemas, job ids and retry policy from the catalog, and validate payloads when consuming.
  */
-export type JobName = 'backtest.run' | 'backtest.batch';
-
-export interface Job {
-  name: JobName;
-  /** Backtest id or batch id; also the job id (duplicates are ignored). */
-  id: string;
+export interface Attempt {
+  /** 1 for the first run. */
+  number: number;
+  /** No retry follows this attempt: a failure is final. */
+  isLast: boolean;
 }
 
-/** Thrown by a handler for failures a retry cannot fix (bad input, no data): no retry. */
-export class PermanentJobError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentJobError';
-  }
-}
+export type JobHandler<N extends JobName> = (payload: JobPayload<N>, attempt: Attempt) => Promise<void>;
+export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
-export type JobHandler = (job: Job, attempt: { number: number; isLast: boolean }) => Promise<void>;
+/** Reported for every job a consumer starts and ends (logs). */
+export interface JobEvents {
+  started?(job: { name: JobName; id: string }, attempt: Attempt): void;
+  failed?(job: { name: string; id: string }, attempt: Attempt, error: unknown): void;
+}
 
 export interface JobQueue {
   readonly mode: 'bullmq' | 'in-process';
-  enqueue(job: Job): Promise<void>;
+  enqueue<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void>;
   /** Removes a job that has not started (best effort). */
-  remove(job: Job): Promise<void>;
+  remove<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void>;
   counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
-  /** Consumes jobs with `handler` (workers; the API too in embedded mode). */
-  consume(handler: JobHandler, concurrency: number): void;
+  /** Consumes jobs with their handlers (workers; the API too in embedded mode). */
+  consume(handlers: JobHandlers, concurrency: number, events?: JobEvents): void;
   close(): Promise<void>;
+}
+
+/** The catalog's job id of a payload. */
+export function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string {
+  return (jobCatalog[name].jobId as (p: JobPayload<N>) => string)(payload);
+}
+
+/**
+ * Runs a consumed job: checks its name and payload against the catalog, then calls its
+ * handler. A malformed job is a ValidationError — a domain error, so it is never retried.
+ */
+export async function dispatchJob(handlers: JobHandlers, name: string, data: unknown, attempt: Attempt): Promise<void> {
+  if (!isJobName(name)) throw new ValidationError([{ path: ['name'], message: `unknown job ${JSON.stringify(name)}` }]);
+  const parsed = jobCatalog[name].schema.safeParse(data);
+  if (!parsed.success) {
+    throw new ValidationError(parsed.error.issues.map((i) => ({ path: ['payload', ...i.path.map(String)], message: i.message })));
+  }
+  await (handlers[name] as JobHandler<typeof name>)(parsed.data as JobPayload<typeof name>, attempt);
 }

@@ -14,16 +14,55 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * One problem with an input. The only issue type: the engine, services, GraphQL and the
+ * command-line tools all report with it.
+ */
 export interface ValidationIssue {
-  /** Path of the offending input field, e.g. ["input", "candles", "3", "high"]. */
-  path: string[];
-  message: string;
+  /** Path of the offending input field, e.g. ["candles", "3", "high"]. */
+  readonly path: readonly string[];
+  readonly message: string;
+  /**
+   * For a problem with one element of a list input (a candle of an ingest): its index and
+   * field, so a caller that knows where the element came from (a CSV line) can say so
+   * without reading the message.
+   */
+  readonly row?: number;
+  readonly field?: string;
+}
+
+/**
+ * Collects issues up to `max`; the rest are counted and summarised as one "…and N more"
+ * issue at `overflowPath`, so a million bad rows never produce a million-line message.
+ */
+export class IssueList {
+  private readonly listed: ValidationIssue[] = [];
+  private omitted = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly overflowPath: readonly string[],
+  ) {}
+
+  add(issue: ValidationIssue): void {
+    if (this.listed.length < this.max) this.listed.push(issue);
+    else this.omitted += 1;
+  }
+
+  get length(): number {
+    return this.listed.length + this.omitted;
+  }
+
+  /** The listed issues, plus the summary of the omitted ones. */
+  toArray(): ValidationIssue[] {
+    return this.omitted ? [...this.listed, { path: this.overflowPath, message: `…and ${this.omitted} more problems` }] : [...this.listed];
+  }
 }
 
 /** Bad input: thrown before anything is changed. Lists every problem found, not just the first. */
 export class ValidationError extends DomainError {
   constructor(
-    readonly issues: ValidationIssue[],
+    readonly issues: readonly ValidationIssue[],
     message = issues.length === 1
       ? `${issues[0]!.path.join('.') || 'input'}: ${issues[0]!.message}`
       : `${issues.length} problems in the input: ${issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`,

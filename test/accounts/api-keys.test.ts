@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
-import type { Deps } from '../../src/deps.js';
+import type { Runtime as Deps } from '../../src/deps.js';
 import { ValidationError } from '../../src/lib/errors.js';
-import { createApiKey, hashApiKey } from '../../src/modules/accounts/accounts.service.js';
+import { hashApiKey } from '../../src/modules/accounts/accounts.service.js';
 import { ApiKeysDocument, SystemInfoDocument, ViewerDocument } from '../../examples/generated/graphql.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
@@ -20,7 +20,7 @@ afterAll(async () => deps.close());
 describe('API keys', () => {
   it('stores only a SHA-256 hash of the key, never the key', async () => {
     const owner = uniqueName('alice').toLowerCase();
-    const created = await createApiKey(deps.accounts, { owner, role: 'trader', label: 'laptop' });
+    const created = await deps.services.accounts.createApiKey({ owner, role: 'trader', label: 'laptop' });
     expect(created.key).toMatch(/^qql_[a-z0-9]{8}_[A-Za-z0-9_-]{32}$/);
     const { rows } = await deps.db.pool.query('SELECT * FROM api_key WHERE owner = $1', [owner]);
     expect(rows).toHaveLength(1);
@@ -31,7 +31,7 @@ describe('API keys', () => {
 
   it('rejects an unknown role or a bad owner with every problem listed, writing nothing', async () => {
     const before = await deps.db.pool.query('SELECT count(*)::int AS n FROM api_key');
-    const attempt = createApiKey(deps.accounts, { owner: 'no spaces allowed', role: 'root' });
+    const attempt = deps.services.accounts.createApiKey({ owner: 'no spaces allowed', role: 'root' });
     await expect(attempt).rejects.toThrow(ValidationError);
     await attempt.catch((error: ValidationError) => {
       expect(error.issues.map((i) => i.path[0])).toEqual(['role', 'owner']);
@@ -62,13 +62,13 @@ describe('API keys', () => {
 
     const { key, headers } = await createKeyHeader(deps, 'reader');
     expect((await execute(app, ViewerDocument, {}, headers)).status).toBe(200);
-    await deps.accounts.revokeApiKey(key.split('_')[1]!, new Date());
+    await deps.services.accounts.revokeApiKey(key.split('_')[1]!, new Date());
     const revoked = await execute(app, ViewerDocument, {}, headers);
     expect(revoked.status).toBe(401);
   });
 
   it('serves anonymous readers when the switch is on (the embedded default)', async () => {
-    const openDeps = { ...deps, config: { ...deps.config, authAnonymousRead: true } };
+    const openDeps = { ...deps, config: { ...deps.config, auth: { anonymousRead: true } } };
     const openApp = createApp(openDeps);
     const res = await execute(openApp, ViewerDocument);
     expect(res.body.data!.viewer).toEqual({ owner: 'anonymous', role: 'READER', anonymous: true });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { handleRunBacktest } from '../../src/jobs/backtest.handler.js';
-import { createJobContext, listenForCancellations } from '../../src/jobs/consumer.js';
-import { EnginePool } from '../../src/jobs/engine-pool.js';
-import type { BacktestProgressEvent } from '../../src/modules/backtests/backtests.events.js';
-import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
+import { BacktestRunService } from '../../src/modules/backtests/backtest-runs.service.js';
+import { BacktestsRepository } from '../../src/modules/backtests/backtests.repository.js';
+import { BacktestsStore } from '../../src/modules/backtests/backtests.store.js';
+import type { MarketDataService } from '../../src/modules/market-data/market-data.service.js';
+import { createEnginePool } from '../../src/threads/engine-pool.js';
 import {
   BacktestBatchDocument,
   BatchProgressDocument,
@@ -41,7 +41,7 @@ describe('runBacktestBatch', () => {
     stack = await startStack();
     trader = (await createKeyHeader(stack.deps, 'trader')).headers;
     for (const [i, symbol] of symbols.entries()) {
-      await ingestCandles(stack.deps, { symbol, baseInterval: '1h', candles: randomCandles(1000 + i, BARS, START, HOUR) });
+      await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(1000 + i, BARS, START, HOUR) });
     }
   });
   afterAll(async () => stack.close());
@@ -105,7 +105,7 @@ describe('cancelBacktest', () => {
     // No consumer: submitted backtests stay QUEUED until this test runs them itself.
     stack = await startStack({ consume: false });
     trader = (await createKeyHeader(stack.deps, 'trader')).headers;
-    await ingestCandles(stack.deps, { symbol, baseInterval: '1h', candles: randomCandles(5, BARS, START, HOUR) });
+    await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(5, BARS, START, HOUR) });
     strategyId = await createStrategy(stack, trader);
   });
   afterAll(async () => stack.close());
@@ -133,32 +133,46 @@ describe('cancelBacktest', () => {
   it('stops a RUNNING backtest within 1 s of the request', async () => {
     const b = await submit();
     const id = rawId(b.id);
-    await stack.deps.queue.remove({ name: 'backtest.run', id });
-    // Run it here on a real engine thread, over 5 million bars of the slowest strategy.
-    const engine = new EnginePool(1);
-    const ctx = createJobContext(stack.deps, engine);
-    const cancellations = await listenForCancellations(ctx);
+    await stack.deps.queue.remove('backtest.run', { backtestId: id });
+    // Run it here on a real engine thread, over 5 million bars of the slowest strategy: this
+    // run service's market data hands it those bars instead of the instrument's 400.
+    const engine = createEnginePool(1);
+    const huge = randomCandles(9, 5_000_000, START, 60_000);
+    const marketData = { loadCandlesForRuns: async (ids: readonly number[]) => new Map([[ids[0]!, huge]]) } as unknown as MarketDataService;
+    const d = stack.deps;
+    const runs = new BacktestRunService({
+      repository: new BacktestsRepository(d.prisma),
+      store: new BacktestsStore(d.db),
+      db: d.db,
+      strategies: d.services.strategies,
+      marketData,
+      engine,
+      pubsub: d.pubsub,
+      queue: d.queue,
+      logger: d.logger,
+    });
+    const cancellations = await runs.listenForCancellations();
     const slow = await stack.deps.prisma.strategy.create({ data: { owner: 'x', name: 'slow', kind: 'DONCHIAN_BREAKOUT', parameters: { entry: 20, exit: 10 } } });
     await stack.deps.prisma.backtest.update({ where: { id }, data: { strategyId: slow.id } });
-    const huge = randomCandles(9, 5_000_000, START, 60_000);
-    const events = await stack.deps.pubsub.listen<BacktestProgressEvent>(`backtest.${id}`);
+    const events = await stack.deps.pubsub.listen('backtest', id);
     try {
-      const running = handleRunBacktest(ctx, id, { number: 1, isLast: true }, huge);
+      const running = runs.runBacktest(id, { number: 1, isLast: true });
       const started = (async () => {
         // From the RUNNING transition on, the cancel lands either before the engine starts (the
-        // handler re-checks the request) or inside it (the thread polls the shared flag).
+        // run's cancel switch is set before its claim) or inside it (the thread polls the shared flag).
         for await (const e of events) if (e.status === 'RUNNING') return e;
         return null;
       })();
       // Fails fast (instead of waiting forever) if the run ends or throws before it starts.
-      const first = await Promise.race([started, running.then((r) => ({ ended: r?.status }))]);
+      const first = await Promise.race([started, running.then(async () => ({ ended: (await stack.deps.prisma.backtest.findUniqueOrThrow({ where: { id } })).status }))]);
       expect(first).toMatchObject({ status: 'RUNNING' });
       const asked = performance.now();
       const res = await execute(stack.app, CancelBacktestDocument, { id: b.id }, trader);
       const elapsed = performance.now() - asked;
       expect(res.body.data!.cancelBacktest).toMatchObject({ __typename: 'Backtest', status: 'CANCELLED' });
       expect(elapsed).toBeLessThan(1_000);
-      const final = await running;
+      await running;
+      const final = await stack.deps.prisma.backtest.findUniqueOrThrow({ where: { id } });
       expect(final!.status).toBe('CANCELLED');
       expect(final!.barsProcessed).toBeLessThan(5_000_000);
     } finally {

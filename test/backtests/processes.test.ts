@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Deps } from '../../src/deps.js';
-import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
+import type { Runtime as Deps } from '../../src/deps.js';
 import {
   BacktestCompletedDocument,
   BacktestProgressDocument,
@@ -89,7 +88,7 @@ describe('API server process', () => {
     const url = await startApi();
     if (process.env.REDIS_URL) await startWorker();
     const symbol = uniqueName('WS');
-    await ingestCandles(deps, { symbol, baseInterval: '1h', candles: randomCandles(77, BARS, START, HOUR) });
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(77, BARS, START, HOUR) });
     const s = await gql<{ createStrategy: { __typename: string; id: string } }>(url, CreateStrategyDocument, { input: { name: 'RSI', kind: 'RSI_REVERSION' } });
     const queued = await gql<{ runBacktest: { __typename: string; id: string } }>(url, RunBacktestDocument, { input: { strategyId: s.createStrategy.id, symbol, interval: '1h', ...range } });
     expect(queued.runBacktest.__typename).toBe('Backtest');

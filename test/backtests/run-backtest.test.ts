@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runBacktest as runEngine, STRATEGY_KINDS } from '../../src/engine/index.js';
-import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
 import {
   BacktestCompletedDocument,
   BacktestProgressDocument,
@@ -38,7 +37,7 @@ beforeAll(async () => {
   stack = await startStack();
   trader = await createKeyHeader(stack.deps, 'trader');
   other = await createKeyHeader(stack.deps, 'trader');
-  await ingestCandles(stack.deps, { symbol, baseInterval: '1h', candles: series });
+  await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: series });
   const created = await execute(stack.app, CreateStrategyDocument, { input: { name: 'SMA 5/20', kind: 'SMA_CROSSOVER', parameters: { fast: 5, slow: 20 } } }, trader.headers);
   if (created.body.data!.createStrategy.__typename !== 'Strategy') throw new Error('strategy not created');
   strategyId = created.body.data!.createStrategy.id;
@@ -116,7 +115,7 @@ describe('runBacktest', () => {
 
     // New data changes the data version: the same input runs again.
     const extra = randomCandles(43, 1, START + N * HOUR, HOUR);
-    await ingestCandles(stack.deps, { symbol, baseInterval: '1h', candles: extra });
+    await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: extra });
     const afterIngest = await run({ positionSize: 0.5, to: new Date(START + (N + 1) * HOUR).toISOString() });
     expect(afterIngest).toMatchObject({ __typename: 'Backtest', fromCache: false });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Deps } from '../../src/deps.js';
-import type { TradeColumnsOut } from '../../src/jobs/engine-pool.js';
+import type { Runtime as Deps } from '../../src/deps.js';
+import type { TradeColumns } from '../../src/engine/index.js';
 import { replaceTrades } from '../../src/modules/backtests/backtests.store.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
 
@@ -23,9 +23,13 @@ beforeAll(async () => {
 });
 afterAll(async () => deps.close());
 
-function trades(n: number, offset: number): TradeColumnsOut {
+function trades(n: number, offset: number): TradeColumns {
   const f = (k: number) => Float64Array.from({ length: n }, (_, i) => offset + i * 10 + k + 0.25);
   return {
+    count: n,
+    entryBar: Int32Array.from({ length: n }, (_, i) => i),
+    exitBar: Int32Array.from({ length: n }, (_, i) => i + 1),
+    endOfData: new Uint8Array(n),
     side: Int8Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1)),
     entryTime: Float64Array.from({ length: n }, (_, i) => Date.UTC(1999, 11, 31) + (offset + i) * 3_600_000 + 123),
     entryPrice: f(1),
@@ -39,11 +43,11 @@ function trades(n: number, offset: number): TradeColumnsOut {
   };
 }
 
-async function write(t: TradeColumnsOut, hold?: Promise<void>) {
+async function write(t: TradeColumns, hold?: Promise<void>) {
   const client = await deps.db.pool.connect();
   try {
     await client.query('BEGIN');
-    await replaceTrades(client, backtestId, t);
+    await replaceTrades(client, [{ id: backtestId, trades: t }]);
     await hold;
     await client.query('COMMIT');
   } finally {

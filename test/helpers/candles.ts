@@ -1,5 +1,5 @@
 import { INTERVALS, type IntervalName } from '../../src/lib/intervals.js';
-import type { CandleColumns } from '../../src/modules/market-data/candle.types.js';
+import type { Candles } from '../../src/engine/index.js';
 import { referenceTimeBucket } from './time-bucket-reference.js';
 import { createRng } from '../../src/engine/testing/synthetic-candles.js';
 
@@ -7,7 +7,7 @@ import { createRng } from '../../src/engine/testing/synthetic-candles.js';
 export const prng = createRng;
 
 /** A random-walk series of `n` valid candles every `stepMs` from `startMs`. */
-export function randomCandles(seed: number, n: number, startMs: number, stepMs: number): CandleColumns {
+export function randomCandles(seed: number, n: number, startMs: number, stepMs: number): Candles {
   const r = prng(seed);
   const c = {
     time: new Float64Array(n),
@@ -42,7 +42,7 @@ export interface ReferenceBar {
 }
 
 /** Independent aggregation: first open, max high, min low, last close, summed volume per bucket of [fromMs, toMs). */
-export function aggregateReference(c: CandleColumns, interval: IntervalName, fromMs: number, toMs: number): ReferenceBar[] {
+export function aggregateReference(c: Candles, interval: IntervalName, fromMs: number, toMs: number): ReferenceBar[] {
   const buckets = new Map<number, ReferenceBar>();
   for (let i = 0; i < c.time.length; i++) {
     const t = c.time[i]!;
@@ -61,7 +61,7 @@ export function aggregateReference(c: CandleColumns, interval: IntervalName, fro
 }
 
 /** GraphQL CandleInput list from columns. */
-export function toCandleInputs(c: CandleColumns) {
+export function toCandleInputs(c: Candles) {
   return Array.from(c.time, (t, i) => ({
     time: new Date(t).toISOString(),
     open: c.open[i]!,

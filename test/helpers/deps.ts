@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../../src/config/env.js';
-import { createDeps, type Deps } from '../../src/deps.js';
+import { createRuntime, type Runtime } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
 
 /** Config for the shared test database; overrides are env-style strings, as an operator would set them. */
@@ -15,10 +15,13 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
   });
 }
 
-/** Real dependencies (pool, Prisma, pub/sub) against the test database. Close them in afterAll. */
-export async function createTestDeps(overrides: Record<string, string | undefined> = {}): Promise<Deps> {
+/**
+ * A real runtime (pool, Prisma, pub/sub, queue, services) against the test database, which
+ * the global setup migrated. Close it in afterAll.
+ */
+export async function createTestDeps(overrides: Record<string, string | undefined> = {}): Promise<Runtime> {
   const config = testConfig(overrides);
-  return createDeps(config, createLogger(config.LOG_LEVEL));
+  return createRuntime(config, createLogger(config.log.level), { url: config.database.url!, embedded: null });
 }
 
 /** A unique name per call, so tests never see each other's rows. */

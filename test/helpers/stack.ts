@@ -1,11 +1,11 @@
 import type { App } from '../../src/app.js';
 import { createApp } from '../../src/app.js';
-import type { Deps } from '../../src/deps.js';
+import type { Runtime } from '../../src/deps.js';
 import { startJobConsumer, type JobConsumer } from '../../src/jobs/consumer.js';
 import { createTestDeps, uniqueName } from './deps.js';
 
 export interface TestStack {
-  deps: Deps;
+  deps: Runtime;
   app: App;
   consumer: JobConsumer | null;
   close(): Promise<void>;
@@ -20,7 +20,10 @@ export async function startStack(options: { consume?: boolean; env?: Record<stri
   const deps = await createTestDeps({ REDIS_KEY_PREFIX: `${uniqueName('qt')}:`, WORKER_CONCURRENCY: '2', ...options.env });
   // No recovery of unfinished jobs: the test database is shared by test files running in
   // parallel, and their QUEUED rows are theirs to run.
-  const consumer = options.consume === false ? null : await startJobConsumer(deps, { recoverUnfinished: false });
+  const consumer =
+    options.consume === false
+      ? null
+      : await startJobConsumer(deps, { resumeUnfinished: false });
   return {
     deps,
     app: createApp(deps),

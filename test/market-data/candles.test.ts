@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
-import type { Deps } from '../../src/deps.js';
+import type { Runtime as Deps } from '../../src/deps.js';
 import type { IntervalName } from '../../src/lib/intervals.js';
-import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
 import { CandlesDocument } from '../../examples/generated/graphql.js';
 import { aggregateReference, randomCandles } from '../helpers/candles.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
@@ -25,7 +24,7 @@ const symbol = uniqueName('AGG');
 beforeAll(async () => {
   deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true' });
   app = createApp(deps);
-  await ingestCandles(deps, { symbol, baseInterval: '1m', candles: series });
+  await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: series });
 });
 afterAll(async () => deps.close());
 
@@ -107,7 +106,7 @@ describe('candles rejects bad requests with a typed error', () => {
 
   it('an interval finer than the base interval', async () => {
     const hourly = uniqueName('HOURLY');
-    await ingestCandles(deps, { symbol: hourly, baseInterval: '1h', candles: randomCandles(3, 48, Date.UTC(2024, 0, 1), 3_600_000) });
+    await deps.services.marketData.ingestCandles({ symbol: hourly, baseInterval: '1h', candles: randomCandles(3, 48, Date.UTC(2024, 0, 1), 3_600_000) });
     const { body } = await candles({ symbol: hourly, interval: '15m', from: '2024-01-01T00:00:00Z', to: '2024-01-02T00:00:00Z' });
     expect(body.errors![0]!.message).toMatch(/15m is finer than the instrument's base interval 1h/);
   });

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Deps } from '../../src/deps.js';
+import type { Runtime as Deps } from '../../src/deps.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { ROOT } from '../helpers/processes.js';
 import { createMigratedDatabase, dropDatabase } from '../setup/test-databases.js';

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
-import type { Deps } from '../../src/deps.js';
+import type { Runtime as Deps } from '../../src/deps.js';
 import { ValidationError } from '../../src/lib/errors.js';
-import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
 import { IngestCandlesDocument, MarketSummaryDocument } from '../../examples/generated/graphql.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
 import { aggregateReference, randomCandles, toCandleInputs } from '../helpers/candles.js';
@@ -79,7 +78,7 @@ describe('ingestCandles (GraphQL, admin)', () => {
     const symbol = uniqueName('FRESH');
     const start = Date.UTC(2024, 3, 1, 22, 0);
     const series = randomCandles(5, 240, start, MINUTE); // 22:00 → 02:00 next day: spans two days
-    await ingestCandles(deps, { symbol, baseInterval: '1m', candles: series });
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: series });
     const id = (await instrumentRow(symbol))!.id;
     const read = async (table: string) =>
       (
@@ -118,7 +117,7 @@ describe('ingestCandles (GraphQL, admin)', () => {
     fix.close.set([fix.close[0]!, 777]);
     fix.high[1] = Math.max(fix.high[1]!, 777, fix.open[1]!);
     fix.low[1] = Math.min(fix.low[1]!, 777, fix.open[1]!);
-    await ingestCandles(deps, { symbol, baseInterval: '1m', candles: fix });
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: fix });
     const merged = randomCandles(5, 240, start, MINUTE);
     merged.high[10] = 1_000;
     merged.open[10] = fix.open[0]!;
@@ -144,7 +143,7 @@ describe('hourly and daily uploads', () => {
   it('keep candle_1d and the summary fresh without going through candle_1h (never read for them)', async () => {
     const symbol = uniqueName('HRLY');
     const series = randomCandles(41, 24 * 9 + 5, Date.UTC(2024, 9, 3, 19), HOUR);
-    await ingestCandles(deps, { symbol, baseInterval: '1h', candles: series });
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: series });
     const id = (await instrumentRow(symbol))!.id;
     const { rows } = await deps.db.pool.query<{ b: Date; open: number; high: number; low: number; close: number; volume: number; n: string }>(
       `SELECT bucket AS b, open, high, low, close, volume, bar_count::text AS n FROM candle_1d WHERE instrument_id = $1 ORDER BY bucket`,
@@ -173,12 +172,12 @@ describe('upload paths', () => {
       time: series.time.slice(from, to), open: series.open.slice(from, to), high: series.high.slice(from, to),
       low: series.low.slice(from, to), close: series.close.slice(from, to), volume: series.volume.slice(from, to),
     });
-    const first = await ingestCandles(deps, { symbol, baseInterval: '1m', candles: slice(0, 60) });
+    const first = await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: slice(0, 60) });
     expect(first).toMatchObject({ inserted: 60, updated: 0, unchanged: 0 });
     // Bars 40..119: 40..59 are stored (three of them changed), 60..119 are new.
     const next = slice(40, 120);
     for (const i of [0, 7, 19]) next.volume[i] = next.volume[i]! + 1;
-    const second = await ingestCandles(deps, { symbol, baseInterval: '1m', candles: next });
+    const second = await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: next });
     expect(second).toMatchObject({ received: 80, inserted: 60, updated: 3, unchanged: 17 });
     expect(await storedCount(symbol)).toBe(120);
     const { rows } = await deps.db.pool.query<{ volume: number }>(
@@ -192,8 +191,8 @@ describe('upload paths', () => {
     const symbol = uniqueName('RACE');
     const series = randomCandles(32, 500, Date.UTC(2024, 8, 1), MINUTE);
     const results = await Promise.all([
-      ingestCandles(deps, { symbol, baseInterval: '1m', candles: series }),
-      ingestCandles(deps, { symbol, baseInterval: '1m', candles: series }),
+      deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: series }),
+      deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: series }),
     ]);
     expect(results.map((r) => [r.inserted, r.updated, r.unchanged]).sort()).toEqual([
       [0, 0, 500],
@@ -208,7 +207,7 @@ describe('concurrent ingests', () => {
   it('of several symbols over the same window all succeed and all reach the aggregates', async () => {
     const symbols = Array.from({ length: 4 }, () => uniqueName('PAR'));
     const start = Date.UTC(2024, 6, 1);
-    await Promise.all(symbols.map((symbol, i) => ingestCandles(deps, { symbol, baseInterval: '1m', candles: randomCandles(300 + i, 180, start, MINUTE) })));
+    await Promise.all(symbols.map((symbol, i) => deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: randomCandles(300 + i, 180, start, MINUTE) })));
     const { rows } = await deps.db.pool.query<{ symbol: string; n: number }>(
       `SELECT i.symbol, count(*)::int AS n FROM candle_1h h JOIN instrument i ON i.id = h.instrument_id WHERE i.symbol = ANY($1) GROUP BY i.symbol ORDER BY i.symbol`,
       [symbols],
@@ -238,7 +237,7 @@ describe('ingest validation: rejected whole, nothing written, every problem list
     const symbol = uniqueName('BAD');
     const c = base();
     mutate(c);
-    const attempt = ingestCandles(deps, { symbol, baseInterval: '1h', candles: c });
+    const attempt = deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: c });
     await expect(attempt).rejects.toThrow(ValidationError);
     const error = (await attempt.catch((e: unknown) => e)) as ValidationError;
     expect(error.issues).toHaveLength(1);
@@ -264,15 +263,15 @@ describe('ingest validation: rejected whole, nothing written, every problem list
 
   it('rejects a base interval that disagrees with the stored instrument, an invalid symbol, no candles and too many', async () => {
     const symbol = uniqueName('MIX');
-    await ingestCandles(deps, { symbol, baseInterval: '1h', candles: base() });
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: base() });
     const before = await storedCount(symbol);
     const minute = randomCandles(1, 3, Date.UTC(2024, 4, 2), MINUTE);
-    await expect(ingestCandles(deps, { symbol, baseInterval: '1m', candles: minute })).rejects.toThrow(/is stored at 1h; candles at 1m cannot be mixed in/);
-    await expect(ingestCandles(deps, { symbol: 'bad symbol!', baseInterval: '1h', candles: base() })).rejects.toThrow(/symbol: must be 1-32 characters/);
-    await expect(ingestCandles(deps, { symbol: 'X'.repeat(33), baseInterval: '1h', candles: base() })).rejects.toThrow(/symbol/);
-    await expect(ingestCandles(deps, { symbol, baseInterval: '1h', candles: randomCandles(1, 0, 0, HOUR) })).rejects.toThrow(/at least one candle/);
-    await expect(ingestCandles(deps, { symbol, baseInterval: '1h', candles: randomCandles(1, 501, Date.UTC(2023, 0, 1), HOUR) })).rejects.toThrow(/at most 500 candles per request/);
-    await expect(ingestCandles(deps, { symbol, baseInterval: '1M', candles: base() })).rejects.toThrow(/fixed-length interval/);
+    await expect(deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: minute })).rejects.toThrow(/is stored at 1h; candles at 1m cannot be mixed in/);
+    await expect(deps.services.marketData.ingestCandles({ symbol: 'bad symbol!', baseInterval: '1h', candles: base() })).rejects.toThrow(/symbol: must be 1-32 characters/);
+    await expect(deps.services.marketData.ingestCandles({ symbol: 'X'.repeat(33), baseInterval: '1h', candles: base() })).rejects.toThrow(/symbol/);
+    await expect(deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(1, 0, 0, HOUR) })).rejects.toThrow(/at least one candle/);
+    await expect(deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(1, 501, Date.UTC(2023, 0, 1), HOUR) })).rejects.toThrow(/at most 500 candles per request/);
+    await expect(deps.services.marketData.ingestCandles({ symbol, baseInterval: '1M', candles: base() })).rejects.toThrow(/fixed-length interval/);
     expect(await storedCount(symbol)).toBe(before);
   });
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
-import type { Deps } from '../../src/deps.js';
-import { ingestCandles } from '../../src/modules/market-data/market-data.service.js';
+import type { Runtime as Deps } from '../../src/deps.js';
 import {
   InstrumentCoverageDocument,
   InstrumentsDocument,
@@ -37,7 +36,7 @@ beforeAll(async () => {
   deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true' });
   app = createApp(deps);
   for (const [k, c] of Object.entries(data)) {
-    await ingestCandles(deps, { symbol: `${prefix}${k}`, baseInterval: '1h', name: `${k.toLowerCase()} corp`, candles: c });
+    await deps.services.marketData.ingestCandles({ symbol: `${prefix}${k}`, baseInterval: '1h', name: `${k.toLowerCase()} corp`, candles: c });
   }
 });
 afterAll(async () => deps.close());
@@ -129,7 +128,7 @@ describe('coverage', () => {
     }
     const c = randomCandles(9, days.length, 0, DAY);
     c.time.set(days);
-    await ingestCandles(deps, { symbol, baseInterval: '1d', candles: c });
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1d', candles: c });
 
     const all = await execute(app, InstrumentCoverageDocument, { symbol, first: 10 });
     const cov = all.body.data!.instrument!.coverage;

@@ -8,31 +8,28 @@ describe('loadConfig', () => {
   it('runs embedded with anonymous reads, in-process queue and pub/sub when nothing is set', () => {
     const config = loadConfig({}, { availableCores: 2 });
     expect(config).toMatchObject({
-      embedded: true,
-      authAnonymousRead: true,
+      database: { embedded: true, timescaledb: 'auto', migrateOnStart: true },
+      auth: { anonymousRead: true },
       queueMode: 'in-process',
       pubsubMode: 'in-process',
-      PORT: 4000,
-      HOST: '127.0.0.1',
-      workerConcurrency: 2,
-      DATABASE_TIMESCALEDB: 'auto',
-      DATABASE_MIGRATE_ON_START: true,
+      http: { port: 4000, host: '127.0.0.1' },
+      worker: { concurrency: 2 },
     });
   });
 
   it('uses the services shape when DATABASE_URL and REDIS_URL are set; anonymous reads off by default', () => {
     const config = loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/q', REDIS_URL: 'redis://r:6379', WORKER_CONCURRENCY: '6' });
     expect(config).toMatchObject({
-      embedded: false,
-      authAnonymousRead: false,
+      database: { embedded: false },
+      auth: { anonymousRead: false },
       queueMode: 'bullmq',
       pubsubMode: 'redis',
-      workerConcurrency: 6,
+      worker: { concurrency: 6 },
     });
   });
 
   it('treats empty values as unset', () => {
-    expect(loadConfig({ DATABASE_URL: '', PORT: ' ' }).embedded).toBe(true);
+    expect(loadConfig({ DATABASE_URL: '', PORT: ' ' }).database.embedded).toBe(true);
   });
 
   it('fails fast listing every bad variable at once', () => {
@@ -64,7 +61,7 @@ describe('docker-compose.yml', () => {
       const unknown = Object.keys(env).filter((k) => !configVariableNames.includes(k));
       expect({ service: name, unknown }).toEqual({ service: name, unknown: [] });
       const config = loadConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])));
-      expect(config.embedded).toBe(false);
+      expect(config.database.embedded).toBe(false);
       expect(config.queueMode).toBe('bullmq');
     }
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
-import type { Deps } from '../../src/deps.js';
+import type { Runtime as Deps } from '../../src/deps.js';
 import { createTestDeps } from '../helpers/deps.js';
 import { post } from '../helpers/graphql.js';
 
@@ -45,7 +45,7 @@ describe('query limits', () => {
 
   it('tokens', async () => {
     // Cost is not the limit here: only the token count is lowered.
-    const tokenApp = createApp({ ...deps, config: { ...deps.config, GRAPHQL_MAX_COST: 100_000 } });
+    const tokenApp = createApp({ ...deps, config: { ...deps.config, graphql: { ...deps.config.graphql, maxCost: 100_000 } } });
     const fields = Array.from({ length: 80 }, () => 'owner').join(' ');
     const ok = await post(tokenApp, { query: `{ viewer { owner role } }` });
     expect(ok.body.errors).toBeUndefined();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
 import { createDatabase } from '../../src/db/pool.js';
-import type { Deps } from '../../src/deps.js';
+import type { Runtime as Deps } from '../../src/deps.js';
 import { VERSION } from '../../src/lib/version.js';
 import { SystemInfoDocument } from '../../examples/generated/graphql.js';
 import { createTestDeps } from '../helpers/deps.js';

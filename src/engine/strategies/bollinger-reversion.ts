@@ -1,5 +1,5 @@
 import { bollinger } from '../indicators/bollinger.js';
-import type { Scratch } from '../scratch.js';
+import type { WorkBuffers } from '../work-buffers.js';
 import type { Candles } from '../types.js';
 import { LONG_ENTRY, LONG_EXIT, SHORT_ENTRY, SHORT_EXIT } from './signal-flags.js';
 
@@ -14,14 +14,14 @@ export function computeBollingerReversionSignals(
   candles: Candles,
   params: { period: number; k: number },
   out: Int8Array,
-  scratch: Scratch,
+  buffers: WorkBuffers,
 ): void {
   const close = candles.close;
   const n = out.length;
   const b = bollinger(close, params.period, params.k, {
-    lower: scratch.float64(0, n),
-    middle: scratch.float64(1, n),
-    upper: scratch.float64(2, n),
+    lower: buffers.float64(0, n),
+    middle: buffers.float64(1, n),
+    upper: buffers.float64(2, n),
   });
   for (let t = 0; t < n; t++) {
     const c = close[t];

@@ -1,4 +1,4 @@
-import { FreshArrays, type Scratch } from '../scratch.js';
+import { FreshWorkBuffers, type WorkBuffers } from '../work-buffers.js';
 import type { Candles, StrategyKind } from '../types.js';
 import { computeBollingerReversionSignals } from './bollinger-reversion.js';
 import { computeBuyAndHoldSignals } from './buy-and-hold.js';
@@ -12,35 +12,35 @@ import { computeSmaCrossoverSignals } from './sma-crossover.js';
  * Writes the per-bar signal flags (see signal-flags.ts) of a strategy into `out`
  * (length = number of bars). `params` must already be validated and defaulted.
  * Every strategy is causal: out[t] depends on candles[0..=t] only. Intermediate indicator
- * arrays come from `scratch` (fresh arrays by default).
+ * arrays come from `buffers` (fresh arrays by default).
  */
 export function computeSignals(
   candles: Candles,
   kind: StrategyKind,
   params: Readonly<Record<string, number>>,
   out: Int8Array,
-  scratch: Scratch = new FreshArrays(),
+  buffers: WorkBuffers = new FreshWorkBuffers(),
 ): void {
   switch (kind) {
     case 'BUY_AND_HOLD':
       return computeBuyAndHoldSignals(candles, out);
     case 'SMA_CROSSOVER':
-      return computeSmaCrossoverSignals(candles, { fast: params.fast, slow: params.slow }, out, scratch);
+      return computeSmaCrossoverSignals(candles, { fast: params.fast, slow: params.slow }, out, buffers);
     case 'EMA_CROSSOVER':
-      return computeEmaCrossoverSignals(candles, { fast: params.fast, slow: params.slow }, out, scratch);
+      return computeEmaCrossoverSignals(candles, { fast: params.fast, slow: params.slow }, out, buffers);
     case 'RSI_REVERSION':
       return computeRsiReversionSignals(
         candles,
         { period: params.period, oversold: params.oversold, overbought: params.overbought },
         out,
-        scratch,
+        buffers,
       );
     case 'BOLLINGER_REVERSION':
-      return computeBollingerReversionSignals(candles, { period: params.period, k: params.k }, out, scratch);
+      return computeBollingerReversionSignals(candles, { period: params.period, k: params.k }, out, buffers);
     case 'MACD_CROSSOVER':
-      return computeMacdCrossoverSignals(candles, { fast: params.fast, slow: params.slow, signal: params.signal }, out, scratch);
+      return computeMacdCrossoverSignals(candles, { fast: params.fast, slow: params.slow, signal: params.signal }, out, buffers);
     case 'DONCHIAN_BREAKOUT':
-      return computeDonchianBreakoutSignals(candles, { entry: params.entry, exit: params.exit }, out, scratch);
+      return computeDonchianBreakoutSignals(candles, { entry: params.entry, exit: params.exit }, out, buffers);
     default: {
       const unknown: never = kind;
       throw new Error(`Unhandled strategy kind ${String(unknown)}`);

@@ -1,5 +1,5 @@
 import { donchian } from '../indicators/donchian.js';
-import type { Scratch } from '../scratch.js';
+import type { WorkBuffers } from '../work-buffers.js';
 import type { Candles } from '../types.js';
 import { LONG_ENTRY, LONG_EXIT, SHORT_ENTRY, SHORT_EXIT } from './signal-flags.js';
 
@@ -14,12 +14,12 @@ export function computeDonchianBreakoutSignals(
   candles: Candles,
   params: { entry: number; exit: number },
   out: Int8Array,
-  scratch: Scratch,
+  buffers: WorkBuffers,
 ): void {
   const { high, low, close } = candles;
   const n = out.length;
-  const entryChannel = donchian(high, low, params.entry, { upper: scratch.float64(0, n), lower: scratch.float64(1, n) });
-  const exitChannel = donchian(high, low, params.exit, { upper: scratch.float64(2, n), lower: scratch.float64(3, n) });
+  const entryChannel = donchian(high, low, params.entry, { upper: buffers.float64(0, n), lower: buffers.float64(1, n) });
+  const exitChannel = donchian(high, low, params.exit, { upper: buffers.float64(2, n), lower: buffers.float64(3, n) });
   if (n > 0) out[0] = 0;
   for (let t = 1; t < n; t++) {
     const c = close[t];

@@ -1,5 +1,5 @@
 import { ema } from '../indicators/ema.js';
-import type { Scratch } from '../scratch.js';
+import type { WorkBuffers } from '../work-buffers.js';
 import type { Candles } from '../types.js';
 import { writeCrossoverSignals } from './crossover-signals.js';
 
@@ -8,10 +8,10 @@ export function computeEmaCrossoverSignals(
   candles: Candles,
   params: { fast: number; slow: number },
   out: Int8Array,
-  scratch: Scratch,
+  buffers: WorkBuffers,
 ): void {
   const n = candles.close.length;
-  const fast = ema(candles.close, params.fast, scratch.float64(0, n));
-  const slow = ema(candles.close, params.slow, scratch.float64(1, n));
+  const fast = ema(candles.close, params.fast, buffers.float64(0, n));
+  const slow = ema(candles.close, params.slow, buffers.float64(1, n));
   writeCrossoverSignals(fast, slow, out);
 }

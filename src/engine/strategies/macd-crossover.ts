@@ -1,5 +1,5 @@
 import { macd } from '../indicators/macd.js';
-import type { Scratch } from '../scratch.js';
+import type { WorkBuffers } from '../work-buffers.js';
 import type { Candles } from '../types.js';
 import { writeCrossoverSignals } from './crossover-signals.js';
 
@@ -11,13 +11,13 @@ export function computeMacdCrossoverSignals(
   candles: Candles,
   params: { fast: number; slow: number; signal: number },
   out: Int8Array,
-  scratch: Scratch,
+  buffers: WorkBuffers,
 ): void {
   const n = candles.close.length;
   const m = macd(candles.close, params.fast, params.slow, params.signal, {
-    macd: scratch.float64(0, n),
-    signal: scratch.float64(1, n),
-    histogram: scratch.float64(2, n),
+    macd: buffers.float64(0, n),
+    signal: buffers.float64(1, n),
+    histogram: buffers.float64(2, n),
   });
   writeCrossoverSignals(m.macd, m.signal, out);
 }

@@ -1,5 +1,5 @@
 import { rsi } from '../indicators/rsi.js';
-import type { Scratch } from '../scratch.js';
+import type { WorkBuffers } from '../work-buffers.js';
 import type { Candles } from '../types.js';
 import { LONG_ENTRY, LONG_EXIT, SHORT_ENTRY, SHORT_EXIT } from './signal-flags.js';
 
@@ -13,9 +13,9 @@ export function computeRsiReversionSignals(
   candles: Candles,
   params: { period: number; oversold: number; overbought: number },
   out: Int8Array,
-  scratch: Scratch,
+  buffers: WorkBuffers,
 ): void {
-  const r = rsi(candles.close, params.period, scratch.float64(0, candles.close.length));
+  const r = rsi(candles.close, params.period, buffers.float64(0, candles.close.length));
   const { oversold, overbought } = params;
   const n = out.length;
   if (n > 0) out[0] = 0;

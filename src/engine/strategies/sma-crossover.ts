@@ -1,4 +1,4 @@
-import type { Scratch } from '../scratch.js';
+import type { WorkBuffers } from '../work-buffers.js';
 import type { Candles } from '../types.js';
 import { LONG_ENTRY, LONG_EXIT, SHORT_ENTRY, SHORT_EXIT } from './signal-flags.js';
 
@@ -30,7 +30,7 @@ export function computeSmaCrossoverSignals(
   candles: Candles,
   params: { fast: number; slow: number },
   out: Int8Array,
-  _scratch?: Scratch,
+  _buffers?: WorkBuffers,
 ): void {
   const close = candles.close;
   const n = close.length;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ema } from '../indicators/ema.js';
 import { sma } from '../indicators/sma.js';
-import { FreshArrays } from '../scratch.js';
+import { FreshWorkBuffers } from '../work-buffers.js';
 import { generateRandomWalkCandles } from '../testing/synthetic-candles.js';
 import type { StrategyKind } from '../types.js';
 import { computeSignals } from './compute-signals.js';
@@ -12,7 +12,7 @@ const candles = generateRandomWalkCandles(5000, 11, { volatility: 0.02 });
 
 function signalsOf(kind: StrategyKind, params: Record<string, number>): Int8Array {
   const out = new Int8Array(candles.close.length);
-  computeSignals(candles, kind, params, out, new FreshArrays());
+  computeSignals(candles, kind, params, out, new FreshWorkBuffers());
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
-import { assertPageSize } from '../../graphql/pagination.js';
-import type { Viewer } from '../../context.js';
+import { assertPageSize, pageOptions } from '../../graphql/pagination.js';
+import type { Viewer } from './access.js';
 
 const RoleEnum = builder.enumType('Role', {
   description: 'What an API key may do. Roles are cumulative.',
@@ -54,11 +54,10 @@ builder.queryField('apiKeys', (t) =>
     cursor: 'id',
     description: 'Every API key, oldest first (admin).',
     authScopes: { admin: true },
-    maxSize: (_args, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
-    defaultSize: 50,
+    ...pageOptions(50),
     resolve: (query, _root, args, ctx) => {
-      assertPageSize(args, ctx.config.GRAPHQL_MAX_PAGE_SIZE);
-      return ctx.prisma.apiKey.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      assertPageSize(args, ctx);
+      return ctx.services.accounts.listApiKeyPage(query);
     },
   }),
 );

@@ -1,26 +1,35 @@
 import type { PrismaClient } from '../../db/prisma.js';
-import type { ApiKey, ApiKeyRole } from '../../generated/prisma/client.js';
+import type { ApiKey, ApiKeyRole, Prisma } from '../../generated/prisma/client.js';
+
+/** Selection and page a GraphQL connection passes through (the Pothos prisma plugin's `query`). */
+export type ApiKeyQuery = Omit<Prisma.ApiKeyFindManyArgs, 'where' | 'orderBy'>;
 
 /** Prisma access to `api_key`, owned by the accounts module. */
-export function createAccountsRepository(prisma: PrismaClient) {
-  return {
-    insertApiKey(data: { owner: string; role: ApiKeyRole; label: string | null; prefix: string; keyHash: string }): Promise<ApiKey> {
-      return prisma.apiKey.create({ data });
-    },
-    findApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
-      return prisma.apiKey.findUnique({ where: { keyHash } });
-    },
-    async touchApiKey(id: string, at: Date): Promise<void> {
-      await prisma.apiKey.update({ where: { id }, data: { lastUsedAt: at } });
-    },
-    listApiKeys(owner?: string): Promise<ApiKey[]> {
-      return prisma.apiKey.findMany({ where: owner ? { owner } : {}, orderBy: { createdAt: 'asc' } });
-    },
-    async revokeApiKey(prefix: string, at: Date): Promise<number> {
-      const { count } = await prisma.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: at } });
-      return count;
-    },
-  };
-}
+export class AccountsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
 
-export type AccountsRepository = ReturnType<typeof createAccountsRepository>;
+  insertApiKey(data: { owner: string; role: ApiKeyRole; label: string | null; prefix: string; keyHash: string }): Promise<ApiKey> {
+    return this.prisma.apiKey.create({ data });
+  }
+
+  findApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
+    return this.prisma.apiKey.findUnique({ where: { keyHash } });
+  }
+
+  async touchApiKey(id: string, at: Date): Promise<void> {
+    await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: at } });
+  }
+
+  listApiKeys(owner?: string): Promise<ApiKey[]> {
+    return this.prisma.apiKey.findMany({ where: owner ? { owner } : {}, orderBy: { createdAt: 'asc' } });
+  }
+
+  listApiKeyPage(query: ApiKeyQuery): Promise<ApiKey[]> {
+    return this.prisma.apiKey.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  async revokeApiKey(prefix: string, at: Date): Promise<number> {
+    const { count } = await this.prisma.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: at } });
+    return count;
+  }
+}

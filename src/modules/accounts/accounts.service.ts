@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Role, Viewer } from '../../context.js';
-import { ValidationError } from '../../lib/errors.js';
-import type { AccountsRepository } from './accounts.repository.js';
+import type { ApiKey } from '../../generated/prisma/client.js';
+import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
+import { ANONYMOUS_VIEWER, ROLES, type Role, type Viewer } from './access.js';
+import type { AccountsRepository, ApiKeyQuery } from './accounts.repository.js';
 import { InvalidApiKeyError } from './accounts.errors.js';
 
 /**
@@ -9,19 +10,12 @@ import { InvalidApiKeyError } from './accounts.errors.js';
  * is a sufficient hash (slow password hashes protect low-entropy secrets); only the hash is
  * stored, the key itself is shown once at creation.
  */
-export const ROLES: readonly Role[] = ['reader', 'trader', 'admin'];
 const KEY_PATTERN = /^qql_([a-z0-9]{8})_([A-Za-z0-9_-]{32})$/;
 const OWNER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 /** Don't write last_used_at on every request; once a minute is plenty for auditing. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export const ANONYMOUS_VIEWER: Viewer = Object.freeze({
-  owner: 'anonymous',
-  role: 'reader',
-  anonymous: true,
-  apiKeyId: null,
-});
-
+/** The stored form of a key. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
@@ -35,50 +29,67 @@ export interface CreatedApiKey {
   role: Role;
 }
 
-/**
- * Creates a key for `owner` with `role`.
- * @throws ValidationError for an unknown role or an owner that is not a plain identifier.
- */
-export async function createApiKey(
-  repo: AccountsRepository,
-  input: { owner: string; role: string; label?: string | null },
-): Promise<CreatedApiKey> {
-  const issues = [];
-  if (!ROLES.includes(input.role as Role)) {
-    issues.push({ path: ['role'], message: `must be one of ${ROLES.join(', ')}` });
-  }
-  if (!OWNER_PATTERN.test(input.owner) || input.owner === ANONYMOUS_VIEWER.owner) {
-    issues.push({
-      path: ['owner'],
-      message: 'must be 1-64 characters of letters, digits, ".", "_", "@" or "-" (and not "anonymous")',
-    });
-  }
-  if (issues.length) throw new ValidationError(issues);
-  const prefix = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
-  const key = `qql_${prefix}_${randomBytes(24).toString('base64url')}`;
-  const row = await repo.insertApiKey({
-    owner: input.owner,
-    role: input.role as Role,
-    label: input.label ?? null,
-    prefix,
-    keyHash: hashApiKey(key),
-  });
-  return { key, id: row.id, prefix, owner: row.owner, role: row.role };
-}
+/** Accounts: API keys and the viewer they authenticate. */
+export class AccountsService {
+  constructor(private readonly repository: AccountsRepository) {}
 
-/**
- * Resolves a presented key to its viewer.
- * @throws InvalidApiKeyError when the key is malformed, unknown or revoked.
- */
-export async function authenticateApiKey(repo: AccountsRepository, key: string, now: Date): Promise<Viewer> {
-  if (!KEY_PATTERN.test(key)) throw new InvalidApiKeyError();
-  const row = await repo.findApiKeyByHash(hashApiKey(key));
-  if (!row || row.revokedAt) throw new InvalidApiKeyError();
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-    // Best effort: auditing must never fail a request.
-    repo.touchApiKey(row.id, now).catch(() => undefined);
+  /**
+   * Creates a key for `owner` with `role`.
+   * @throws ValidationError for an unknown role or an owner that is not a plain identifier.
+   */
+  async createApiKey(input: { owner: string; role: string; label?: string | null }): Promise<CreatedApiKey> {
+    const issues: ValidationIssue[] = [];
+    if (!ROLES.includes(input.role as Role)) {
+      issues.push({ path: ['role'], message: `must be one of ${ROLES.join(', ')}` });
+    }
+    if (!OWNER_PATTERN.test(input.owner) || input.owner === ANONYMOUS_VIEWER.owner) {
+      issues.push({
+        path: ['owner'],
+        message: 'must be 1-64 characters of letters, digits, ".", "_", "@" or "-" (and not "anonymous")',
+      });
+    }
+    if (issues.length) throw new ValidationError(issues);
+    const prefix = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
+    const key = `qql_${prefix}_${randomBytes(24).toString('base64url')}`;
+    const row = await this.repository.insertApiKey({
+      owner: input.owner,
+      role: input.role as Role,
+      label: input.label ?? null,
+      prefix,
+      keyHash: hashApiKey(key),
+    });
+    return { key, id: row.id, prefix, owner: row.owner, role: row.role };
   }
-  return { owner: row.owner, role: row.role, anonymous: false, apiKeyId: row.id };
+
+  /**
+   * Resolves a presented key to its viewer.
+   * @throws InvalidApiKeyError when the key is malformed, unknown or revoked.
+   */
+  async authenticate(key: string, now: Date): Promise<Viewer> {
+    if (!KEY_PATTERN.test(key)) throw new InvalidApiKeyError();
+    const row = await this.repository.findApiKeyByHash(hashApiKey(key));
+    if (!row || row.revokedAt) throw new InvalidApiKeyError();
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+      // Best effort: auditing must never fail a request.
+      this.repository.touchApiKey(row.id, now).catch(() => undefined);
+    }
+    return { owner: row.owner, role: row.role, anonymous: false, apiKeyId: row.id };
+  }
+
+  /** Keys, oldest first (of one owner when given). */
+  listApiKeys(owner?: string): Promise<ApiKey[]> {
+    return this.repository.listApiKeys(owner);
+  }
+
+  /** A page of every key (the admin `apiKeys` connection). */
+  listApiKeyPage(query: ApiKeyQuery): Promise<ApiKey[]> {
+    return this.repository.listApiKeyPage(query);
+  }
+
+  /** Revokes the active key with that prefix; returns how many were revoked (0 or 1). */
+  revokeApiKey(prefix: string, now: Date): Promise<number> {
+    return this.repository.revokeApiKey(prefix, now);
+  }
 }
 
 /** Reads the key from `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */

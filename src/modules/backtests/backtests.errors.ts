@@ -21,9 +21,9 @@ export class QueueUnavailableError extends DomainError {
   }
 }
 
-/** Too many submissions from one API key in the rate-limit window. */
-export class RateLimitedError extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many backtest submissions; retry in ${retryAfterSeconds} s`, 'RATE_LIMITED');
+/** The engine rejected a run's input (recorded as the backtest's error); its job is not retried. */
+export class BacktestFailedError extends DomainError {
+  constructor(reason: string) {
+    super(`The backtest failed: ${reason}`, 'BACKTEST_FAILED');
   }
 }

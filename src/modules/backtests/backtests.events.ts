@@ -1,4 +1,4 @@
-import type { BacktestStatus } from '../../generated/prisma/client.js';
+import type { Backtest, BacktestBatch, BacktestStatus } from '../../generated/prisma/client.js';
 
 /**
  * Events published while backtests run. Plain JSON (no ORM objects): they cross processes
@@ -25,17 +25,39 @@ export interface BatchProgressEvent {
   failed: number;
   total: number;
   status: BacktestStatus;
-  /** The child that just finished (null on the initial state event). */
+  /** The child that just finished (null on state events). */
   backtestId: string | null;
   at: Date;
 }
 
-export const TERMINAL: readonly BacktestStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+/** Asks whichever process runs the backtest to stop it (every worker listens). */
+export interface CancelRequest {
+  backtestId: string;
+}
+
+/** The topics of the backtests module (see events/pubsub.ts for the shape). */
+export type BacktestTopics = {
+  /** Channel `backtest.<id>`: progress and the terminal state of one backtest. */
+  backtest: [backtestId: string, event: BacktestProgressEvent];
+  /** Channel `batch.<id>`: one event per finished child, then the batch's terminal state. */
+  batch: [batchId: string, event: BatchProgressEvent];
+  /** Channel `backtests.cancel`. */
+  'backtests.cancel': [request: CancelRequest];
+};
+
+const TERMINAL: readonly BacktestStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 export const isTerminal = (status: BacktestStatus) => TERMINAL.includes(status);
 
-export const topics = {
-  backtest: (id: string) => `backtest.${id}`,
-  batch: (id: string) => `batch.${id}`,
-  /** Every worker listens; the one running the backtest aborts it. */
-  cancel: 'backtests.cancel',
-};
+/** The event describing a backtest's stored state (the first event every subscriber gets). */
+export function backtestStateEvent(
+  b: Pick<Backtest, 'id' | 'status' | 'progress' | 'barsProcessed' | 'totalBars' | 'error'>,
+  at: Date,
+  extra: Pick<BacktestProgressEvent, 'equity' | 'etaSeconds'> = { equity: null, etaSeconds: null },
+): BacktestProgressEvent {
+  return { backtestId: b.id, status: b.status, progress: b.progress, barsProcessed: b.barsProcessed, totalBars: b.totalBars, error: b.error, at, ...extra };
+}
+
+/** The event describing a batch's stored counters and status. */
+export function batchStateEvent(b: Pick<BacktestBatch, 'id' | 'completed' | 'failed' | 'total' | 'status'>, backtestId: string | null, at: Date): BatchProgressEvent {
+  return { batchId: b.id, completed: b.completed, failed: b.failed, total: b.total, status: b.status, backtestId, at };
+}

@@ -1,19 +1,21 @@
 import { downsampleEquity, metricCatalog, type BacktestAssumptions } from '../../engine/index.js';
-import type { Backtest } from '../../generated/prisma/client.js';
 import { builder } from '../../graphql/builder.js';
 import { ErrorInterface } from '../../graphql/errors.js';
-import { rawId } from '../../graphql/ids.js';
-import { assertPageSize } from '../../graphql/pagination.js';
+import { parseGlobalId } from '../../graphql/ids.js';
+import { assertPageSize, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { visibleOwner } from '../strategies/strategies.service.js';
+import { ownerFilter } from '../accounts/access.js';
 import { BacktestFinishedError, NoDataError, QueueUnavailableError } from './backtests.errors.js';
-import type { BacktestProgressEvent, BatchProgressEvent } from './backtests.events.js';
-import { cancelBacktest, runBacktest, runBacktestBatch } from './backtests.service.js';
-import { backtestCompletedStream, backtestProgressStream, batchProgressStream } from './backtests.subscriptions.js';
 
-const BacktestStatusEnum = builder.enumType('BacktestStatus', {
+export const BacktestStatusEnum = builder.enumType('BacktestStatus', {
   description: 'Lifecycle of a backtest: QUEUED → RUNNING → COMPLETED | FAILED | CANCELLED.',
-  values: ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const,
+  values: {
+    QUEUED: { description: 'Waiting for a worker.' },
+    RUNNING: { description: 'A worker is running it.' },
+    COMPLETED: { description: 'Finished with results (metrics, trades, equity curve).' },
+    FAILED: { description: 'Ended without results; `error` says why.' },
+    CANCELLED: { description: 'Stopped at the caller’s request.' },
+  } as const,
 });
 
 const FillTimingEnum = builder.enumType('FillTiming', {
@@ -24,14 +26,13 @@ const FillTimingEnum = builder.enumType('FillTiming', {
   } as const,
 });
 
-for (const E of [NoDataError, BacktestFinishedError, QueueUnavailableError]) {
-  builder.objectType(E, {
-    name: E.name,
-    description:
-      E === NoDataError ? 'The range holds no candles for the symbol.' : E === BacktestFinishedError ? 'The backtest already finished.' : 'The job queue is unavailable; nothing was created.',
-    interfaces: [ErrorInterface],
-    fields: () => ({}),
-  });
+const errorDescriptions = new Map<unknown, string>([
+  [NoDataError, 'The range holds no candles for the symbol.'],
+  [BacktestFinishedError, 'The backtest already finished.'],
+  [QueueUnavailableError, 'The job queue is unavailable; nothing was created.'],
+]);
+for (const [E, description] of errorDescriptions) {
+  builder.objectType(E as typeof NoDataError, { name: (E as typeof NoDataError).name, description, interfaces: [ErrorInterface], fields: () => ({}) });
 }
 
 type Metrics = Record<string, number | null>;
@@ -51,25 +52,25 @@ const BacktestMetricsRef = builder.objectRef<Metrics>('BacktestMetrics').impleme
 const AssumptionsRef = builder.objectRef<BacktestAssumptions>('BacktestAssumptions').implement({
   description: 'The conditions a backtest ran with: read results only together with these.',
   fields: (t) => ({
-    fillTiming: t.field({ type: FillTimingEnum, resolve: (a) => a.fillTiming }),
-    initialCapital: t.exposeFloat('initialCapital'),
+    fillTiming: t.field({ type: FillTimingEnum, description: 'When signals were filled.', resolve: (a) => a.fillTiming }),
+    initialCapital: t.exposeFloat('initialCapital', { description: 'Starting cash, in quote currency.' }),
     commission: t.exposeFloat('commission', { description: 'Fraction of notional per fill.' }),
     slippage: t.exposeFloat('slippage', { description: 'Fraction moving each fill against the trade.' }),
     positionSize: t.exposeFloat('positionSize', { description: 'Fraction of equity committed per entry.' }),
-    allowShort: t.exposeBoolean('allowShort'),
-    lotSize: t.exposeFloat('lotSize', { nullable: true }),
-    riskFreeRate: t.exposeFloat('riskFreeRate'),
+    allowShort: t.exposeBoolean('allowShort', { description: 'Whether short entries were allowed.' }),
+    lotSize: t.exposeFloat('lotSize', { nullable: true, description: 'Quantities were rounded down to whole lots of this size; null: fractional.' }),
+    riskFreeRate: t.exposeFloat('riskFreeRate', { description: 'Annual risk-free rate used by Sharpe and Sortino (a fraction).' }),
     periodsPerYear: t.exposeFloat('periodsPerYear', { nullable: true, description: 'Used for annualisation.' }),
     periodsPerYearSource: t.exposeString('periodsPerYearSource', { description: 'CONFIG (given) or OBSERVED (bars per calendar year in the data).' }),
-    daysPerYear: t.exposeFloat('daysPerYear'),
+    daysPerYear: t.exposeFloat('daysPerYear', { description: 'Length of a calendar year for CAGR and observed periods per year.' }),
   }),
 });
 
 const EquityPointRef = builder.objectRef<{ time: Date; equity: number; drawdown: number }>('EquityPoint').implement({
   description: 'Equity marked at a bar close.',
   fields: (t) => ({
-    time: t.expose('time', { type: 'DateTime' }),
-    equity: t.exposeFloat('equity'),
+    time: t.expose('time', { type: 'DateTime', description: 'Start of the bar whose close this marks.' }),
+    equity: t.exposeFloat('equity', { description: 'Cash plus the position marked at the close, in quote currency.' }),
     drawdown: t.exposeFloat('drawdown', { description: 'equity / running peak − 1 (≤ 0).' }),
   }),
 });
@@ -79,56 +80,45 @@ builder.prismaObject('Trade', {
   fields: (t) => ({
     seq: t.exposeInt('seq', { description: 'Order within the backtest, from 0.' }),
     side: t.exposeString('side', { description: 'LONG or SHORT.' }),
-    entryTime: t.expose('entryTime', { type: 'DateTime' }),
-    entryPrice: t.exposeFloat('entryPrice'),
-    exitTime: t.expose('exitTime', { type: 'DateTime' }),
-    exitPrice: t.exposeFloat('exitPrice'),
-    quantity: t.exposeFloat('quantity'),
+    entryTime: t.expose('entryTime', { type: 'DateTime', description: 'Start of the bar the entry filled in.' }),
+    entryPrice: t.exposeFloat('entryPrice', { description: 'Entry fill price.' }),
+    exitTime: t.expose('exitTime', { type: 'DateTime', description: 'Start of the bar the exit filled in.' }),
+    exitPrice: t.exposeFloat('exitPrice', { description: 'Exit fill price.' }),
+    quantity: t.exposeFloat('quantity', { description: 'Units held.' }),
     pnl: t.exposeFloat('pnl', { description: 'Net profit after both fees.' }),
     returnPct: t.exposeFloat('returnPct', { description: 'pnl / entry notional (a fraction).' }),
-    fees: t.exposeFloat('fees'),
-    barsHeld: t.exposeInt('barsHeld'),
+    fees: t.exposeFloat('fees', { description: 'Entry and exit fees.' }),
+    barsHeld: t.exposeInt('barsHeld', { description: 'Bars between the entry and exit fills.' }),
   }),
 });
-
-const ownerFilter = (ctx: { viewer: Parameters<typeof visibleOwner>[0] }) => {
-  const owner = visibleOwner(ctx.viewer);
-  return owner === null ? {} : { owner };
-};
 
 export const BacktestNode = builder.prismaNode('Backtest', {
   description: 'One strategy run over one symbol and range.',
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx) }),
+  findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
   fields: (t) => ({
-    status: t.field({ type: BacktestStatusEnum, resolve: (b) => b.status }),
-    progress: t.exposeFloat('progress', { description: '0..1' }),
-    barsProcessed: t.exposeInt('barsProcessed'),
-    totalBars: t.exposeInt('totalBars'),
+    status: t.field({ type: BacktestStatusEnum, description: 'Where the run is in its lifecycle.', resolve: (b) => b.status }),
+    progress: t.exposeFloat('progress', { description: 'Fraction of bars simulated, 0..1 (updated about once a second while running).' }),
+    barsProcessed: t.exposeInt('barsProcessed', { description: 'Bars simulated so far.' }),
+    totalBars: t.exposeInt('totalBars', { description: 'Bars in the run (known once it started).' }),
     fromCache: t.exposeBoolean('fromCache', { description: 'Served from an identical earlier run on the same data.' }),
     error: t.exposeString('error', { nullable: true, description: 'Why it FAILED.' }),
-    strategy: t.relation('strategy'),
-    symbol: t.exposeString('symbol'),
-    interval: t.exposeString('interval'),
-    from: t.expose('from', { type: 'DateTime', description: 'Inclusive.' }),
-    to: t.expose('to', { type: 'DateTime', description: 'Exclusive.' }),
-    queuedAt: t.expose('queuedAt', { type: 'DateTime' }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    strategy: t.relation('strategy', { description: 'The strategy it ran.' }),
+    symbol: t.exposeString('symbol', { description: 'Instrument symbol.' }),
+    interval: t.exposeString('interval', { description: 'Bar interval of the run.' }),
+    from: t.expose('from', { type: 'DateTime', description: 'Start of the range (inclusive).' }),
+    to: t.expose('to', { type: 'DateTime', description: 'End of the range (exclusive).' }),
+    queuedAt: t.expose('queuedAt', { type: 'DateTime', description: 'When it was submitted.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When a worker first started it.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
     durationMs: t.exposeInt('durationMs', { nullable: true, description: 'From start to finish.' }),
     metrics: t.field({ type: BacktestMetricsRef, nullable: true, description: 'Set when COMPLETED.', resolve: (b) => (b.metrics as Metrics | null) ?? null }),
     assumptions: t.field({ type: AssumptionsRef, nullable: true, description: 'Set when COMPLETED.', resolve: (b) => (b.assumptions as BacktestAssumptions | null) ?? null }),
-    trades: t.relatedConnection('trades', {
-      cursor: 'backtestId_seq',
-      query: { orderBy: { seq: 'asc' } },
-      defaultSize: 100,
-      maxSize: (_args, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
-      description: 'Trades in order.',
-    }),
+    trades: t.relatedConnection('trades', { cursor: 'backtestId_seq', query: { orderBy: { seq: 'asc' } }, ...pageOptions(100), description: 'Trades in order.' }),
     equityCurve: t.field({
       type: [EquityPointRef],
       description: 'Equity curve, downsampled to maxPoints (2..2000) keeping the first, last, peak and trough points.',
-      args: { maxPoints: t.arg.int({ defaultValue: 500 }) },
+      args: { maxPoints: t.arg.int({ defaultValue: 500, description: 'Most points returned (2..2000).' }) },
       resolve: (b, args) => {
         const max = args.maxPoints ?? 500;
         if (!Number.isInteger(max) || max < 2 || max > 2000) throw new ValidationError([{ path: ['maxPoints'], message: 'must be a whole number from 2 to 2000' }]);
@@ -138,56 +128,56 @@ export const BacktestNode = builder.prismaNode('Backtest', {
         return Array.from(curve.time, (time, i) => ({ time: new Date(time), equity: curve.equity[i]!, drawdown: curve.drawdown[i]! }));
       },
     }),
-    batch: t.relation('batch', { nullable: true }),
+    batch: t.relation('batch', { nullable: true, description: 'The batch it belongs to, if any.' }),
   }),
 });
 
-const BatchSummaryRef = builder.objectRef<{ averageReturn: number | null; best: { symbol: string; totalReturn: number } | null; worst: { symbol: string; totalReturn: number } | null }>('BatchSummary').implement({
+interface BatchSummary {
+  averageReturn: number | null;
+  best: { symbol: string; totalReturn: number } | null;
+  worst: { symbol: string; totalReturn: number } | null;
+}
+const BatchSummaryRef = builder.objectRef<BatchSummary>('BatchSummary').implement({
   description: 'Figures over the completed children of a batch.',
   fields: (t) => ({
-    averageReturn: t.exposeFloat('averageReturn', { nullable: true }),
-    bestSymbol: t.string({ nullable: true, resolve: (s) => s.best?.symbol ?? null }),
-    bestReturn: t.float({ nullable: true, resolve: (s) => s.best?.totalReturn ?? null }),
-    worstSymbol: t.string({ nullable: true, resolve: (s) => s.worst?.symbol ?? null }),
-    worstReturn: t.float({ nullable: true, resolve: (s) => s.worst?.totalReturn ?? null }),
+    averageReturn: t.exposeFloat('averageReturn', { nullable: true, description: 'Mean total return of the completed children.' }),
+    bestSymbol: t.string({ nullable: true, description: 'Symbol of the highest total return.', resolve: (s) => s.best?.symbol ?? null }),
+    bestReturn: t.float({ nullable: true, description: 'Highest total return.', resolve: (s) => s.best?.totalReturn ?? null }),
+    worstSymbol: t.string({ nullable: true, description: 'Symbol of the lowest total return.', resolve: (s) => s.worst?.symbol ?? null }),
+    worstReturn: t.float({ nullable: true, description: 'Lowest total return.', resolve: (s) => s.worst?.totalReturn ?? null }),
   }),
 });
 
 export const BacktestBatchNode = builder.prismaNode('BacktestBatch', {
   description: 'One strategy over many symbols.',
   id: { field: 'id' },
-  findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx) }),
+  findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
   fields: (t) => ({
-    status: t.field({ type: BacktestStatusEnum, resolve: (b) => b.status }),
-    strategy: t.relation('strategy'),
-    symbols: t.exposeStringList('symbols'),
-    interval: t.exposeString('interval'),
-    from: t.expose('from', { type: 'DateTime' }),
-    to: t.expose('to', { type: 'DateTime' }),
-    total: t.exposeInt('total'),
-    completed: t.exposeInt('completed'),
-    failed: t.exposeInt('failed'),
-    summary: t.field({ type: BatchSummaryRef, nullable: true, resolve: (b) => (b.summary as never) ?? null }),
+    status: t.field({ type: BacktestStatusEnum, description: 'COMPLETED once every child has ended.', resolve: (b) => b.status }),
+    strategy: t.relation('strategy', { description: 'The strategy every child runs.' }),
+    symbols: t.exposeStringList('symbols', { description: 'Symbols, one child each.' }),
+    interval: t.exposeString('interval', { description: 'Bar interval of every child.' }),
+    from: t.expose('from', { type: 'DateTime', description: 'Start of the range (inclusive).' }),
+    to: t.expose('to', { type: 'DateTime', description: 'End of the range (exclusive).' }),
+    total: t.exposeInt('total', { description: 'Children in the batch.' }),
+    completed: t.exposeInt('completed', { description: 'Children COMPLETED so far.' }),
+    failed: t.exposeInt('failed', { description: 'Children that ended FAILED or CANCELLED so far.' }),
+    summary: t.field({ type: BatchSummaryRef, nullable: true, description: 'Set when the batch is COMPLETED.', resolve: (b) => (b.summary as BatchSummary | null) ?? null }),
     dataFetchMs: t.exposeInt('dataFetchMs', { nullable: true, description: 'Time spent loading every child’s candles.' }),
     durationMs: t.exposeInt('durationMs', { nullable: true, description: 'From start to the last child.' }),
-    queuedAt: t.expose('queuedAt', { type: 'DateTime' }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
-    backtests: t.relatedConnection('backtests', {
-      cursor: 'id',
-      query: { orderBy: { symbol: 'asc' } },
-      defaultSize: 100,
-      maxSize: (_args, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
-      description: 'Children, by symbol.',
-    }),
+    queuedAt: t.expose('queuedAt', { type: 'DateTime', description: 'When it was submitted.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When a worker first started it.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When the last child ended.' }),
+    backtests: t.relatedConnection('backtests', { cursor: 'id', query: { orderBy: { symbol: 'asc' } }, ...pageOptions(100), description: 'Children, by symbol.' }),
   }),
 });
 
 const BacktestFilter = builder.inputType('BacktestFilter', {
+  description: 'Narrows `backtests`; every given field must match.',
   fields: (t) => ({
-    status: t.field({ type: BacktestStatusEnum }),
-    symbol: t.string(),
-    strategyId: t.id(),
+    status: t.field({ type: BacktestStatusEnum, description: 'Only backtests in this status.' }),
+    symbol: t.string({ description: 'Only backtests of this symbol.' }),
+    strategyId: t.id({ description: 'Only backtests of this strategy.' }),
   }),
 });
 
@@ -196,157 +186,87 @@ builder.queryFields((t) => ({
     type: 'Backtest',
     nullable: true,
     description: 'One of your backtests; null when unknown or not yours.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Backtest id (global or raw).' }) },
     authScopes: { reader: true },
-    resolve: (query, _root, args, ctx) => ctx.prisma.backtest.findFirst({ ...query, where: { id: safeUuid(rawId(String(args.id), 'Backtest')), ...ownerFilter(ctx) } }),
+    resolve: (query, _root, args, ctx) => ctx.services.backtests.findBacktest(ctx.viewer, parseGlobalId(args.id, 'Backtest'), query),
   }),
   backtests: t.prismaConnection({
     type: 'Backtest',
     cursor: 'id',
     description: 'Your backtests, newest first.',
-    args: { filter: t.arg({ type: BacktestFilter }) },
+    args: { filter: t.arg({ type: BacktestFilter, description: 'Only backtests matching this.' }) },
     authScopes: { reader: true },
-    defaultSize: 50,
-    maxSize: (_a, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
+    ...pageOptions(50),
     resolve: (query, _root, args, ctx) => {
-      assertPageSize(args, ctx.config.GRAPHQL_MAX_PAGE_SIZE);
-      const f = args.filter ?? {};
-      return ctx.prisma.backtest.findMany({
-        ...query,
-        where: {
-          ...ownerFilter(ctx),
-          ...(f.status ? { status: f.status } : {}),
-          ...(f.symbol ? { symbol: f.symbol } : {}),
-          ...(f.strategyId ? { strategyId: safeUuid(rawId(String(f.strategyId), 'Strategy')) } : {}),
-        },
-        orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }],
-      });
+      assertPageSize(args, ctx);
+      const filter = args.filter ?? {};
+      return ctx.services.backtests.listBacktests(
+        ctx.viewer,
+        { ...filter, strategyId: filter.strategyId ? parseGlobalId(filter.strategyId, 'Strategy') : null },
+        query,
+      );
     },
   }),
   backtestBatch: t.prismaField({
     type: 'BacktestBatch',
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    description: 'One of your batches; null when unknown or not yours.',
+    args: { id: t.arg.id({ required: true, description: 'Batch id (global or raw).' }) },
     authScopes: { reader: true },
-    resolve: (query, _root, args, ctx) => ctx.prisma.backtestBatch.findFirst({ ...query, where: { id: safeUuid(rawId(String(args.id), 'BacktestBatch')), ...ownerFilter(ctx) } }),
+    resolve: (query, _root, args, ctx) => ctx.services.backtests.findBatch(ctx.viewer, parseGlobalId(args.id, 'BacktestBatch'), query),
   }),
 }));
 
-/** A non-UUID id can match nothing; avoid a database cast error for it. */
-function safeUuid(id: string): string {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : '00000000-0000-0000-0000-000000000000';
-}
-
 /** Costs, sizing and fill timing: the same fields (and defaults) for single runs and batches. */
 const runConfigFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) => ({
+  strategyId: t.id({ required: true, description: 'The strategy to run (global or raw id).' }),
   interval: t.string({ required: true, description: 'Bar interval of the run (1m … 1M), at least the data’s base interval.' }),
   from: t.field({ type: 'DateTime', required: true, description: 'Inclusive.' }),
   to: t.field({ type: 'DateTime', required: true, description: 'Exclusive.' }),
-  initialCapital: t.float({ defaultValue: 10000 }),
+  initialCapital: t.float({ defaultValue: 10000, description: 'Starting cash, in quote currency (> 0).' }),
   commission: t.float({ defaultValue: 0, description: 'Fraction of notional per fill.' }),
   slippage: t.float({ defaultValue: 0, description: 'Fraction moving each fill price against the trade.' }),
   positionSize: t.float({ defaultValue: 1, description: 'Fraction of equity per entry (0, 1].' }),
-  fillTiming: t.field({ type: FillTimingEnum, defaultValue: 'NEXT_OPEN' }),
-  allowShort: t.boolean({ defaultValue: false }),
+  fillTiming: t.field({ type: FillTimingEnum, defaultValue: 'NEXT_OPEN', description: 'When signals fill.' }),
+  allowShort: t.boolean({ defaultValue: false, description: 'Let strategies with a short side go short.' }),
   lotSize: t.float({ description: 'Round quantities down to whole lots.' }),
   periodsPerYear: t.float({ description: 'Bars per year for annualisation (observed from the data when omitted).' }),
-  riskFreeRate: t.float({ defaultValue: 0 }),
+  riskFreeRate: t.float({ defaultValue: 0, description: 'Annual risk-free rate for Sharpe and Sortino (a fraction).' }),
 });
 
 const RunBacktestInput = builder.inputType('RunBacktestInput', {
   description: 'One strategy over one symbol and range [from, to).',
-  fields: (t) => ({ strategyId: t.id({ required: true }), symbol: t.string({ required: true }), ...runConfigFields(t) }),
+  fields: (t) => ({ symbol: t.string({ required: true, description: 'Instrument symbol.' }), ...runConfigFields(t) }),
 });
 
 const RunBacktestBatchInput = builder.inputType('RunBacktestBatchInput', {
   description: 'One strategy over many symbols (at most BACKTEST_MAX_BATCH_SYMBOLS).',
-  fields: (t) => ({ strategyId: t.id({ required: true }), symbols: t.stringList({ required: true }), ...runConfigFields(t) }),
+  fields: (t) => ({ symbols: t.stringList({ required: true, description: 'Symbols, each once.' }), ...runConfigFields(t) }),
 });
 
 builder.mutationFields((t) => ({
   runBacktest: t.prismaField({
     type: 'Backtest',
     description: 'Queues a backtest (trader) and returns it at once: QUEUED, or COMPLETED with fromCache when an identical run on the same data exists.',
-    errors: { types: [ValidationError, NotFoundError, NoDataError, QueueUnavailableError, ForbiddenError], directResult: true, union: { name: 'RunBacktestResult' } },
-    args: { input: t.arg({ type: RunBacktestInput, required: true }) },
+    errors: { types: [ValidationError, NotFoundError, NoDataError, QueueUnavailableError, ForbiddenError], directResult: true, union: { name: 'RunBacktestResult', description: 'The queued (or cached) Backtest, or why nothing was queued.' } },
+    args: { input: t.arg({ type: RunBacktestInput, required: true, description: 'What to run, and how.' }) },
     authScopes: { trader: true },
-    resolve: (_query, _root, { input }, ctx) => runBacktest(ctx, ctx.viewer, { ...input, strategyId: rawId(String(input.strategyId), 'Strategy') }),
+    resolve: (_query, _root, { input }, ctx) => ctx.services.backtests.submitBacktest(ctx.viewer, { ...input, strategyId: parseGlobalId(input.strategyId, 'Strategy') }),
   }),
   runBacktestBatch: t.prismaField({
     type: 'BacktestBatch',
     description: 'Queues one strategy over many symbols (trader); children run in parallel.',
-    errors: { types: [ValidationError, NotFoundError, QueueUnavailableError, ForbiddenError], directResult: true, union: { name: 'RunBacktestBatchResult' } },
-    args: { input: t.arg({ type: RunBacktestBatchInput, required: true }) },
+    errors: { types: [ValidationError, NotFoundError, QueueUnavailableError, ForbiddenError], directResult: true, union: { name: 'RunBacktestBatchResult', description: 'The queued BacktestBatch, or why nothing was queued.' } },
+    args: { input: t.arg({ type: RunBacktestBatchInput, required: true, description: 'What to run, over which symbols, and how.' }) },
     authScopes: { trader: true },
-    resolve: (_query, _root, { input }, ctx) => runBacktestBatch(ctx, ctx.viewer, { ...input, strategyId: rawId(String(input.strategyId), 'Strategy') }),
+    resolve: (_query, _root, { input }, ctx) => ctx.services.backtests.submitBatch(ctx.viewer, { ...input, strategyId: parseGlobalId(input.strategyId, 'Strategy') }),
   }),
   cancelBacktest: t.prismaField({
     type: 'Backtest',
     description: 'QUEUED → CANCELLED at once; RUNNING → CANCELLED within a second; finished → BacktestFinishedError.',
-    errors: { types: [NotFoundError, BacktestFinishedError, ForbiddenError], directResult: true, union: { name: 'CancelBacktestResult' } },
-    args: { id: t.arg.id({ required: true }) },
+    errors: { types: [NotFoundError, BacktestFinishedError, ForbiddenError], directResult: true, union: { name: 'CancelBacktestResult', description: 'The Backtest after the cancel, or why it could not be cancelled.' } },
+    args: { id: t.arg.id({ required: true, description: 'Backtest id (global or raw).' }) },
     authScopes: { trader: true },
-    resolve: (_query, _root, args, ctx) => cancelBacktest(ctx, ctx.viewer, rawId(String(args.id), 'Backtest')),
+    resolve: (_query, _root, args, ctx) => ctx.services.backtestRuns.cancelBacktest(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
   }),
 }));
-
-const BacktestProgressRef = builder.objectRef<BacktestProgressEvent>('BacktestProgress').implement({
-  description: 'A progress event; the first one describes the current state.',
-  fields: (t) => ({
-    backtestId: t.exposeID('backtestId'),
-    status: t.field({ type: BacktestStatusEnum, resolve: (e) => e.status }),
-    progress: t.exposeFloat('progress'),
-    barsProcessed: t.exposeInt('barsProcessed'),
-    totalBars: t.exposeInt('totalBars'),
-    equity: t.exposeFloat('equity', { nullable: true, description: 'Equity so far.' }),
-    etaSeconds: t.exposeFloat('etaSeconds', { nullable: true, description: 'Estimated seconds remaining.' }),
-    error: t.exposeString('error', { nullable: true }),
-    at: t.expose('at', { type: 'DateTime' }),
-  }),
-});
-
-const BatchProgressRef = builder.objectRef<BatchProgressEvent & { backtestRow?: Backtest | null }>('BatchProgress').implement({
-  description: 'A batch progress event: one per finished child; the first describes the current state.',
-  fields: (t) => ({
-    batchId: t.exposeID('batchId'),
-    status: t.field({ type: BacktestStatusEnum, resolve: (e) => e.status }),
-    completed: t.exposeInt('completed'),
-    failed: t.exposeInt('failed'),
-    total: t.exposeInt('total'),
-    backtest: t.prismaField({
-      type: 'Backtest',
-      nullable: true,
-      description: 'The child that just finished.',
-      resolve: (query, e, _a, ctx) => (e.backtestId ? ctx.prisma.backtest.findUnique({ ...query, where: { id: e.backtestId } }) : null),
-    }),
-  }),
-});
-
-builder.subscriptionType({ description: 'Live updates (SSE or graphql-ws on /graphql).' });
-builder.subscriptionFields((t) => ({
-  backtestProgress: t.field({
-    type: BacktestProgressRef,
-    description: 'Current state first, then progress (≤ 5 events/s) until a terminal status.',
-    args: { id: t.arg.id({ required: true }) },
-    authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => backtestProgressStream(ctx, rawId(String(args.id), 'Backtest')),
-    resolve: (event) => event,
-  }),
-  backtestCompleted: t.field({
-    type: BacktestNode,
-    description: 'Exactly one event: the finished Backtest (at once if it already finished).',
-    args: { id: t.arg.id({ required: true }) },
-    authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => backtestCompletedStream(ctx, rawId(String(args.id), 'Backtest')),
-    resolve: (backtest) => backtest,
-  }),
-  batchProgress: t.field({
-    type: BatchProgressRef,
-    description: 'Current state first, then one event per finished child, ending with the batch’s terminal status.',
-    args: { id: t.arg.id({ required: true }) },
-    authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => batchProgressStream(ctx, rawId(String(args.id), 'BacktestBatch')),
-    resolve: (event) => event,
-  }),
-}));
-

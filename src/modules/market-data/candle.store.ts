@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { copyColumnsInto, copyRowsOut } from '../../db/binary-copy.js';
-import { CandleColumnsBuilder, emptyCandleColumns, type CandleColumns, type CandleRow, type CandleSource } from './candle.types.js';
+import type { Candles } from '../../engine/index.js';
+import { allocateCandles, CandleColumnsBuilder, type CandleRow, type CandleSource } from './candle-columns.js';
 
 /**
  * Raw SQL over candle, candle_1h, candle_1d and market_summary. Every statement is named,
@@ -19,7 +20,7 @@ export interface UpsertCounts {
  * (dropped at commit), with binary COPY: no text formatting in JS, no number parsing in
  * PostgreSQL. The caller then moves them into `candle` with one of the two statements below.
  */
-export async function stageCandles(client: pg.PoolClient, c: CandleColumns): Promise<number> {
+export async function stageCandles(client: pg.PoolClient, c: Candles): Promise<number> {
   await client.query(
     `/* stageCandles */
      CREATE TEMPORARY TABLE candle_staging (
@@ -35,19 +36,6 @@ export async function stageCandles(client: pg.PoolClient, c: CandleColumns): Pro
     { type: 'float8', values: c.close },
     { type: 'float8', values: c.volume },
   ]);
-}
-
-/** Does the instrument have any stored candle in [fromMs, toMs]? (one index probe) */
-export async function hasCandlesBetween(db: Queryable, instrumentId: number, fromMs: number, toMs: number): Promise<boolean> {
-  const { rows } = await db.query<{ found: boolean }>(
-    `/* hasCandlesBetween */
-     SELECT EXISTS (
-       SELECT 1 FROM candle
-       WHERE instrument_id = $1 AND ts >= to_timestamp($2 / 1000.0) AND ts <= to_timestamp($3 / 1000.0)
-     ) AS found`,
-    [instrumentId, fromMs, toMs],
-  );
-  return rows[0]!.found;
 }
 
 /**
@@ -187,7 +175,7 @@ const SOURCE_SQL: Record<CandleSource, { table: string; ts: string }> = {
 export async function findCandleColumns(
   db: Queryable,
   query: { instrumentId: number; source: CandleSource; intervalSql: string; fromMs: number; toMs: number; regroup: boolean; limit: number },
-): Promise<CandleColumns> {
+): Promise<Candles> {
   const { table, ts } = SOURCE_SQL[query.source];
   const text = query.regroup
     ? `/* findCandleColumns */
@@ -209,7 +197,7 @@ export async function findCandleColumns(
     : [query.instrumentId, query.fromMs, query.toMs, query.limit];
   // rowMode 'array' skips building an object per row on this hot path.
   const result = await db.query<[number, number, number, number, number, number]>({ text, values, rowMode: 'array' });
-  const out = emptyCandleColumns(result.rows.length);
+  const out = allocateCandles(result.rows.length);
   result.rows.forEach((r, i) => {
     out.time[i] = r[0];
     out.open[i] = r[1];
@@ -354,7 +342,7 @@ export async function findCandleColumnsMany(
     regroup: boolean;
     expectedRows?: number;
   },
-): Promise<Map<number, CandleColumns>> {
+): Promise<Map<number, Candles>> {
   const { table, ts } = SOURCE_SQL[query.source];
   // COPY takes no bind parameters, so the values are inlined — each checked to be what it claims.
   if (!query.instrumentIds.every((id) => Number.isSafeInteger(id))) throw new Error('instrument ids must be integers');
@@ -399,10 +387,14 @@ export async function findCandleColumnsMany(
   return new Map([...builders].map(([id, builder]) => [id, builder.finish()]));
 }
 
-/** Is there at least one stored candle of the instrument in [fromMs, toMs)? */
-export async function hasCandles(db: Queryable, instrumentId: number, fromMs: number, toMs: number): Promise<boolean> {
+/** Is there at least one stored candle of the instrument in [fromMs, toMs) — from inclusive, to exclusive? (one index probe) */
+export async function hasCandlesInHalfOpenRange(db: Queryable, instrumentId: number, fromMs: number, toMs: number): Promise<boolean> {
   const { rows } = await db.query<{ found: boolean }>(
-    `/* hasCandles */ SELECT EXISTS (SELECT 1 FROM candle WHERE instrument_id = $1 AND ts >= to_timestamp($2 / 1000.0) AND ts < to_timestamp($3 / 1000.0)) AS found`,
+    `/* hasCandlesInHalfOpenRange */
+     SELECT EXISTS (
+       SELECT 1 FROM candle
+       WHERE instrument_id = $1 AND ts >= to_timestamp($2 / 1000.0) AND ts < to_timestamp($3 / 1000.0)
+     ) AS found`,
     [instrumentId, fromMs, toMs],
   );
   return rows[0]!.found;

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import type { ValidationIssue } from '../../lib/errors.js';
-import { CandleColumnsBuilder, type CandleColumns } from './candle.types.js';
+import type { Candles } from '../../engine/index.js';
+import { IssueList, type ValidationIssue } from '../../lib/errors.js';
+import { CandleColumnsBuilder } from './candle-columns.js';
 import { MAX_LISTED_ISSUES } from './ingest.validation.js';
 
 /**
@@ -36,7 +37,7 @@ const EPOCH_MS_FROM = 1e11;
 
 export interface ParsedCandleCsv {
   /** Readable rows in file order (rows with issues are left out). */
-  candles: CandleColumns;
+  candles: Candles;
   /** 1-based file line of each candle, to report ingest problems by line. */
   lines: Uint32Array;
   /** Problems found while reading, by file line: path ['header'] or ['row', '<line>', field]. Empty means every data row was read. */
@@ -64,12 +65,8 @@ export async function parseCandleCsv(
   const progressEvery = options.progressEvery ?? 10_000;
   const builder = new CandleColumnsBuilder();
   const lines: number[] = [];
-  const issues: ValidationIssue[] = [];
-  let omitted = 0;
-  const add = (path: string[], message: string) => {
-    if (issues.length < MAX_LISTED_ISSUES) issues.push({ path, message });
-    else omitted += 1;
-  };
+  const issues = new IssueList(MAX_LISTED_ISSUES, ['rows']);
+  const add = (path: string[], message: string) => issues.add({ path, message });
 
   // No `info`/`skip_empty_lines`: csv-parse's per-record info object halves its speed, so
   // line numbers are counted here — every record, blank ones included, ends one line.
@@ -149,8 +146,7 @@ export async function parseCandleCsv(
   });
   options.onProgress?.(rowsRead);
   if (!layout && !headerIssue && !csvFailed) add(['header'], 'the file is empty; the first line must be a header naming time, open, high, low, close, volume');
-  if (omitted > 0) issues.push({ path: ['rows'], message: `…and ${omitted} more problems` });
-  return { candles: builder.finish(), lines: Uint32Array.from(lines), issues, rowsRead };
+  return { candles: builder.finish(), lines: Uint32Array.from(lines), issues: issues.toArray(), rowsRead };
 }
 
 interface ColumnLayout {

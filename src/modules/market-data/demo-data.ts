@@ -1,6 +1,6 @@
 import { INTERVALS, type IntervalSpec } from '../../lib/intervals.js';
 import { bucketStart } from '../../lib/time-bucket.js';
-import type { CandleColumns } from './candle.types.js';
+import type { Candles } from '../../engine/index.js';
 
 /**
  * Deterministic demo market data (`npm run seed`, the embedded first start). Pure: no
@@ -89,7 +89,7 @@ export interface DemoMarketOptions {
 export interface DemoInstrument {
   symbol: string;
   name: string;
-  candles: CandleColumns;
+  candles: Candles;
   /** Volatility regime of each bar: 0 calm, 1 turbulent (for tests and demos). */
   regime: Uint8Array;
 }

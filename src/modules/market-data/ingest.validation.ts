@@ -1,7 +1,7 @@
+import type { Candles } from '../../engine/index.js';
+import { IssueList, type ValidationIssue } from '../../lib/errors.js';
 import { INTERVALS, isIntervalName, type IntervalSpec } from '../../lib/intervals.js';
-import type { ValidationIssue } from '../../lib/errors.js';
 import { bucketStart } from '../../lib/time-bucket.js';
-import type { CandleColumns } from './candle.types.js';
 
 /** Symbols: upper-case letters, digits and . - _ / : (e.g. BTCUSDT, BRK.B, EUR/USD), ≤ 32 characters. */
 export const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9.\-_/:]{0,31}$/;
@@ -16,39 +16,42 @@ export function validateBaseInterval(value: string): IntervalSpec | string {
   return spec;
 }
 
-/**
- * Every problem with an ingest request, by row: non-finite or negative prices, high below
- * max(open, close), low above min(open, close), negative volume, duplicate times, times not
- * on the base interval's grid, a base interval that disagrees with the stored instrument.
- * Pure; nothing is written when the list is non-empty.
- */
-export function validateIngest(input: {
+export interface IngestRequest {
   symbol: string;
   baseInterval: string;
-  candles: CandleColumns;
-  existingBaseInterval: string | null;
+  /** Display name for a new instrument; null/undefined: the symbol. */
+  name?: string | null;
+  candles: Candles;
+  /** Most candles one request may carry; null: no limit (the CSV import). */
   maxCandles: number | null;
-}): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  let omitted = 0;
-  const add = (path: string[], message: string) => {
-    if (issues.length < MAX_LISTED_ISSUES) issues.push({ path, message });
-    else omitted += 1;
-  };
+  /** How a message names another row (e.g. "candle 3", or "line 4" for a CSV file). */
+  rowLabel?: (row: number) => string;
+}
+
+/**
+ * Every problem with an ingest request: the symbol, base interval and name; then by row:
+ * non-finite or negative prices, high below max(open, close), low above min(open, close),
+ * negative volume, duplicate times, times not on the base interval's grid. Row issues carry
+ * `row` and `field`. Pure; nothing is written when the list is non-empty. (Whether the base
+ * interval matches an existing instrument is checked under the instrument's lock.)
+ */
+export function validateIngest(input: IngestRequest): ValidationIssue[] {
+  const issues = new IssueList(MAX_LISTED_ISSUES, ['candles']);
+  const rowLabel = input.rowLabel ?? ((row: number) => `candle ${row}`);
 
   if (!SYMBOL_PATTERN.test(input.symbol)) {
-    add(['symbol'], 'must be 1-32 characters: upper-case letters, digits and . - _ / : (starting with a letter or digit)');
+    issues.add({ path: ['symbol'], message: 'must be 1-32 characters: upper-case letters, digits and . - _ / : (starting with a letter or digit)' });
   }
   const base = validateBaseInterval(input.baseInterval);
-  if (typeof base === 'string') add(['baseInterval'], base);
-  if (input.existingBaseInterval !== null && input.existingBaseInterval !== input.baseInterval) {
-    add(['baseInterval'], `${input.symbol} is stored at ${input.existingBaseInterval}; candles at ${input.baseInterval} cannot be mixed in`);
+  if (typeof base === 'string') issues.add({ path: ['baseInterval'], message: base });
+  if (input.name !== undefined && input.name !== null && (input.name.trim() === '' || input.name.length > 200)) {
+    issues.add({ path: ['name'], message: 'must be 1-200 characters' });
   }
   const c = input.candles;
   const n = c.time.length;
-  if (n === 0) add(['candles'], 'must contain at least one candle');
+  if (n === 0) issues.add({ path: ['candles'], message: 'must contain at least one candle' });
   if (input.maxCandles !== null && n > input.maxCandles) {
-    add(['candles'], `at most ${input.maxCandles} candles per request (got ${n}); split the upload or use the CSV import`);
+    issues.add({ path: ['candles'], message: `at most ${input.maxCandles} candles per request (got ${n}); split the upload or use the CSV import` });
   }
 
   // Strictly increasing times (the usual upload) cannot hold duplicates: the index of
@@ -56,7 +59,7 @@ export function validateIngest(input: {
   let increasing = true;
   for (let i = 1; i < n && increasing; i++) increasing = c.time[i - 1]! < c.time[i]!;
   const seen = increasing ? null : new Map<number, number>();
-  const row = (i: number, field: string) => ['candles', String(i), field];
+  const add = (row: number, field: string, message: string) => issues.add({ path: ['candles', String(row), field], message, row, field });
   const prices = [c.open, c.high, c.low, c.close] as const;
   const priceNames = ['open', 'high', 'low', 'close'] as const;
   // Hot loop over up to millions of rows (CSV import): plain comparisons first, messages
@@ -64,15 +67,15 @@ export function validateIngest(input: {
   for (let i = 0; i < n; i++) {
     const t = c.time[i]!;
     if (!Number.isFinite(t)) {
-      add(row(i, 'time'), 'is not a valid time');
+      add(i, 'time', 'is not a valid time');
     } else {
       if (seen) {
         const first = seen.get(t);
-        if (first !== undefined) add(row(i, 'time'), `duplicates the time of candle ${first} (${new Date(t).toISOString()})`);
+        if (first !== undefined) add(i, 'time', `duplicates the time of ${rowLabel(first)} (${new Date(t).toISOString()})`);
         else seen.set(t, i);
       }
       if (typeof base !== 'string' && bucketStart(base, t) !== t) {
-        add(row(i, 'time'), `${new Date(t).toISOString()} is not aligned to the ${base.name} grid (expected ${new Date(bucketStart(base, t)).toISOString()})`);
+        add(i, 'time', `${new Date(t).toISOString()} is not aligned to the ${base.name} grid (expected ${new Date(bucketStart(base, t)).toISOString()})`);
       }
     }
     const o = c.open[i]!;
@@ -85,18 +88,15 @@ export function validateIngest(input: {
     if (!pricesOk) {
       for (let f = 0; f < 4; f++) {
         const v = prices[f][i]!;
-        if (!Number.isFinite(v)) add(row(i, priceNames[f]), 'must be a finite number');
-        else if (v < 0) add(row(i, priceNames[f]), 'must not be negative');
+        if (!Number.isFinite(v)) add(i, priceNames[f], 'must be a finite number');
+        else if (v < 0) add(i, priceNames[f], 'must not be negative');
       }
     }
-    if (!(volume >= 0 && volume < Infinity)) {
-      add(row(i, 'volume'), Number.isFinite(volume) ? 'must not be negative' : 'must be a finite number');
-    }
+    if (!(volume >= 0 && volume < Infinity)) add(i, 'volume', Number.isFinite(volume) ? 'must not be negative' : 'must be a finite number');
     if (pricesOk) {
-      if (h < Math.max(o, cl)) add(row(i, 'high'), `${h} is below max(open, close) = ${Math.max(o, cl)}`);
-      if (l > Math.min(o, cl)) add(row(i, 'low'), `${l} is above min(open, close) = ${Math.min(o, cl)}`);
+      if (h < Math.max(o, cl)) add(i, 'high', `${h} is below max(open, close) = ${Math.max(o, cl)}`);
+      if (l > Math.min(o, cl)) add(i, 'low', `${l} is above min(open, close) = ${Math.min(o, cl)}`);
     }
   }
-  if (omitted > 0) issues.push({ path: ['candles'], message: `…and ${omitted} more problems` });
-  return issues;
+  return issues.toArray();
 }

@@ -1,19 +1,12 @@
 import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { builder } from '../../graphql/builder.js';
-import { assertPageSize } from '../../graphql/pagination.js';
+import { assertPageSize, maxPageSize, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, ValidationError } from '../../lib/errors.js';
 import { INTERVAL_NAMES } from '../../lib/intervals.js';
-import type { CoverageRow, MarketSummaryRow } from './candle.store.js';
-import type { CandleColumns, CandleRow } from './candle.types.js';
-import { toCoverage, type Coverage, type Gap } from './coverage.js';
-import { loadCoverage, loadLatestCandles, loadMarketSummaries, type CoverageKey } from './market-data.loaders.js';
-import {
-  getCandleSeries,
-  ingestCandles,
-  type CandleSeries,
-  type IngestResult,
-} from './market-data.service.js';
-import { getMarketSummary, getTopMovers, listInstrumentsWhere } from './market-data.queries.js';
+import { allocateCandles, toCandleRows, type CandleRow } from './candle-columns.js';
+import type { MarketSummaryRow } from './candle.store.js';
+import type { Coverage, Gap } from './coverage.js';
+import type { CandleSeries, IngestResult } from './market-data.service.js';
 
 const INTERVAL_LIST = INTERVAL_NAMES.join(' ');
 
@@ -29,14 +22,6 @@ const CandleRef = builder.objectRef<CandleRow>('Candle').implement({
   }),
 });
 
-function toRows(c: CandleColumns): CandleRow[] {
-  const rows = new Array<CandleRow>(c.time.length);
-  for (let i = 0; i < rows.length; i++) {
-    rows[i] = { time: new Date(c.time[i]!), open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
-  }
-  return rows;
-}
-
 const CandleSeriesRef = builder.objectRef<CandleSeries>('CandleSeries').implement({
   description: 'Candles of one instrument at one interval.',
   fields: (t) => ({
@@ -47,7 +32,7 @@ const CandleSeriesRef = builder.objectRef<CandleSeries>('CandleSeries').implemen
     source: t.exposeString('source', {
       description: 'Relation that served the read: raw (stored candles), candle_1h or candle_1d (aggregates).',
     }),
-    candles: t.field({ type: [CandleRef], description: 'Oldest first.', resolve: (s) => toRows(s.candles) }),
+    candles: t.field({ type: [CandleRef], description: 'Oldest first.', resolve: (s) => toCandleRows(s.candles) }),
   }),
 });
 
@@ -97,10 +82,10 @@ const CoverageRef = builder.objectRef<Coverage>('Coverage').implement({
       resolve: (coverage, args, ctx) => {
         const min = args.minMissing ?? 1;
         if (min < 1) throw new ValidationError([{ path: ['minMissing'], message: 'must be at least 1' }]);
-        assertPageSize(args, ctx.config.GRAPHQL_MAX_PAGE_SIZE);
+        assertPageSize(args, ctx);
         const gaps = coverage.gaps.filter((g) => g.missingBars >= min);
         const connection = resolveArrayConnection(
-          { args: { ...args, first: args.first ?? Math.min(100, ctx.config.GRAPHQL_MAX_PAGE_SIZE) } },
+          { args: { ...args, first: args.first ?? Math.min(100, maxPageSize(ctx)) } },
           gaps,
         );
         return Object.assign(connection!, { totalCount: gaps.length });
@@ -130,29 +115,22 @@ builder.prismaNode('Instrument', {
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'First ingest.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last ingest that changed data.' }),
-    latestCandle: t.loadable({
+    latestCandle: t.field({
       type: CandleRef,
       nullable: true,
       description: 'Most recent stored candle (batched across instruments).',
-      load: (ids: number[], ctx) => loadLatestCandles(ctx.db, ids),
-      resolve: (i) => i.id,
+      resolve: (i, _args, ctx) => ctx.loaders.marketData.latestCandle.load(i.id),
     }),
-    summary: t.loadable({
+    summary: t.field({
       type: MarketSummaryRef,
       nullable: true,
       description: 'Dashboard figures (batched across instruments); null until candles are ingested.',
-      load: (ids: number[], ctx) => loadMarketSummaries(ctx.db, ids),
-      resolve: (i) => i.id,
+      resolve: (i, _args, ctx) => ctx.loaders.marketData.summary.load(i.id),
     }),
-    coverage: t.loadable({
+    coverage: t.field({
       type: CoverageRef,
       description: 'First/last bar, expected vs present bars, and gaps (batched across instruments).',
-      load: async (keys: CoverageKey[], ctx) => {
-        const rows = await loadCoverage(ctx.db, keys);
-        return rows.map((row: CoverageRow, i) => toCoverage(row, keys[i]!.baseInterval));
-      },
-      loaderOptions: { cacheKeyFn: (k: CoverageKey) => k.id },
-      resolve: (i) => ({ id: i.id, baseInterval: i.baseInterval }),
+      resolve: (i, _args, ctx) => ctx.loaders.marketData.coverage.load({ id: i.id, baseInterval: i.baseInterval }),
     }),
   }),
 });
@@ -164,40 +142,39 @@ builder.queryFields((t) => ({
     description: 'Instruments by symbol. `search` matches a prefix of the symbol or of the name (case-insensitive).',
     args: { search: t.arg.string({ description: 'Prefix of the symbol or name.' }) },
     authScopes: { reader: true },
-    maxSize: (_args, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
-    defaultSize: 50,
+    ...pageOptions(50),
     resolve: (query, _root, args, ctx) => {
-      assertPageSize(args, ctx.config.GRAPHQL_MAX_PAGE_SIZE);
-      return ctx.prisma.instrument.findMany({ ...query, where: listInstrumentsWhere(args.search), orderBy: { symbol: 'asc' } });
+      assertPageSize(args, ctx);
+      return ctx.services.marketData.listInstruments(args.search, query);
     },
   }),
   instrument: t.prismaField({
     type: 'Instrument',
     nullable: true,
     description: 'One instrument by symbol; null when unknown.',
-    args: { symbol: t.arg.string({ required: true }) },
+    args: { symbol: t.arg.string({ required: true, description: 'Instrument symbol, e.g. BTCUSDT.' }) },
     authScopes: { reader: true },
-    resolve: (query, _root, args, ctx) => ctx.prisma.instrument.findUnique({ ...query, where: { symbol: args.symbol } }),
+    resolve: (query, _root, args, ctx) => ctx.services.marketData.findInstrument(args.symbol, query),
   }),
   candles: t.field({
     type: CandleSeriesRef,
     description: `Candles of one instrument in [from, to) at any interval (${INTERVAL_LIST}), read from the coarsest stored or aggregated resolution that divides it. maxPoints widens the interval until the series fits; the response is capped (MARKET_CANDLES_MAX_POINTS). A range with no data gives an empty list.`,
     args: {
-      symbol: t.arg.string({ required: true }),
+      symbol: t.arg.string({ required: true, description: 'Instrument symbol.' }),
       interval: t.arg.string({ required: true, description: `One of: ${INTERVAL_LIST}.` }),
       from: t.arg({ type: 'DateTime', required: true, description: 'Inclusive.' }),
       to: t.arg({ type: 'DateTime', required: true, description: 'Exclusive.' }),
       maxPoints: t.arg.int({ description: 'At most this many candles: the interval is widened to fit.' }),
     },
     authScopes: { reader: true },
-    resolve: (_root, args, ctx) => getCandleSeries(ctx, args),
+    resolve: (_root, args, ctx) => ctx.services.marketData.getCandleSeries(args),
   }),
   marketSummary: t.field({
     type: [MarketSummaryRef],
     description: 'Dashboard figures of the given symbols (all instruments when omitted), by symbol. Unknown symbols are left out.',
     args: { symbols: t.arg.stringList({ description: 'Symbols to include (at most 1000).' }) },
     authScopes: { reader: true },
-    resolve: (_root, args, ctx) => getMarketSummary(ctx, args.symbols ?? null),
+    resolve: (_root, args, ctx) => ctx.services.marketData.listMarketSummaries(args.symbols ?? null),
   }),
 }));
 
@@ -222,12 +199,12 @@ builder.queryField('topMovers', (t) =>
     type: [MarketSummaryRef],
     description: 'Instruments with the largest change over a window (instruments without that much history are left out).',
     args: {
-      window: t.arg({ type: MoverWindow, defaultValue: 'change_24h' }),
-      direction: t.arg({ type: MoverDirection, defaultValue: 'DESC' }),
+      window: t.arg({ type: MoverWindow, defaultValue: 'change_24h', description: 'Window the change is measured over.' }),
+      direction: t.arg({ type: MoverDirection, defaultValue: 'DESC', description: 'Largest rises or largest falls.' }),
       limit: t.arg.int({ defaultValue: 10, description: '1 to 100.' }),
     },
     authScopes: { reader: true },
-    resolve: (_root, args, ctx) => getTopMovers(ctx, args.window ?? 'change_24h', args.direction ?? 'DESC', args.limit ?? 10),
+    resolve: (_root, args, ctx) => ctx.services.marketData.listTopMovers(args.window ?? 'change_24h', args.direction ?? 'DESC', args.limit ?? 10),
   }),
 );
 
@@ -235,11 +212,11 @@ const CandleInput = builder.inputType('CandleInput', {
   description: 'One candle to store; time must be on the base interval grid.',
   fields: (t) => ({
     time: t.field({ type: 'DateTime', required: true, description: 'Start of the bar, UTC.' }),
-    open: t.float({ required: true }),
-    high: t.float({ required: true }),
-    low: t.float({ required: true }),
-    close: t.float({ required: true }),
-    volume: t.float({ required: true }),
+    open: t.float({ required: true, description: 'First trade price of the bar (≥ 0).' }),
+    high: t.float({ required: true, description: 'Highest price of the bar (≥ max(open, close)).' }),
+    low: t.float({ required: true, description: 'Lowest price of the bar (≤ min(open, close)).' }),
+    close: t.float({ required: true, description: 'Last trade price of the bar (≥ 0).' }),
+    volume: t.float({ required: true, description: 'Traded volume during the bar (≥ 0).' }),
   }),
 });
 
@@ -259,7 +236,7 @@ const IngestCandlesPayload = builder.objectRef<IngestResult>('IngestCandlesPaylo
     instrument: t.prismaField({
       type: 'Instrument',
       description: 'The instrument after the ingest.',
-      resolve: (query, r, _args, ctx) => ctx.prisma.instrument.findUniqueOrThrow({ ...query, where: { id: r.instrumentId } }),
+      resolve: (query, r, _args, ctx) => ctx.services.marketData.getInstrumentById(r.instrumentId, query),
     }),
     created: t.exposeBoolean('created', { description: 'True when this ingest created the instrument.' }),
     received: t.exposeInt('received', { description: 'Candles in the request.' }),
@@ -277,19 +254,11 @@ builder.mutationField('ingestCandles', (t) =>
   t.field({
     type: IngestCandlesPayload,
     description: 'Validated, idempotent upsert of candles (admin). Rejected requests change nothing and list every problem by row.',
-    errors: { types: [ValidationError, ForbiddenError], directResult: true, union: { name: 'IngestCandlesResult' } },
-    args: { input: t.arg({ type: IngestCandlesInput, required: true }) },
+    errors: { types: [ValidationError, ForbiddenError], directResult: true, union: { name: 'IngestCandlesResult', description: 'What the ingest changed, or why nothing was written.' } },
+    args: { input: t.arg({ type: IngestCandlesInput, required: true, description: 'The instrument and its candles.' }) },
     authScopes: { admin: true },
     resolve: (_root, { input }, ctx) => {
-      const n = input.candles.length;
-      const columns = {
-        time: new Float64Array(n),
-        open: new Float64Array(n),
-        high: new Float64Array(n),
-        low: new Float64Array(n),
-        close: new Float64Array(n),
-        volume: new Float64Array(n),
-      };
+      const columns = allocateCandles(input.candles.length);
       input.candles.forEach((c, i) => {
         columns.time[i] = c.time.getTime();
         columns.open[i] = c.open;
@@ -298,7 +267,7 @@ builder.mutationField('ingestCandles', (t) =>
         columns.close[i] = c.close;
         columns.volume[i] = c.volume;
       });
-      return ingestCandles(ctx, { symbol: input.symbol, baseInterval: input.baseInterval, name: input.name, candles: columns });
+      return ctx.services.marketData.ingestCandles({ symbol: input.symbol, baseInterval: input.baseInterval, name: input.name, candles: columns });
     },
   }),
 );

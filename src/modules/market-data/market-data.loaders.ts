@@ -1,22 +1,8 @@
-import type { Database } from '../../db/pool.js';
-import { INTERVALS, type IntervalName } from '../../lib/intervals.js';
-import { findCoverage, findLatestCandles, findMarketSummaries, type CoverageRow, type MarketSummaryRow } from './candle.store.js';
-import type { CandleRow } from './candle.types.js';
-
-/**
- * DataLoader batch functions: one SQL statement for every instrument of a request, results
- * in the order of the keys (null where an instrument has no candles yet).
- */
-export async function loadLatestCandles(db: Database, ids: readonly number[]): Promise<Array<CandleRow | null>> {
-  const found = await findLatestCandles(db.pool, ids);
-  return ids.map((id) => found.get(id) ?? null);
-}
-
-export async function loadMarketSummaries(db: Database, ids: readonly number[]): Promise<Array<MarketSummaryRow | null>> {
-  const rows = await findMarketSummaries(db.pool, ids);
-  const byId = new Map(rows.map((r) => [r.instrumentId, r]));
-  return ids.map((id) => byId.get(id) ?? null);
-}
+import DataLoader from 'dataloader';
+import type { CandleRow } from './candle-columns.js';
+import type { MarketSummaryRow } from './candle.store.js';
+import type { Coverage } from './coverage.js';
+import type { MarketDataService } from './market-data.service.js';
 
 /** Key of a coverage load: the instrument and its base interval (the step gaps are measured in). */
 export interface CoverageKey {
@@ -24,10 +10,16 @@ export interface CoverageKey {
   baseInterval: string;
 }
 
-export async function loadCoverage(db: Database, keys: readonly CoverageKey[]): Promise<CoverageRow[]> {
-  const found = await findCoverage(
-    db.pool,
-    keys.map((k) => ({ id: k.id, stepMs: INTERVALS[k.baseInterval as IntervalName].ms! })),
-  );
-  return keys.map((k) => found.get(k.id) ?? { instrumentId: k.id, firstMs: null, lastMs: null, present: 0, gaps: [] });
+/**
+ * Per-request DataLoaders: every instrument of a response is answered by one SQL statement
+ * per field (test/market-data/batching.test.ts counts them), results in key order.
+ */
+export function createMarketDataLoaders(marketData: MarketDataService) {
+  return {
+    latestCandle: new DataLoader<number, CandleRow | null>((ids) => marketData.listLatestCandles(ids)),
+    summary: new DataLoader<number, MarketSummaryRow | null>((ids) => marketData.listSummariesById(ids)),
+    coverage: new DataLoader<CoverageKey, Coverage, number>((keys) => marketData.listCoverage(keys), { cacheKeyFn: (k) => k.id }),
+  };
 }
+
+export type MarketDataLoaders = ReturnType<typeof createMarketDataLoaders>;

@@ -1,33 +1,44 @@
-import type { Config } from '../../config/env.js';
+import type { MarketConfig } from '../../config/env.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { Database } from '../../db/pool.js';
-import type { PrismaClient } from '../../db/prisma.js';
+import { withTransaction } from '../../db/transaction.js';
+import type { Candles } from '../../engine/index.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
-import { INTERVALS, INTERVAL_NAMES, isIntervalName, type IntervalSpec } from '../../lib/intervals.js';
+import { INTERVALS, type IntervalName, type IntervalSpec } from '../../lib/intervals.js';
 import type { Logger } from '../../lib/logger.js';
-import { bucketStart, nextBucketStart } from '../../lib/time-bucket.js';
+import type { CandleRow, CandleSource } from './candle-columns.js';
+import { countBuckets, planCandleRead } from './candle-plan.js';
 import {
   findCandleColumns,
   findCandleColumnsMany,
-  recomputeDerivedCandles,
-  refreshContinuousAggregate,
-  hasCandlesBetween,
+  findCoverage,
+  findLatestCandles,
+  findMarketSummaries,
+  findTopMovers,
+  hasCandlesInHalfOpenRange,
   insertStagedCandles,
   refreshMarketSummary,
   stageCandles,
   upsertStagedCandles,
+  type CoverageRow,
+  type MarketSummaryRow,
 } from './candle.store.js';
-import type { CandleColumns, CandleSource } from './candle.types.js';
-import { validateIngest } from './ingest.validation.js';
-import { bumpDataVersion, lockInstrumentForIngest } from './instrument.store.js';
+import { toCoverage, type Coverage } from './coverage.js';
+import { derivedCandleUpkeep, touchedWindow, type DerivedCandleUpkeep } from './derived-candles.js';
+import { SYMBOL_PATTERN, validateIngest } from './ingest.validation.js';
+import { bumpDataVersion, lockInstrumentForIngest, type LockedInstrument } from './instrument.store.js';
+import { InstrumentRepository, type InstrumentQuery, type InstrumentRef } from './instrument.repository.js';
 import { InstrumentNotFoundError } from './market-data.errors.js';
+
+export type { InstrumentRef };
 
 export interface MarketDataDeps {
   db: Database;
-  prisma: PrismaClient;
+  instruments: InstrumentRepository;
   dialect: Dialect;
-  config: Config;
   logger: Logger;
+  config: MarketConfig;
 }
 
 export interface IngestInput {
@@ -35,7 +46,14 @@ export interface IngestInput {
   baseInterval: string;
   /** Display name for a new instrument (defaults to the symbol); an existing name is kept. */
   name?: string | null;
-  candles: CandleColumns;
+  candles: Candles;
+}
+
+export interface IngestOptions {
+  /** Most candles per request; null: no limit (the CSV import, seeding). Default MARKET_INGEST_MAX_CANDLES. */
+  maxCandles?: number | null;
+  /** How messages name another row (see validateIngest); the CSV import names file lines. */
+  rowLabel?: (row: number) => string;
 }
 
 export interface IngestResult {
@@ -52,111 +70,6 @@ export interface IngestResult {
   durationMs: number;
 }
 
-/**
- * Validated, idempotent upsert of one instrument's candles (created on first ingest).
- * After a change, in order: the data version is bumped (same transaction), candle_1d (and
- * candle_1h for bars finer than an hour) is brought up to date for the touched window, the
- * market summary is refreshed.
- * @throws ValidationError listing every problem by row; nothing is written then.
- */
-export async function ingestCandles(
-  deps: MarketDataDeps,
-  input: IngestInput,
-  options: { maxCandles: number | null } = { maxCandles: deps.config.MARKET_INGEST_MAX_CANDLES },
-): Promise<IngestResult> {
-  const started = performance.now();
-  const symbol = input.symbol.trim();
-  const existing = await deps.prisma.instrument.findUnique({ where: { symbol }, select: { baseInterval: true } });
-  const issues = validateIngest({
-    symbol,
-    baseInterval: input.baseInterval,
-    candles: input.candles,
-    existingBaseInterval: existing?.baseInterval ?? null,
-    maxCandles: options.maxCandles,
-  });
-  if (input.name !== undefined && input.name !== null && (input.name.trim() === '' || input.name.length > 200)) {
-    issues.push({ path: ['name'], message: 'must be 1-200 characters' });
-  }
-  if (issues.length) throw new ValidationError(issues);
-
-  const c = input.candles;
-  const n = c.time.length;
-  let minT = Infinity;
-  let maxT = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (c.time[i]! < minT) minT = c.time[i]!;
-    if (c.time[i]! > maxT) maxT = c.time[i]!;
-  }
-  const hourWindow = { from: bucketStart(INTERVALS['1h'], minT), to: nextBucketStart(INTERVALS['1h'], maxT) };
-  const dayWindow = { from: bucketStart(INTERVALS['1d'], minT), to: nextBucketStart(INTERVALS['1d'], maxT) };
-  // Hourly and daily uploads skip candle_1h, which is never read for them: with hourly bars
-  // it would copy every row, and on TimescaleDB its refresh re-aggregates every instrument
-  // in the window. (candle_1d is kept for all: the market summary reads it.)
-  const keepsHourly = readsAggregate(HOUR_MS, INTERVALS[input.baseInterval as keyof typeof INTERVALS]);
-
-  const client = await deps.db.pool.connect();
-  let result: Omit<IngestResult, 'durationMs'>;
-  try {
-    await client.query('BEGIN');
-    const instrument = await lockInstrumentForIngest(client, {
-      symbol,
-      name: input.name?.trim() || symbol,
-      baseInterval: input.baseInterval,
-    });
-    // Checked again under the row lock: a concurrent first ingest may have created it.
-    if (instrument.baseInterval !== input.baseInterval) {
-      throw new ValidationError([
-        { path: ['baseInterval'], message: `${symbol} is stored at ${instrument.baseInterval}; candles at ${input.baseInterval} cannot be mixed in` },
-      ]);
-    }
-    await stageCandles(client, c);
-    // Under the row lock no other ingest of this instrument can add rows, so when the range
-    // is empty (a first load, appending new bars) a plain INSERT is exact and cheaper.
-    const { inserted, updated } = (await hasCandlesBetween(client, instrument.id, minT, maxT))
-      ? await upsertStagedCandles(client, instrument.id)
-      : { inserted: await insertStagedCandles(client, instrument.id), updated: 0 };
-    const changed = inserted + updated > 0;
-    const dataVersion = changed ? await bumpDataVersion(client, instrument.id) : instrument.dataVersion;
-    if (changed && !deps.dialect.timescaledb) {
-      if (keepsHourly) await recomputeDerivedCandles(client, instrument.id, 'candle_1h', 'raw', hourWindow.from, hourWindow.to);
-      await recomputeDerivedCandles(client, instrument.id, 'candle_1d', keepsHourly ? 'candle_1h' : 'raw', dayWindow.from, dayWindow.to);
-    }
-    await client.query('COMMIT');
-    result = {
-      instrumentId: instrument.id,
-      symbol,
-      created: instrument.created,
-      received: n,
-      inserted,
-      updated,
-      unchanged: n - inserted - updated,
-      dataVersion,
-      firstTime: new Date(minT),
-      lastTime: new Date(maxT),
-    };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-
-  if (result.inserted + result.updated > 0) {
-    if (deps.dialect.timescaledb) {
-      // Both aggregates read `candle` and neither depends on the other: refreshed side by
-      // side on two connections.
-      await Promise.all([
-        keepsHourly && refreshContinuousAggregate(deps.db.pool, 'candle_1h', hourWindow.from, hourWindow.to, deps.dialect.caggRefreshOptions),
-        refreshContinuousAggregate(deps.db.pool, 'candle_1d', dayWindow.from, dayWindow.to, deps.dialect.caggRefreshOptions),
-      ]);
-    }
-    await refreshMarketSummary(deps.db.pool);
-  }
-  const durationMs = Math.round(performance.now() - started);
-  deps.logger.info({ symbol, received: n, inserted: result.inserted, updated: result.updated, durationMs }, 'candles ingested');
-  return { ...result, durationMs };
-}
-
 export interface CandleSeriesQuery {
   symbol: string;
   interval: string;
@@ -170,177 +83,269 @@ export interface CandleSeries {
   /** Effective interval, after maxPoints widened it. */
   interval: string;
   source: CandleSource;
-  candles: CandleColumns;
+  candles: Candles;
 }
 
-const DAY_MS = INTERVALS['1d'].ms!;
-const HOUR_MS = INTERVALS['1h'].ms!;
+export type MoverWindow = 'change_24h' | 'change_7d' | 'change_30d';
 
-/** Does a bucket of `outer` always consist of whole buckets of the fixed width `innerMs`? */
-function divides(innerMs: number, outer: IntervalSpec): boolean {
-  return outer.months > 0 ? DAY_MS % innerMs === 0 : outer.ms! % innerMs === 0;
-}
-
-/**
- * Can candles of `base` be read from the derived table of width `aggregateMs`? Only when it
- * is strictly coarser and made of whole base bars: at the base interval itself the raw
- * table is the source of truth and no cheaper. Ingest maintains candle_1h only where this holds.
- */
-function readsAggregate(aggregateMs: number, base: IntervalSpec): boolean {
-  return aggregateMs > base.ms! && aggregateMs % base.ms! === 0;
-}
-
-/** Number of `spec` buckets overlapping [fromMs, toMs). */
-export function countBuckets(spec: IntervalSpec, fromMs: number, toMs: number): number {
-  const first = bucketStart(spec, fromMs);
-  if (spec.months > 0) {
-    const a = new Date(first);
-    const b = new Date(bucketStart(spec, toMs - 1));
-    return ((b.getUTCFullYear() - a.getUTCFullYear()) * 12 + (b.getUTCMonth() - a.getUTCMonth())) / spec.months + 1;
-  }
-  return Math.ceil((toMs - first) / spec.ms!);
-}
-
-/**
- * Plans a candles read: the effective interval (widened until ≤ maxPoints buckets) and the
- * coarsest source that can serve it exactly — candle_1d or candle_1h when their resolution
- * divides the interval, is coarser than the base interval and the range is aligned to it;
- * otherwise the raw candles.
- */
-export function planCandleQuery(
-  base: IntervalSpec,
-  args: { interval: string; fromMs: number; toMs: number; maxPoints: number | null },
-  cap: number,
-): { interval: IntervalSpec; source: CandleSource; regroup: boolean } | ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  if (!isIntervalName(args.interval)) issues.push({ path: ['interval'], message: `must be one of ${INTERVAL_NAMES.join(', ')}` });
-  if (!Number.isFinite(args.fromMs)) issues.push({ path: ['from'], message: 'is not a valid time' });
-  if (!Number.isFinite(args.toMs)) issues.push({ path: ['to'], message: 'is not a valid time' });
-  if (Number.isFinite(args.fromMs) && Number.isFinite(args.toMs) && args.fromMs >= args.toMs) {
-    issues.push({ path: ['to'], message: 'must be after from (from is inclusive, to exclusive)' });
-  }
-  if (args.maxPoints !== null && (!Number.isInteger(args.maxPoints) || args.maxPoints < 1 || args.maxPoints > cap)) {
-    issues.push({ path: ['maxPoints'], message: `must be a whole number from 1 to ${cap}` });
-  }
-  if (issues.length) return issues;
-  const requested = INTERVALS[args.interval as keyof typeof INTERVALS];
-  const usable = (spec: IntervalSpec) =>
-    spec.months > 0 ? DAY_MS % base.ms! === 0 : spec.ms! >= base.ms! && spec.ms! % base.ms! === 0;
-  if (!usable(requested)) {
-    const finer = requested.ms !== null && requested.ms < base.ms!;
-    return [
-      {
-        path: ['interval'],
-        message: finer
-          ? `${requested.name} is finer than the instrument's base interval ${base.name}`
-          : `${requested.name} is not a whole number of ${base.name} bars`,
-      },
-    ];
-  }
-  let interval = requested;
-  if (args.maxPoints !== null && countBuckets(interval, args.fromMs, args.toMs) > args.maxPoints) {
-    const wider = INTERVAL_NAMES.slice(INTERVAL_NAMES.indexOf(requested.name) + 1)
-      .map((name) => INTERVALS[name])
-      .filter(usable);
-    const fit = wider.find((spec) => countBuckets(spec, args.fromMs, args.toMs) <= args.maxPoints!);
-    if (!fit) {
-      return [{ path: ['maxPoints'], message: `even the widest interval gives more than ${args.maxPoints} points for this range; narrow the range` }];
-    }
-    interval = fit;
-  }
-  const points = countBuckets(interval, args.fromMs, args.toMs);
-  if (points > cap) {
-    return [
-      {
-        path: ['maxPoints'],
-        message: `${points} points at ${interval.name} exceed the limit of ${cap}; pass maxPoints, a wider interval or a shorter range`,
-      },
-    ];
-  }
-  const aligned = (ms: number) => args.fromMs % ms === 0 && args.toMs % ms === 0;
-  for (const [source, ms] of [['candle_1d', DAY_MS], ['candle_1h', HOUR_MS]] as const) {
-    if (readsAggregate(ms, base) && divides(ms, interval) && aligned(ms)) {
-      return { interval, source, regroup: interval.ms !== ms };
-    }
-  }
-  return { interval, source: 'raw', regroup: interval.ms !== base.ms };
-}
-
-/**
- * Candles of `symbol` in [from, to) at `interval` (see planCandleQuery). A range with no
- * data gives an empty series.
- * @throws ValidationError for bad arguments; InstrumentNotFoundError for an unknown symbol.
- */
-export async function getCandleSeries(deps: MarketDataDeps, query: CandleSeriesQuery): Promise<CandleSeries> {
-  const instrument = await deps.prisma.instrument.findUnique({
-    where: { symbol: query.symbol },
-    select: { id: true, symbol: true, baseInterval: true },
-  });
-  const cap = deps.config.MARKET_CANDLES_MAX_POINTS;
-  const base = instrument ? INTERVALS[instrument.baseInterval as keyof typeof INTERVALS] : INTERVALS['1m'];
-  const plan = planCandleQuery(
-    base,
-    { interval: query.interval, fromMs: query.from.getTime(), toMs: query.to.getTime(), maxPoints: query.maxPoints ?? null },
-    cap,
-  );
-  if (Array.isArray(plan)) throw new ValidationError(plan);
-  if (!instrument) throw new InstrumentNotFoundError(query.symbol);
-  const candles = await findCandleColumns(deps.db.pool, {
-    instrumentId: instrument.id,
-    source: plan.source,
-    intervalSql: plan.interval.sql,
-    fromMs: query.from.getTime(),
-    toMs: query.to.getTime(),
-    regroup: plan.regroup,
-    limit: cap,
-  });
-  return { symbol: instrument.symbol, interval: plan.interval.name, source: plan.source, candles };
-}
-
-/** Instruments per candle statement when loading a batch: bounds a statement's result size. */
+/** Instruments per candle statement when loading runs: bounds a statement's result size. */
 export const BATCH_FETCH_SYMBOLS = 64;
 
 /**
- * Candles of many instruments (all with the same base interval rules checked by the caller)
- * for a backtest run at `interval`, in [from, to): one statement per BATCH_FETCH_SYMBOLS
- * instruments, never one per instrument.
- * @throws ValidationError when the interval cannot be served for an instrument's base interval.
+ * Market data: the instrument and candle tables, their derived candles and the market
+ * summary. The one module that reads or writes them; others call this service.
  */
-export async function loadCandlesForRuns(
-  deps: Pick<MarketDataDeps, 'db'>,
-  instruments: ReadonlyArray<{ id: number; baseInterval: string }>,
-  interval: string,
-  from: Date,
-  to: Date,
-): Promise<Map<number, CandleColumns>> {
-  const groups = new Map<string, { plan: ReturnType<typeof planCandleQuery>; ids: number[] }>();
-  for (const instrument of instruments) {
-    const base = INTERVALS[instrument.baseInterval as keyof typeof INTERVALS];
-    const key = instrument.baseInterval;
-    if (!groups.has(key)) {
-      groups.set(key, {
-        plan: planCandleQuery(base, { interval, fromMs: from.getTime(), toMs: to.getTime(), maxPoints: null }, Number.MAX_SAFE_INTEGER),
-        ids: [],
-      });
-    }
-    groups.get(key)!.ids.push(instrument.id);
+export class MarketDataService {
+  private readonly upkeep: DerivedCandleUpkeep;
+
+  constructor(private readonly deps: MarketDataDeps) {
+    this.upkeep = derivedCandleUpkeep(deps.dialect);
   }
-  const out = new Map<number, CandleColumns>();
-  for (const { plan, ids } of groups.values()) {
-    if (Array.isArray(plan)) throw new ValidationError(plan);
-    for (let i = 0; i < ids.length; i += BATCH_FETCH_SYMBOLS) {
-      const part = await findCandleColumnsMany(deps.db.pool, {
-        instrumentIds: ids.slice(i, i + BATCH_FETCH_SYMBOLS),
-        source: plan.source,
-        intervalSql: plan.interval.sql,
-        fromMs: from.getTime(),
-        toMs: to.getTime(),
-        regroup: plan.regroup,
-        // At most one bar per interval step: columns sized once, no regrowth.
-        expectedRows: countBuckets(plan.interval, from.getTime(), to.getTime()),
-      });
-      for (const [id, c] of part) out.set(id, c);
+
+  /**
+   * Validated, idempotent upsert of one instrument's candles (created on first ingest). In
+   * one transaction under the instrument's row lock: stage, write, bump the data version,
+   * derived candles (portable dialect); then continuous aggregates (TimescaleDB) and the
+   * market summary.
+   * @throws ValidationError listing every problem (rows with `row` and `field`); nothing is written then.
+   */
+  async ingestCandles(input: IngestInput, options: IngestOptions = {}): Promise<IngestResult> {
+    const started = performance.now();
+    const symbol = input.symbol.trim();
+    const issues = validateIngest({
+      symbol,
+      baseInterval: input.baseInterval,
+      name: input.name,
+      candles: input.candles,
+      maxCandles: options.maxCandles === undefined ? this.deps.config.ingestMaxCandles : options.maxCandles,
+      rowLabel: options.rowLabel,
+    });
+    if (issues.length) throw new ValidationError(issues);
+
+    const { minMs, maxMs } = timeBounds(input.candles);
+    const window = touchedWindow(INTERVALS[input.baseInterval as IntervalName], minMs, maxMs);
+    const written = await withTransaction(this.deps.db.pool, async (client) => {
+      const instrument = await lockInstrumentForIngest(client, { symbol, name: input.name?.trim() || symbol, baseInterval: input.baseInterval });
+      assertSameBaseInterval(instrument, input.baseInterval);
+      const counts = await this.writeCandles(client, instrument, input.candles, minMs, maxMs);
+      const changed = counts.inserted + counts.updated > 0;
+      if (changed) await this.upkeep.inTransaction(client, instrument.id, window);
+      const dataVersion = changed ? await bumpDataVersion(client, instrument.id) : instrument.dataVersion;
+      return { instrument, ...counts, changed, dataVersion };
+    });
+    if (written.changed) {
+      await this.upkeep.afterCommit(this.deps.db.pool, window);
+      await refreshMarketSummary(this.deps.db.pool);
     }
+
+    const n = input.candles.time.length;
+    const durationMs = Math.round(performance.now() - started);
+    this.deps.logger.info({ symbol, received: n, inserted: written.inserted, updated: written.updated, durationMs }, 'candles ingested');
+    return {
+      instrumentId: written.instrument.id,
+      symbol,
+      created: written.instrument.created,
+      received: n,
+      inserted: written.inserted,
+      updated: written.updated,
+      unchanged: n - written.inserted - written.updated,
+      dataVersion: written.dataVersion,
+      firstTime: new Date(minMs),
+      lastTime: new Date(maxMs),
+      durationMs,
+    };
   }
-  return out;
+
+  /**
+   * Stages the candles and moves them into `candle`. Under the row lock no other ingest of
+   * this instrument can add rows, so when the range holds none yet (a first load, appending
+   * new bars) a plain INSERT is exact and cheaper than the upsert.
+   */
+  private async writeCandles(client: Parameters<typeof stageCandles>[0], instrument: LockedInstrument, candles: Candles, minMs: number, maxMs: number) {
+    await stageCandles(client, candles);
+    if (await hasCandlesInHalfOpenRange(client, instrument.id, minMs, maxMs + 1)) return upsertStagedCandles(client, instrument.id);
+    return { inserted: await insertStagedCandles(client, instrument.id), updated: 0 };
+  }
+
+  /**
+   * Candles of `symbol` in [from, to) at `interval` (see planCandleRead). A range with no
+   * data gives an empty series.
+   * @throws ValidationError for bad arguments; InstrumentNotFoundError for an unknown symbol.
+   */
+  async getCandleSeries(query: CandleSeriesQuery): Promise<CandleSeries> {
+    const instrument = await this.deps.instruments.findRefBySymbol(query.symbol);
+    const cap = this.deps.config.candlesMaxPoints;
+    // Arguments are checked before the symbol, so a bad request says what is wrong with it
+    // even for an unknown symbol (planned against the finest base interval then).
+    const base = instrument ? baseSpec(instrument) : INTERVALS['1m'];
+    const planned = planCandleRead(base, { interval: query.interval, fromMs: query.from.getTime(), toMs: query.to.getTime(), maxPoints: query.maxPoints ?? null }, cap);
+    if (!planned.ok) throw new ValidationError(planned.issues);
+    if (!instrument) throw new InstrumentNotFoundError(query.symbol);
+    const { plan } = planned;
+    const candles = await findCandleColumns(this.deps.db.pool, {
+      instrumentId: instrument.id,
+      source: plan.source,
+      intervalSql: plan.interval.sql,
+      fromMs: query.from.getTime(),
+      toMs: query.to.getTime(),
+      regroup: plan.regroup,
+      limit: cap,
+    });
+    return { symbol: instrument.symbol, interval: plan.interval.name, source: plan.source, candles };
+  }
+
+  /** The instrument with that symbol, or null. */
+  findInstrument(symbol: string, query?: InstrumentQuery) {
+    return this.deps.instruments.findBySymbol(symbol, query);
+  }
+
+  /** The instrument with that id (it must exist: ids come from our own rows). */
+  getInstrumentById(id: number, query?: InstrumentQuery) {
+    return this.deps.instruments.getById(id, query);
+  }
+
+  /**
+   * A page of instruments by symbol; `search` matches a prefix of the symbol, or of the name
+   * ignoring case.
+   * @throws ValidationError for a search over 64 characters.
+   */
+  listInstruments(search: string | null | undefined, query: Parameters<InstrumentRepository['list']>[1]) {
+    return this.deps.instruments.list(instrumentSearchFilter(search), query);
+  }
+
+  countInstruments(): Promise<number> {
+    return this.deps.instruments.count();
+  }
+
+  /** What a run needs of an instrument (id, base interval, data version), or null. */
+  findInstrumentRef(symbol: string): Promise<InstrumentRef | null> {
+    return this.deps.instruments.findRefBySymbol(symbol);
+  }
+
+  listInstrumentRefs(symbols: readonly string[]): Promise<InstrumentRef[]> {
+    return this.deps.instruments.listRefsBySymbols(symbols);
+  }
+
+  /** Why candles of `instrument` cannot be read at `interval` over [from, to) for a backtest; [] when they can. */
+  checkRunRange(instrument: Pick<InstrumentRef, 'baseInterval'>, interval: string, from: Date, to: Date): ValidationIssue[] {
+    const planned = planCandleRead(baseSpec(instrument), { interval, fromMs: from.getTime(), toMs: to.getTime(), maxPoints: null });
+    return planned.ok ? [] : planned.issues;
+  }
+
+  /** Does the instrument have a stored candle in [from, to) — from inclusive, to exclusive? */
+  hasCandlesInHalfOpenRange(instrumentId: number, from: Date, to: Date): Promise<boolean> {
+    return hasCandlesInHalfOpenRange(this.deps.db.pool, instrumentId, from.getTime(), to.getTime());
+  }
+
+  /**
+   * Candles of many instruments for backtests at `interval`, in [from, to): one statement
+   * for their base intervals, then one per BATCH_FETCH_SYMBOLS instruments — never one per
+   * instrument. Instruments without candles in the range are absent from the map.
+   * @throws ValidationError when the interval cannot be served for an instrument's base interval.
+   */
+  async loadCandlesForRuns(instrumentIds: readonly number[], interval: string, from: Date, to: Date): Promise<Map<number, Candles>> {
+    const instruments = await this.deps.instruments.listRefsByIds(instrumentIds);
+    const byBase = new Map<string, InstrumentRef[]>();
+    for (const i of instruments) byBase.set(i.baseInterval, [...(byBase.get(i.baseInterval) ?? []), i]);
+    const out = new Map<number, Candles>();
+    for (const [baseInterval, group] of byBase) {
+      const planned = planCandleRead(INTERVALS[baseInterval as IntervalName], { interval, fromMs: from.getTime(), toMs: to.getTime(), maxPoints: null });
+      if (!planned.ok) throw new ValidationError(planned.issues);
+      const { plan } = planned;
+      for (let i = 0; i < group.length; i += BATCH_FETCH_SYMBOLS) {
+        const part = await findCandleColumnsMany(this.deps.db.pool, {
+          instrumentIds: group.slice(i, i + BATCH_FETCH_SYMBOLS).map((g) => g.id),
+          source: plan.source,
+          intervalSql: plan.interval.sql,
+          fromMs: from.getTime(),
+          toMs: to.getTime(),
+          regroup: plan.regroup,
+          // At most one bar per interval step: columns sized once, no regrowth.
+          expectedRows: countBuckets(plan.interval, from.getTime(), to.getTime()),
+        });
+        for (const [id, c] of part) out.set(id, c);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Summary rows for `symbols` (all instruments when null), by symbol; unknown symbols are left out.
+   * @throws ValidationError for malformed symbols or more than 1000 of them.
+   */
+  async listMarketSummaries(symbols: readonly string[] | null): Promise<MarketSummaryRow[]> {
+    if (symbols === null) return findMarketSummaries(this.deps.db.pool, null);
+    const issues = symbols.flatMap((s, i) => (SYMBOL_PATTERN.test(s) ? [] : [{ path: ['symbols', String(i)], message: `${JSON.stringify(s)} is not a valid symbol` }]));
+    if (symbols.length > 1000) issues.push({ path: ['symbols'], message: 'at most 1000 symbols' });
+    if (issues.length) throw new ValidationError(issues);
+    const instruments = await this.deps.instruments.listRefsBySymbols(symbols);
+    if (instruments.length === 0) return [];
+    return findMarketSummaries(this.deps.db.pool, instruments.map((i) => i.id));
+  }
+
+  /**
+   * Top gainers or losers over a window.
+   * @throws ValidationError when limit is outside 1..100.
+   */
+  listTopMovers(window: MoverWindow, direction: 'DESC' | 'ASC', limit: number): Promise<MarketSummaryRow[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new ValidationError([{ path: ['limit'], message: 'must be a whole number from 1 to 100' }]);
+    }
+    return findTopMovers(this.deps.db.pool, window, direction, limit);
+  }
+
+  /** Latest candle of each instrument, in the order of `ids` (null: none yet). One statement. */
+  async listLatestCandles(ids: readonly number[]): Promise<Array<CandleRow | null>> {
+    const found = await findLatestCandles(this.deps.db.pool, ids);
+    return ids.map((id) => found.get(id) ?? null);
+  }
+
+  /** Summary of each instrument, in the order of `ids` (null: no candles yet). One statement. */
+  async listSummariesById(ids: readonly number[]): Promise<Array<MarketSummaryRow | null>> {
+    const rows = await findMarketSummaries(this.deps.db.pool, ids);
+    const byId = new Map(rows.map((r) => [r.instrumentId, r]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Coverage (first/last bar, bars, gaps) of each instrument, in the order given. One statement. */
+  async listCoverage(instruments: ReadonlyArray<{ id: number; baseInterval: string }>): Promise<Coverage[]> {
+    const found = await findCoverage(
+      this.deps.db.pool,
+      instruments.map((i) => ({ id: i.id, stepMs: baseSpec(i).ms! })),
+    );
+    const empty = (id: number): CoverageRow => ({ instrumentId: id, firstMs: null, lastMs: null, present: 0, gaps: [] });
+    return instruments.map((i) => toCoverage(found.get(i.id) ?? empty(i.id), i.baseInterval));
+  }
+}
+
+function baseSpec(instrument: Pick<InstrumentRef, 'baseInterval'>): IntervalSpec {
+  return INTERVALS[instrument.baseInterval as IntervalName];
+}
+
+/** Earliest and latest candle time of a request (any order). */
+function timeBounds(c: Candles): { minMs: number; maxMs: number } {
+  let minMs = Infinity;
+  let maxMs = -Infinity;
+  for (let i = 0; i < c.time.length; i++) {
+    if (c.time[i]! < minMs) minMs = c.time[i]!;
+    if (c.time[i]! > maxMs) maxMs = c.time[i]!;
+  }
+  return { minMs, maxMs };
+}
+
+/** Candles of one instrument share one resolution: checked under the row lock, where a concurrent first ingest is visible. */
+function assertSameBaseInterval(instrument: LockedInstrument, baseInterval: string): void {
+  if (instrument.baseInterval !== baseInterval) {
+    throw new ValidationError([
+      { path: ['baseInterval'], message: `${instrument.symbol} is stored at ${instrument.baseInterval}; candles at ${baseInterval} cannot be mixed in` },
+    ]);
+  }
+}
+
+/** Prisma filter for instruments(search:): a prefix of the symbol, or of the name ignoring case. */
+function instrumentSearchFilter(search: string | null | undefined): Prisma.InstrumentWhereInput {
+  if (search === null || search === undefined || search.trim() === '') return {};
+  const s = search.trim();
+  if (s.length > 64) throw new ValidationError([{ path: ['search'], message: 'must be at most 64 characters' }]);
+  return { OR: [{ symbol: { startsWith: s.toUpperCase() } }, { name: { startsWith: s, mode: 'insensitive' } }] };
 }

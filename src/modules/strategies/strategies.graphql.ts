@@ -1,11 +1,10 @@
-import { builder } from '../../graphql/builder.js';
-import { rawId } from '../../graphql/ids.js';
-import { assertPageSize } from '../../graphql/pagination.js';
-import { metricCatalog, STRATEGY_KINDS, strategySpecs, type MetricInfo, type ParameterSpec, type StrategySpec } from '../../engine/index.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { createStrategiesRepository } from './strategies.repository.js';
-import { createStrategy, deleteStrategy, getStrategy, updateStrategy, visibleOwner } from './strategies.service.js';
+import { metricCatalog, STRATEGY_KINDS, strategySpecs, type MetricInfo, type MetricUnit, type ParameterSpec, type StrategySpec } from '../../engine/index.js';
 import type { Strategy } from '../../generated/prisma/client.js';
+import { builder } from '../../graphql/builder.js';
+import { parseGlobalId } from '../../graphql/ids.js';
+import { assertPageSize, pageOptions } from '../../graphql/pagination.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { ownerFilter } from '../accounts/access.js';
 
 export const StrategyKindEnum = builder.enumType('StrategyKind', {
   description: 'Built-in strategy kinds; `strategyKinds` describes each with its parameters.',
@@ -44,9 +43,17 @@ const StrategyKindInfo = builder.objectRef<StrategySpec>('StrategyKindInfo').imp
   }),
 });
 
+const METRIC_UNIT_DESCRIPTIONS: Record<MetricUnit, string> = {
+  FRACTION: 'A fraction (0.05 = 5 %).',
+  RATIO: 'A ratio without unit (e.g. Sharpe).',
+  CURRENCY: 'An amount in the quote currency.',
+  BARS: 'A number of bars.',
+  COUNT: 'A count.',
+};
+
 const MetricUnitEnum = builder.enumType('MetricUnit', {
   description: 'Unit of a metric value.',
-  values: Object.fromEntries([...new Set(metricCatalog.map((m) => m.unit))].map((u) => [u, { value: u }])) as Record<string, { value: string }>,
+  values: Object.fromEntries([...new Set(metricCatalog.map((m) => m.unit))].map((u) => [u, { value: u, description: METRIC_UNIT_DESCRIPTIONS[u] }])) as Record<string, { value: string; description: string }>,
 });
 
 const MetricInfoRef = builder.objectRef<MetricInfo>('MetricInfo').implement({
@@ -67,7 +74,7 @@ export const StrategyNode = builder.prismaNode('Strategy', {
   description: 'A named strategy kind with parameters, owned by an API key owner.',
   id: { field: 'id' },
   // node(id:) only finds the caller's own strategies (admins: any).
-  findUnique: (id, ctx) => ({ id, ...(visibleOwner(ctx.viewer) === null ? {} : { owner: ctx.viewer.owner }) }),
+  findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
     kind: t.field({ type: StrategyKindEnum, resolve: (s) => s.kind as (typeof STRATEGY_KINDS)[number], description: 'Strategy kind.' }),
@@ -100,16 +107,10 @@ builder.queryFields((t) => ({
     description: 'Your strategies, newest first (admins: everyone’s).',
     args: { includeArchived: t.arg.boolean({ defaultValue: false, description: 'Include archived strategies.' }) },
     authScopes: { reader: true },
-    defaultSize: 50,
-    maxSize: (_args, ctx) => ctx.config.GRAPHQL_MAX_PAGE_SIZE,
+    ...pageOptions(50),
     resolve: (query, _root, args, ctx) => {
-      assertPageSize(args, ctx.config.GRAPHQL_MAX_PAGE_SIZE);
-      const owner = visibleOwner(ctx.viewer);
-      return ctx.prisma.strategy.findMany({
-        ...query,
-        where: { ...(owner === null ? {} : { owner }), ...(args.includeArchived ? {} : { archivedAt: null }) },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      });
+      assertPageSize(args, ctx);
+      return ctx.services.strategies.listStrategies(ctx.viewer, { includeArchived: args.includeArchived ?? false }, query);
     },
   }),
   strategy: t.field({
@@ -118,11 +119,7 @@ builder.queryFields((t) => ({
     description: 'One of your strategies; null when it does not exist or is not yours.',
     args: { id: t.arg.id({ required: true, description: 'Strategy id (global or raw).' }) },
     authScopes: { reader: true },
-    resolve: async (_root, args, ctx) =>
-      getStrategy(createStrategiesRepository(ctx.prisma), ctx.viewer, rawId(String(args.id), 'Strategy')).catch((error: unknown) => {
-        if (error instanceof NotFoundError) return null;
-        throw error;
-      }),
+    resolve: (_root, args, ctx) => ctx.services.strategies.findStrategy(ctx.viewer, parseGlobalId(args.id, 'Strategy')),
   }),
 }));
 
@@ -130,7 +127,7 @@ const CreateStrategyInput = builder.inputType('CreateStrategyInput', {
   description: 'A new strategy. Omitted parameters take their defaults.',
   fields: (t) => ({
     name: t.string({ required: true, description: '1-100 characters.' }),
-    kind: t.field({ type: StrategyKindEnum, required: true }),
+    kind: t.field({ type: StrategyKindEnum, required: true, description: 'Strategy kind (fixed for the strategy’s life).' }),
     parameters: t.field({ type: 'JSON', description: 'Object of parameter name → number (see strategyKinds).' }),
     description: t.string({ description: 'Free text, at most 2000 characters.' }),
   }),
@@ -139,10 +136,10 @@ const CreateStrategyInput = builder.inputType('CreateStrategyInput', {
 const UpdateStrategyInput = builder.inputType('UpdateStrategyInput', {
   description: 'Changes to a strategy; omitted fields stay as they are. The kind cannot change.',
   fields: (t) => ({
-    id: t.id({ required: true }),
-    name: t.string(),
+    id: t.id({ required: true, description: 'The strategy to change (global or raw id).' }),
+    name: t.string({ description: 'New name, 1-100 characters.' }),
     parameters: t.field({ type: 'JSON', description: 'Complete parameters (omitted ones take defaults).' }),
-    description: t.string(),
+    description: t.string({ description: 'New free text (null clears it), at most 2000 characters.' }),
   }),
 });
 
@@ -159,26 +156,25 @@ builder.mutationFields((t) => ({
   createStrategy: t.field({
     type: StrategyNode,
     description: 'Creates a strategy owned by you (trader).',
-    errors: { types: [ValidationError, ForbiddenError], directResult: true, union: { name: 'CreateStrategyResult' } },
-    args: { input: t.arg({ type: CreateStrategyInput, required: true }) },
+    errors: { types: [ValidationError, ForbiddenError], directResult: true, union: { name: 'CreateStrategyResult', description: 'The new Strategy, or why it was not created.' } },
+    args: { input: t.arg({ type: CreateStrategyInput, required: true, description: 'Name, kind and parameters.' }) },
     authScopes: { trader: true },
-    resolve: (_root, { input }, ctx) => createStrategy(createStrategiesRepository(ctx.prisma), ctx.viewer, input),
+    resolve: (_root, { input }, ctx) => ctx.services.strategies.createStrategy(ctx.viewer, input),
   }),
   updateStrategy: t.field({
     type: StrategyNode,
     description: 'Changes one of your strategies (trader).',
-    errors: { types: [ValidationError, NotFoundError, ForbiddenError], directResult: true, union: { name: 'UpdateStrategyResult' } },
-    args: { input: t.arg({ type: UpdateStrategyInput, required: true }) },
+    errors: { types: [ValidationError, NotFoundError, ForbiddenError], directResult: true, union: { name: 'UpdateStrategyResult', description: 'The changed Strategy, or why it was not changed.' } },
+    args: { input: t.arg({ type: UpdateStrategyInput, required: true, description: 'The strategy and what changes.' }) },
     authScopes: { trader: true },
-    resolve: (_root, { input }, ctx) =>
-      updateStrategy(createStrategiesRepository(ctx.prisma), ctx.viewer, { ...input, id: rawId(String(input.id), 'Strategy') }),
+    resolve: (_root, { input }, ctx) => ctx.services.strategies.updateStrategy(ctx.viewer, { ...input, id: parseGlobalId(input.id, 'Strategy') }),
   }),
   deleteStrategy: t.field({
     type: DeleteStrategyPayload,
     description: 'Deletes one of your strategies, or archives it when it has backtests (trader).',
-    errors: { types: [NotFoundError, ForbiddenError], directResult: true, union: { name: 'DeleteStrategyResult' } },
-    args: { id: t.arg.id({ required: true }) },
+    errors: { types: [NotFoundError, ForbiddenError], directResult: true, union: { name: 'DeleteStrategyResult', description: 'What happened to the Strategy, or why nothing did.' } },
+    args: { id: t.arg.id({ required: true, description: 'The strategy (global or raw id).' }) },
     authScopes: { trader: true },
-    resolve: (_root, args, ctx) => deleteStrategy(createStrategiesRepository(ctx.prisma), ctx.viewer, rawId(String(args.id), 'Strategy'), new Date()),
+    resolve: (_root, args, ctx) => ctx.services.strategies.deleteStrategy(ctx.viewer, parseGlobalId(args.id, 'Strategy'), new Date()),
   }),
 }));

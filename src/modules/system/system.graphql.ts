@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import type { Dialect } from '../../db/dialect.js';
-import { getSystemInfo, type SystemInfo } from './system.service.js';
+import type { SystemInfo } from './system.service.js';
 
 const QueueMode = builder.enumType('QueueMode', {
   description: 'Where backtest jobs are queued.',
@@ -50,6 +50,6 @@ builder.queryField('systemInfo', (t) =>
     type: SystemInfoRef,
     description: 'Version, database engine (and whether TimescaleDB is active), queue and pub/sub mode.',
     authScopes: { reader: true },
-    resolve: (_root, _args, ctx) => getSystemInfo(ctx),
+    resolve: (_root, _args, ctx) => ctx.services.system.getSystemInfo(),
   }),
 );

@@ -10,13 +10,31 @@ export interface SystemInfo {
   pubsubMode: Config['pubsubMode'];
 }
 
-/** What this deployment runs on; safe to show to any reader (no addresses or credentials). */
-export function getSystemInfo(deps: { config: Config; dialect: Dialect }): SystemInfo {
-  return {
-    version: VERSION,
-    embedded: deps.config.embedded,
-    database: deps.dialect,
-    queueMode: deps.config.queueMode,
-    pubsubMode: deps.config.pubsubMode,
-  };
+/** The limits clients must stay within (GRAPHQL_*, MARKET_*, BACKTEST_*). */
+export interface Limits {
+  maxPageSize: number;
+  candlesMaxPoints: number;
+  ingestMaxCandles: number;
+  maxBatchSymbols: number;
+}
+
+/** What this deployment runs on, and its limits. */
+export class SystemService {
+  constructor(private readonly deps: { config: Pick<Config, 'database' | 'queueMode' | 'pubsubMode' | 'graphql' | 'market' | 'backtest'>; dialect: Dialect }) {}
+
+  /** Safe to show to any reader: no addresses or credentials. */
+  getSystemInfo(): SystemInfo {
+    return {
+      version: VERSION,
+      embedded: this.deps.config.database.embedded,
+      database: this.deps.dialect,
+      queueMode: this.deps.config.queueMode,
+      pubsubMode: this.deps.config.pubsubMode,
+    };
+  }
+
+  getLimits(): Limits {
+    const { graphql, market, backtest } = this.deps.config;
+    return { maxPageSize: graphql.maxPageSize, candlesMaxPoints: market.candlesMaxPoints, ingestMaxCandles: market.ingestMaxCandles, maxBatchSymbols: backtest.maxBatchSymbols };
+  }
 }

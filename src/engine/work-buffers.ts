@@ -1,16 +1,22 @@
+import { TradeLog } from './trade-log.js';
+
 /**
- * Reusable work buffers for indicator and signal arrays that never leave a run.
+ * The work buffers of one engine: indicator and signal arrays that never leave a run, and
+ * the trade log the simulator appends to.
  *
  * Allocating a fresh 8 MB Float64Array costs several milliseconds (zeroed pages, external
- * memory pressure on the GC) — more than computing an SMA over a million bars — so the
- * runner borrows intermediate arrays from here instead. The engine is synchronous and
- * every worker thread has its own module instance, so one run never sees another's data.
- * Arrays returned to callers (equity, drawdown) are always freshly allocated.
+ * memory pressure on the GC) — more than computing an SMA over a million bars — so a caller
+ * that runs many backtests (an engine thread) owns one WorkBuffers and passes it to every
+ * run. The engine is synchronous, so one run never sees another's data as long as a
+ * WorkBuffers is used by one run at a time (one per thread). Arrays returned to callers
+ * (equity, drawdown, trade columns) are always freshly allocated.
  * Buffers only grow (to the largest run seen); contents are garbage until written.
  */
-export class Scratch {
+export class WorkBuffers {
   private readonly float64Buffers: Float64Array[] = [];
   private int8Buffer = new Int8Array(0);
+  /** Trades of the current run (reset by each run). */
+  readonly trades = new TradeLog();
 
   /** A Float64Array view of exactly `length` elements; distinct `slot`s never overlap. */
   float64(slot: number, length: number): Float64Array {
@@ -29,8 +35,8 @@ export class Scratch {
   }
 }
 
-/** Allocates fresh arrays every time: for callers outside the runner (tests, one-off use). */
-export class FreshArrays extends Scratch {
+/** Allocates fresh arrays every time: for callers that run once (tests, one-off use). */
+export class FreshWorkBuffers extends WorkBuffers {
   override float64(_slot: number, length: number): Float64Array {
     return new Float64Array(length);
   }

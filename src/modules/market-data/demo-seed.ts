@@ -1,8 +1,9 @@
 import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
 import { bucketStart } from '../../lib/time-bucket.js';
 import { generateDemoMarket } from './demo-data.js';
 import { validateBaseInterval } from './ingest.validation.js';
-import { ingestCandles, type MarketDataDeps } from './market-data.service.js';
+import type { MarketDataService } from './market-data.service.js';
 
 const DAY_MS = 86_400_000;
 
@@ -31,13 +32,14 @@ export interface SeedDemoResult {
 }
 
 /**
- * Generates the deterministic demo market (see generateDemoMarket) and ingests it, one
- * instrument after another (each ingest is its own transaction; sequential keeps the pool
- * and the summary refresh uncontended). Idempotent: a bar's values depend only on the seed,
- * symbol, interval and its time, so running again stores nothing new except bars completed since.
+ * Generates the deterministic demo market (see generateDemoMarket) and ingests it through the
+ * same path as real data, one instrument after another (each ingest is its own transaction;
+ * sequential keeps the pool and the summary refresh uncontended). Idempotent: a bar's values
+ * depend only on the seed, symbol, interval and its time, so running again stores nothing
+ * new except bars completed since.
  * @throws ValidationError for out-of-range options.
  */
-export async function seedDemoData(deps: MarketDataDeps, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
+export async function seedDemoData(marketData: MarketDataService, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   const started = performance.now();
   const seed = options.seed ?? 42;
   const years = options.years ?? 2;
@@ -51,15 +53,13 @@ export async function seedDemoData(deps: MarketDataDeps, options: SeedDemoOption
   if (!Number.isInteger(symbols) || symbols < 1 || symbols > 20) issues.push({ path: ['symbols'], message: 'must be 1 to 20' });
   if (issues.length || typeof base === 'string') throw new ValidationError(issues);
 
-  const spec = base;
-  const end = bucketStart(spec, (options.now ?? new Date()).getTime());
+  const end = bucketStart(base, (options.now ?? new Date()).getTime());
   const start = end - Math.round(years * 365) * DAY_MS;
-  const market = generateDemoMarket({ seed, start: new Date(start), end: new Date(end), intervalMs: spec.ms!, symbols });
+  const market = generateDemoMarket({ seed, start: new Date(start), end: new Date(end), intervalMs: base.ms!, symbols });
 
   const result: SeedDemoResult = { instruments: market.length, candles: 0, inserted: 0, updated: 0, durationMs: 0 };
   for (const [index, instrument] of market.entries()) {
-    const ingested = await ingestCandles(
-      deps,
+    const ingested = await marketData.ingestCandles(
       { symbol: instrument.symbol, baseInterval: interval, name: instrument.name, candles: instrument.candles },
       { maxCandles: null },
     );
@@ -70,4 +70,12 @@ export async function seedDemoData(deps: MarketDataDeps, options: SeedDemoOption
   }
   result.durationMs = Math.round(performance.now() - started);
   return result;
+}
+
+/** The embedded first start: an empty database gets the demo market, so there is something to query at once. */
+export async function seedDemoDataIfEmpty(marketData: MarketDataService, logger: Logger): Promise<void> {
+  if ((await marketData.countInstruments()) > 0) return;
+  logger.info('empty database: loading demo market data (20 instruments, 2 years of hourly candles)');
+  const seeded = await seedDemoData(marketData);
+  logger.info({ instruments: seeded.instruments, candles: seeded.candles, durationMs: seeded.durationMs }, 'demo data loaded');
 }

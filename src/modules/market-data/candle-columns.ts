@@ -1,14 +1,7 @@
-/** Candles as columns (times in epoch ms, UTC): the shape every hot path uses. */
-export interface CandleColumns {
-  time: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
-}
+import type { Candles } from '../../engine/index.js';
 
-export function emptyCandleColumns(length = 0): CandleColumns {
+/** Candles of the given length, zero-filled (each column on its own ArrayBuffer). */
+export function allocateCandles(length = 0): Candles {
   return {
     time: new Float64Array(length),
     open: new Float64Array(length),
@@ -29,10 +22,20 @@ export interface CandleRow {
   volume: number;
 }
 
+/** Candle columns as row objects (times as Dates), for responses. */
+export function toCandleRows(c: Candles): CandleRow[] {
+  const rows = new Array<CandleRow>(c.time.length);
+  for (let i = 0; i < rows.length; i++) {
+    rows[i] = { time: new Date(c.time[i]!), open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
+  }
+  return rows;
+}
+
 /** The relations candles are read from, finest to coarsest. */
 export type CandleSource = 'raw' | 'candle_1h' | 'candle_1d';
 
 const CANDLE_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+type MutableCandles = { -readonly [K in keyof Candles]: Candles[K] };
 
 /**
  * Appends candles into growing typed columns (doubling: amortised O(1), no row objects)
@@ -40,13 +43,13 @@ const CANDLE_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as cons
  * pushed, each on its own ArrayBuffer (so they can be transferred to a worker thread).
  */
 export class CandleColumnsBuilder {
-  private columns: CandleColumns;
+  private columns: Candles;
   private capacity: number;
   length = 0;
 
   constructor(initialCapacity = 1024) {
     this.capacity = Math.max(1, initialCapacity);
-    this.columns = emptyCandleColumns(this.capacity);
+    this.columns = allocateCandles(this.capacity);
   }
 
   push(time: number, open: number, high: number, low: number, close: number, volume: number): void {
@@ -63,15 +66,15 @@ export class CandleColumnsBuilder {
 
   private grow(): void {
     this.capacity *= 2;
-    const next = emptyCandleColumns(this.capacity);
+    const next = allocateCandles(this.capacity);
     for (const field of CANDLE_FIELDS) next[field].set(this.columns[field]);
     this.columns = next;
   }
 
-  finish(): CandleColumns {
+  finish(): Candles {
     if (this.length === this.capacity) return this.columns;
     // slice, not subarray: the spare capacity is released.
-    const out = emptyCandleColumns(0);
+    const out = allocateCandles(0) as MutableCandles;
     for (const field of CANDLE_FIELDS) out[field] = this.columns[field].slice(0, this.length);
     return out;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CandleColumnsBuilder } from './candle.types.js';
+import { CandleColumnsBuilder } from './candle-columns.js';
 
 describe('CandleColumnsBuilder', () => {
   it('grows past its initial capacity and returns exactly the pushed candles, on buffers of their own', () => {

@@ -1,0 +1,68 @@
+import { builder } from '../../graphql/builder.js';
+import { parseGlobalId } from '../../graphql/ids.js';
+import { BacktestNode, BacktestStatusEnum } from './backtests.graphql.js';
+import type { BacktestProgressEvent, BatchProgressEvent } from './backtests.events.js';
+
+/**
+ * Subscriptions: thin adapters over BacktestRunService's streams, which authorise, send the
+ * current state first and then follow the run's events.
+ */
+const BacktestProgressRef = builder.objectRef<BacktestProgressEvent>('BacktestProgress').implement({
+  description: 'A progress event; the first one describes the current state.',
+  fields: (t) => ({
+    backtestId: t.exposeID('backtestId', { description: 'The backtest (raw id).' }),
+    status: t.field({ type: BacktestStatusEnum, description: 'Status as of this event.', resolve: (e) => e.status }),
+    progress: t.exposeFloat('progress', { description: 'Fraction of bars simulated, 0..1.' }),
+    barsProcessed: t.exposeInt('barsProcessed', { description: 'Bars simulated so far.' }),
+    totalBars: t.exposeInt('totalBars', { description: 'Bars in the run (0 until it starts).' }),
+    equity: t.exposeFloat('equity', { nullable: true, description: 'Equity so far.' }),
+    etaSeconds: t.exposeFloat('etaSeconds', { nullable: true, description: 'Estimated seconds remaining.' }),
+    error: t.exposeString('error', { nullable: true, description: 'Why it FAILED.' }),
+    at: t.expose('at', { type: 'DateTime', description: 'When the event was produced.' }),
+  }),
+});
+
+const BatchProgressRef = builder.objectRef<BatchProgressEvent>('BatchProgress').implement({
+  description: 'A batch progress event: one per finished child; the first describes the current state.',
+  fields: (t) => ({
+    batchId: t.exposeID('batchId', { description: 'The batch (raw id).' }),
+    status: t.field({ type: BacktestStatusEnum, description: 'Status of the batch as of this event.', resolve: (e) => e.status }),
+    completed: t.exposeInt('completed', { description: 'Children COMPLETED so far.' }),
+    failed: t.exposeInt('failed', { description: 'Children FAILED or CANCELLED so far.' }),
+    total: t.exposeInt('total', { description: 'Children in the batch.' }),
+    backtest: t.field({
+      type: BacktestNode,
+      nullable: true,
+      description: 'The child that just finished; null on state events.',
+      resolve: (e, _args, ctx) => ctx.services.backtests.findChildOfEvent(e),
+    }),
+  }),
+});
+
+builder.subscriptionType({ description: 'Live updates (SSE or graphql-ws on /graphql).' });
+builder.subscriptionFields((t) => ({
+  backtestProgress: t.field({
+    type: BacktestProgressRef,
+    description: 'Current state first, then progress (≤ 5 events/s) until a terminal status.',
+    args: { id: t.arg.id({ required: true, description: 'Backtest id (global or raw).' }) },
+    authScopes: { reader: true },
+    subscribe: (_root, args, ctx) => ctx.services.backtestRuns.watchProgress(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
+    resolve: (event) => event,
+  }),
+  backtestCompleted: t.field({
+    type: BacktestNode,
+    description: 'Exactly one event: the finished Backtest (at once if it already finished).',
+    args: { id: t.arg.id({ required: true, description: 'Backtest id (global or raw).' }) },
+    authScopes: { reader: true },
+    subscribe: (_root, args, ctx) => ctx.services.backtestRuns.watchCompletion(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
+    resolve: (backtest) => backtest,
+  }),
+  batchProgress: t.field({
+    type: BatchProgressRef,
+    description: 'Current state first, then one event per finished child, ending with the batch’s terminal status.',
+    args: { id: t.arg.id({ required: true, description: 'Batch id (global or raw).' }) },
+    authScopes: { reader: true },
+    subscribe: (_root, args, ctx) => ctx.services.backtestRuns.watchBatch(ctx.viewer, parseGlobalId(args.id, 'BacktestBatch')),
+    resolve: (event) => event,
+  }),
+}));

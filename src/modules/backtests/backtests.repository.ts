@@ -1,0 +1,106 @@
+import type { PrismaClient } from '../../db/prisma.js';
+import type { Backtest, BacktestBatch, Prisma } from '../../generated/prisma/client.js';
+
+/** Selection and page a GraphQL resolver passes through (the Pothos prisma plugin's `query`). */
+export type BacktestQuery = Omit<Prisma.BacktestFindManyArgs, 'where' | 'orderBy'>;
+export type BacktestBatchQuery = Omit<Prisma.BacktestBatchFindManyArgs, 'where' | 'orderBy'>;
+
+/** The columns a new backtest row is created with (status QUEUED unless given). */
+export type NewBacktest = Omit<Prisma.BacktestUncheckedCreateInput, 'id'>;
+export type NewBatch = Omit<Prisma.BacktestBatchUncheckedCreateInput, 'id'>;
+
+/**
+ * Prisma access to `backtest`, `backtest_batch` and `trade`, owned by the backtests module:
+ * creation and reads. The run lifecycle's conditional and set-based writes are raw SQL in
+ * backtests.store.ts.
+ */
+export class BacktestsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  createRun(data: NewBacktest): Promise<Backtest> {
+    return this.prisma.backtest.create({ data });
+  }
+
+  /** The first completed run with this identity (result-cache lookup). */
+  findCompletedRun(cacheKey: string): Promise<Backtest | null> {
+    return this.prisma.backtest.findFirst({ where: { cacheKey, status: 'COMPLETED' }, orderBy: { finishedAt: 'asc' } });
+  }
+
+  /** A COMPLETED copy of `cached` (its results and trades) as a new run: an identical run answered from the result cache. */
+  copyCompletedRun(cached: Backtest, data: NewBacktest, now: Date): Promise<Backtest> {
+    return this.prisma.$transaction(async (tx) => {
+      const copy = await tx.backtest.create({
+        data: {
+          ...data,
+          status: 'COMPLETED',
+          fromCache: true,
+          progress: 1,
+          barsProcessed: cached.barsProcessed,
+          totalBars: cached.totalBars,
+          metrics: cached.metrics ?? undefined,
+          equityCurve: cached.equityCurve ?? undefined,
+          assumptions: cached.assumptions ?? undefined,
+          queuedAt: now,
+          startedAt: now,
+          finishedAt: now,
+          durationMs: 0,
+        },
+      });
+      await tx.$executeRaw`/* copyCompletedRun */ INSERT INTO trade (backtest_id, seq, side, entry_time, entry_price, exit_time, exit_price, quantity, pnl, return_pct, fees, bars_held)
+        SELECT ${copy.id}::uuid, seq, side, entry_time, entry_price, exit_time, exit_price, quantity, pnl, return_pct, fees, bars_held FROM trade WHERE backtest_id = ${cached.id}::uuid`;
+      return copy;
+    });
+  }
+
+  /** A batch and its children (QUEUED), in one transaction. */
+  createBatch(batch: NewBatch, children: ReadonlyArray<Omit<NewBacktest, 'batchId'>>): Promise<BacktestBatch> {
+    return this.prisma.$transaction(async (tx) => {
+      const created = await tx.backtestBatch.create({ data: batch });
+      await tx.backtest.createMany({ data: children.map((c) => ({ ...c, batchId: created.id })) });
+      return created;
+    });
+  }
+
+  /** Removes a run that could not be queued. */
+  async deleteRun(id: string): Promise<void> {
+    await this.prisma.backtest.delete({ where: { id } });
+  }
+
+  /** Removes a batch (and its children) that could not be queued. */
+  async deleteBatch(id: string): Promise<void> {
+    await this.prisma.backtestBatch.delete({ where: { id } });
+  }
+
+  /** The run when it matches `where` (an owner filter), else null. */
+  findRun(id: string, where: { owner?: string } = {}, query: Pick<BacktestQuery, 'include' | 'select'> = {}): Promise<Backtest | null> {
+    return this.prisma.backtest.findFirst({ ...query, where: { id, ...where } });
+  }
+
+  findBatch(id: string, where: { owner?: string } = {}, query: Pick<BacktestBatchQuery, 'include' | 'select'> = {}): Promise<BacktestBatch | null> {
+    return this.prisma.backtestBatch.findFirst({ ...query, where: { id, ...where } });
+  }
+
+  /** A page of runs, newest first. */
+  listRuns(where: Prisma.BacktestWhereInput, query: BacktestQuery): Promise<Backtest[]> {
+    return this.prisma.backtest.findMany({ ...query, where, orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }] });
+  }
+
+  /** QUEUED → CANCELLED; false when it was no longer QUEUED. */
+  async cancelQueued(id: string, now: Date): Promise<boolean> {
+    const { count } = await this.prisma.backtest.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'CANCELLED', cancelRequestedAt: now, finishedAt: now } });
+    return count === 1;
+  }
+
+  /** Records a cancel request; a worker picking the run up later honours it. */
+  async requestCancel(id: string, now: Date): Promise<void> {
+    await this.prisma.backtest.updateMany({ where: { id, cancelRequestedAt: null }, data: { cancelRequestedAt: now } });
+  }
+
+  /** Batches and single runs still to run (QUEUED or RUNNING). */
+  async listUnfinished(): Promise<{ batchIds: string[]; backtestIds: string[] }> {
+    const unfinished = { in: ['QUEUED' as const, 'RUNNING' as const] };
+    const batches = await this.prisma.backtestBatch.findMany({ where: { status: unfinished }, select: { id: true } });
+    const singles = await this.prisma.backtest.findMany({ where: { status: unfinished, batchId: null }, select: { id: true } });
+    return { batchIds: batches.map((b) => b.id), backtestIds: singles.map((b) => b.id) };
+  }
+}
