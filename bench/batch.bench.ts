@@ -50,8 +50,9 @@ await withBenchDeps('batch', async (deps) => {
     const created = await post(RunBacktestBatchDocument, { input: { strategyId, symbols, interval: '1h', from: new Date(START).toISOString(), to, commission } });
     const id = Buffer.from(created.runBacktestBatch.id, 'base64').toString().split(':')[1]!;
     const events = await deps.pubsub.listen('batch', id);
-    let done = (await deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id } })).status === 'COMPLETED';
-    for await (const e of events) if ((done = e.status === 'COMPLETED')) break;
+    // Listening first, then reading the state: a batch that completed in between is not missed.
+    const done = (await deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id } })).status === 'COMPLETED';
+    if (!done) for await (const e of events) if (e.status === 'COMPLETED') break;
     await events.close();
     const ms = performance.now() - started;
     const batch = await deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id } });

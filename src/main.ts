@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { createApp } from './app.js';
 import { runCli } from './cli/run-cli.js';
 import { loadConfig } from './config/env.js';
@@ -15,7 +14,7 @@ import { listen, ListenError } from './server.js';
 runCli(
   'quantql',
   async () => {
-    const config = loadConfig(process.env, { availableCores: availableParallelism() });
+    const config = loadConfig();
     const logger = createLogger(config.log.level);
     const runtime = await openRuntime(config, logger, { prepare: config.database.migrateOnStart });
     if (config.market.seedDemoData) await seedDemoDataIfEmpty(runtime.services.marketData, logger);

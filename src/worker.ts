@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { CliFailure, runCli } from './cli/run-cli.js';
 import { loadConfig } from './config/env.js';
 import { EmbeddedDatabaseError } from './db/embedded.js';
@@ -17,7 +16,7 @@ import { onShutdown } from './lib/shutdown.js';
 runCli(
   'quantql-worker',
   async () => {
-    const config = loadConfig(process.env, { availableCores: availableParallelism() });
+    const config = loadConfig();
     if (!config.redis) throw new CliFailure('a separate worker needs REDIS_URL (the shared queue); without it `npm start` runs backtests itself');
     const logger = createLogger(config.log.level, 'quantql-worker');
     const runtime = await openRuntime(config, logger, { prepare: false });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -157,7 +158,7 @@ export const configVariableNames = Object.keys(envSchema.shape);
  */
 export function loadConfig(
   source: Record<string, string | undefined> = process.env,
-  defaults: { availableCores?: number } = {},
+  defaults: { availableCores?: number } = { availableCores: availableParallelism() },
 ): Config {
   const input: Record<string, string> = {};
   for (const name of configVariableNames) {

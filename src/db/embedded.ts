@@ -43,7 +43,7 @@ function urlFor(port: number): string {
  * Finds a live server on `dataDir` from its postmaster.pid (line 1: pid, line 4: port) and
  * returns it without taking ownership, or null when none runs.
  */
-export async function findRunningEmbedded(dataDir: string): Promise<EmbeddedDatabase | null> {
+async function findRunningEmbedded(dataDir: string): Promise<EmbeddedDatabase | null> {
   const dir = resolve(dataDir);
   let lines: string[];
   try {

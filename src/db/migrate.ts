@@ -52,7 +52,7 @@ export interface MigrateResult {
 export const defaultMigrationsDir = join(import.meta.dirname, '..', '..', 'prisma', 'migrations');
 
 /** Reads the migration folders, sorted by name (their timestamp prefix). */
-export async function readMigrations(dir = defaultMigrationsDir): Promise<MigrationFile[]> {
+async function readMigrations(dir = defaultMigrationsDir): Promise<MigrationFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   return Promise.all(

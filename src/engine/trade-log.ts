@@ -2,8 +2,6 @@ import type { Trade, TradeColumns } from './types.js';
 
 /** `TradeColumns.side` value of a long trade. */
 export const TRADE_SIDE_LONG = 1;
-/** `TradeColumns.side` value of a short trade. */
-export const TRADE_SIDE_SHORT = -1;
 
 /**
  * Growable columnar store of finished trades: the simulator appends numbers and the run

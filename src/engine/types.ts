@@ -100,7 +100,7 @@ export interface Trade {
  */
 export interface TradeColumns {
   readonly count: number;
-  /** +1 LONG, −1 SHORT (`TRADE_SIDE_LONG` / `TRADE_SIDE_SHORT`). */
+  /** +1 LONG (`TRADE_SIDE_LONG`), −1 SHORT. */
   readonly side: Int8Array;
   readonly entryBar: Int32Array;
   readonly entryTime: Float64Array;

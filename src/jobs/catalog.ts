@@ -36,8 +36,6 @@ export const jobCatalog = {
 
 export type JobName = keyof typeof jobCatalog;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;
-export const JOB_NAMES = Object.keys(jobCatalog) as JobName[];
-
 export function isJobName(name: string): name is JobName {
   return Object.hasOwn(jobCatalog, name);
 }

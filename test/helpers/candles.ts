@@ -3,12 +3,10 @@ import type { Candles } from '../../src/engine/index.js';
 import { referenceTimeBucket } from './time-bucket-reference.js';
 import { createRng } from '../../src/engine/testing/synthetic-candles.js';
 
-/** Seeded PRNG (mulberry32, shared with the engine's tests): tests are reproducible. */
-export const prng = createRng;
 
 /** A random-walk series of `n` valid candles every `stepMs` from `startMs`. */
 export function randomCandles(seed: number, n: number, startMs: number, stepMs: number): Candles {
-  const r = prng(seed);
+  const r = createRng(seed); // seeded (mulberry32, shared with the engine's tests): reproducible
   const c = {
     time: new Float64Array(n),
     open: new Float64Array(n),

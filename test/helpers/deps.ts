@@ -3,7 +3,7 @@ import { createRuntime, type Runtime } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
 
 /** Config for the shared test database; overrides are env-style strings, as an operator would set them. */
-export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
+function testConfig(overrides: Record<string, string | undefined> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

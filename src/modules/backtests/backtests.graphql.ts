@@ -148,7 +148,7 @@ const BatchSummaryRef = builder.objectRef<BatchSummary>('BatchSummary').implemen
   }),
 });
 
-export const BacktestBatchNode = builder.prismaNode('BacktestBatch', {
+builder.prismaNode('BacktestBatch', {
   description: 'One strategy over many symbols.',
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),

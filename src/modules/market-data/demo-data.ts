@@ -29,7 +29,7 @@ import type { Candles } from '../../engine/index.js';
 const { PI, abs, ceil, cos, exp, floor, imul, log, max, min, pow, round, sin, sqrt } = Math;
 
 /** Every path starts here (a Monday, on every fixed interval's grid). */
-export const DEMO_ORIGIN_MS = Date.UTC(2020, 0, 6);
+const DEMO_ORIGIN_MS = Date.UTC(2020, 0, 6);
 
 const DAY_MS = 86_400_000;
 const YEAR_MS = 365 * DAY_MS;

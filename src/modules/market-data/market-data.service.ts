@@ -28,7 +28,7 @@ import { toCoverage, type Coverage } from './coverage.js';
 import { derivedCandleUpkeep, touchedWindow, type DerivedCandleUpkeep } from './derived-candles.js';
 import { SYMBOL_PATTERN, validateIngest } from './ingest.validation.js';
 import { bumpDataVersion, lockInstrumentForIngest, type LockedInstrument } from './instrument.store.js';
-import { InstrumentRepository, type InstrumentQuery, type InstrumentRef } from './instrument.repository.js';
+import type { InstrumentQuery, InstrumentRef, InstrumentRepository } from './instrument.repository.js';
 import { InstrumentNotFoundError } from './market-data.errors.js';
 
 export type { InstrumentRef };

@@ -1,4 +1,4 @@
-import { metricCatalog, STRATEGY_KINDS, strategySpecs, type MetricInfo, type MetricUnit, type ParameterSpec, type StrategySpec } from '../../engine/index.js';
+import { metricCatalog, strategySpecs, type MetricInfo, type MetricUnit, type ParameterSpec, type StrategyKind, type StrategySpec } from '../../engine/index.js';
 import type { Strategy } from '../../generated/prisma/client.js';
 import { builder } from '../../graphql/builder.js';
 import { parseGlobalId } from '../../graphql/ids.js';
@@ -6,11 +6,11 @@ import { assertPageSize, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { ownerFilter } from '../accounts/access.js';
 
-export const StrategyKindEnum = builder.enumType('StrategyKind', {
+const StrategyKindEnum = builder.enumType('StrategyKind', {
   description: 'Built-in strategy kinds; `strategyKinds` describes each with its parameters.',
   values: Object.fromEntries(strategySpecs.map((s) => [s.kind, { value: s.kind, description: s.name }])) as Record<
-    (typeof STRATEGY_KINDS)[number],
-    { value: (typeof STRATEGY_KINDS)[number]; description: string }
+    StrategyKind,
+    { value: StrategyKind; description: string }
   >,
 });
 
@@ -70,14 +70,14 @@ const MetricInfoRef = builder.objectRef<MetricInfo>('MetricInfo').implement({
   }),
 });
 
-export const StrategyNode = builder.prismaNode('Strategy', {
+const StrategyNode = builder.prismaNode('Strategy', {
   description: 'A named strategy kind with parameters, owned by an API key owner.',
   id: { field: 'id' },
   // node(id:) only finds the caller's own strategies (admins: any).
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name.' }),
-    kind: t.field({ type: StrategyKindEnum, resolve: (s) => s.kind as (typeof STRATEGY_KINDS)[number], description: 'Strategy kind.' }),
+    kind: t.field({ type: StrategyKindEnum, resolve: (s) => s.kind as StrategyKind, description: 'Strategy kind.' }),
     parameters: t.field({ type: 'JSON', resolve: (s) => s.parameters, description: 'Every parameter, defaults filled in.' }),
     description: t.exposeString('description', { nullable: true, description: 'Free text.' }),
     owner: t.exposeString('owner', { description: 'Owner of the strategy.' }),

@@ -1,5 +1,4 @@
 import { builder } from '../../graphql/builder.js';
-import type { Dialect } from '../../db/dialect.js';
 import type { SystemInfo } from './system.service.js';
 
 const QueueMode = builder.enumType('QueueMode', {
@@ -18,7 +17,7 @@ const PubSubMode = builder.enumType('PubSubMode', {
   } as const,
 });
 
-const DatabaseInfo = builder.objectRef<Dialect>('DatabaseInfo').implement({
+const DatabaseInfo = builder.objectRef<SystemInfo['database']>('DatabaseInfo').implement({
   description: 'The database this deployment runs on.',
   fields: (t) => ({
     timescaledb: t.exposeBoolean('timescaledb', {
