@@ -1,6 +1,7 @@
 import type { PrismaClient } from './db/prisma.js';
 import type { Viewer } from './modules/accounts/access.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
+import type { BacktestEventsService } from './modules/backtests/backtest-events.service.js';
 import type { BacktestRunService } from './modules/backtests/backtest-runs.service.js';
 import type { BacktestsService } from './modules/backtests/backtests.service.js';
 import { createMarketDataLoaders, type MarketDataLoaders } from './modules/market-data/market-data.loaders.js';
@@ -15,6 +16,7 @@ export interface Services {
   marketData: MarketDataService;
   backtests: BacktestsService;
   backtestRuns: BacktestRunService;
+  backtestEvents: BacktestEventsService;
   system: SystemService;
 }
 

@@ -13,6 +13,7 @@ import type { JobQueue } from './jobs/queue.js';
 import type { Logger } from './lib/logger.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
+import { BacktestEventsService } from './modules/backtests/backtest-events.service.js';
 import { BacktestRunService } from './modules/backtests/backtest-runs.service.js';
 import type { BacktestTopics } from './modules/backtests/backtests.events.js';
 import { BacktestsRepository } from './modules/backtests/backtests.repository.js';
@@ -80,38 +81,39 @@ export async function openRuntime(config: Config, logger: Logger, options: { pre
  */
 export async function createRuntime(config: Config, logger: Logger, database: ResolvedDatabase): Promise<Runtime> {
   const db = createDatabase({ url: database.url, max: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs });
+  let dialect: Dialect;
   try {
-    const clients: Clients = {
-      db,
-      dialect: await detectDialect(db.pool),
-      prisma: createPrisma(db.pool),
-      pubsub: config.redis
-        ? createRedisPubSub<Topics>(config.redis.url, config.redis.keyPrefix, (error, channel) => logger.warn({ err: error, channel }, 'event not published'))
-        : createInProcessPubSub<Topics>(),
-      queue: config.redis ? new BullMqQueue(config.redis.url, config.redis.keyPrefix, { stalledIntervalMs: config.worker.stalledIntervalMs }) : new InProcessQueue(),
-      engine: createEnginePool(config.worker.concurrency, { lazy: true }),
-      embedded: database.embedded,
-    };
-    const services = createServices(config, logger, clients);
-    return {
-      ...clients,
-      config,
-      logger,
-      services,
-      async close() {
-        await clients.queue.close().catch(() => undefined);
-        await clients.engine.close().catch(() => undefined);
-        await clients.pubsub.close();
-        await clients.prisma.$disconnect().catch(() => undefined);
-        await db.pool.end().catch(() => undefined);
-        if (database.embedded?.owned) await database.embedded.stop();
-      },
-    };
+    dialect = await detectDialect(db.pool);
   } catch (error) {
     await db.pool.end().catch(() => undefined);
     if (database.embedded?.owned) await database.embedded.stop().catch(() => undefined);
     throw error;
   }
+  // Nothing below connects or can fail: clients connect lazily (Redis, BullMQ, Prisma, threads).
+  const onPublishError = (error: unknown, channel: string) => logger.warn({ err: error, channel }, 'event not published');
+  const clients: Clients = {
+    db,
+    dialect,
+    prisma: createPrisma(db.pool),
+    pubsub: config.redis ? createRedisPubSub<Topics>(config.redis.url, config.redis.keyPrefix, onPublishError) : createInProcessPubSub<Topics>(onPublishError),
+    queue: config.redis ? new BullMqQueue(config.redis.url, config.redis.keyPrefix, { stalledIntervalMs: config.worker.stalledIntervalMs }) : new InProcessQueue(),
+    engine: createEnginePool(config.worker.concurrency, { lazy: true }),
+    embedded: database.embedded,
+  };
+  return {
+    ...clients,
+    config,
+    logger,
+    services: createServices(config, logger, clients),
+    async close() {
+      await clients.queue.close().catch(() => undefined);
+      await clients.engine.close().catch(() => undefined);
+      await clients.pubsub.close();
+      await clients.prisma.$disconnect().catch(() => undefined);
+      await db.pool.end().catch(() => undefined);
+      if (database.embedded?.owned) await database.embedded.stop();
+    },
+  };
 }
 
 function createServices(config: Config, logger: Logger, clients: Clients): Services {
@@ -131,12 +133,13 @@ function createServices(config: Config, logger: Logger, clients: Clients): Servi
     store: new BacktestsStore(clients.db),
     db: clients.db,
     strategies,
-    marketData,
+    candles: marketData,
     engine: clients.engine,
     pubsub: clients.pubsub,
     queue: clients.queue,
     logger,
   });
+  const backtestEvents = new BacktestEventsService({ repository, pubsub: clients.pubsub });
   const system = new SystemService({ config, dialect: clients.dialect });
-  return { accounts, strategies, marketData, backtests, backtestRuns, system };
+  return { accounts, strategies, marketData, backtests, backtestRuns, backtestEvents, system };
 }

@@ -4,7 +4,7 @@ import { loadConfig } from './config/env.js';
 import { EmbeddedDatabaseError } from './db/embedded.js';
 import { MigrationError } from './db/migrate.js';
 import { openRuntime } from './deps.js';
-import { startJobConsumer } from './jobs/consumer.js';
+import { startJobConsumer, type JobConsumer } from './jobs/consumer.js';
 import { createLogger } from './lib/logger.js';
 import { onShutdown } from './lib/shutdown.js';
 import { seedDemoDataIfEmpty } from './modules/market-data/demo-seed.js';
@@ -17,21 +17,19 @@ runCli(
     const config = loadConfig();
     const logger = createLogger(config.log.level);
     const runtime = await openRuntime(config, logger, { prepare: config.database.migrateOnStart });
-    if (config.market.seedDemoData) await seedDemoDataIfEmpty(runtime.services.marketData, logger);
-    // Embedded mode: this process is also the worker (engine on threads, never this loop).
-    const consumer =
-      runtime.queue.mode === 'in-process'
-        ? await startJobConsumer(runtime)
-        : null;
-    const { host, port } = config.http;
+    let consumer: JobConsumer | null = null;
     let listening;
     try {
-      listening = await listen(createApp(runtime), host, port);
+      if (config.market.seedDemoData) await seedDemoDataIfEmpty(runtime.services.marketData, logger);
+      // Embedded mode: this process is also the worker (engine on threads, never this loop).
+      if (runtime.queue.mode === 'in-process') consumer = await startJobConsumer(runtime);
+      listening = await listen(createApp(runtime), config.http.host, config.http.port);
     } catch (error) {
       await consumer?.stop();
       await runtime.close();
       throw error;
     }
+    const { host, port } = config.http;
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
     logger.info(
       { database: runtime.dialect, embedded: config.database.embedded, queue: config.queueMode, pubsub: config.pubsubMode },

@@ -92,15 +92,19 @@ function pushListener<T>(onClose: () => void | Promise<void>): { listener: Liste
   return { listener, push };
 }
 
-export function createInProcessPubSub<T extends TopicMap>(): PubSub<T> {
+export function createInProcessPubSub<T extends TopicMap>(onPublishError: PublishErrorHandler = () => undefined): PubSub<T> {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   return {
     mode: 'in-process',
     async publish(topic, ...args) {
       const { channel, payload } = route(topic, args);
-      // Round-trip through JSON so in-process subscribers see exactly what Redis would carry.
-      emitter.emit(channel, JSON.parse(JSON.stringify(payload), reviveDates));
+      try {
+        // Round-trip through JSON so in-process subscribers see exactly what Redis would carry.
+        emitter.emit(channel, JSON.parse(JSON.stringify(payload), reviveDates));
+      } catch (error) {
+        onPublishError(error, channel);
+      }
     },
     async listen(topic, ...id) {
       const channel = channelOf(topic, id);

@@ -61,7 +61,7 @@ export class BullMqQueue implements JobQueue {
       async (job) => {
         const attempts = job.opts.attempts ?? 1;
         const attempt = { number: job.attemptsMade + 1, isLast: job.attemptsMade + 1 >= attempts };
-        events.started?.({ name: job.name as JobName, id: job.id ?? '' }, attempt);
+        events.started?.({ name: job.name, id: job.id ?? '' }, attempt);
         try {
           await dispatchJob(handlers, job.name, job.data, attempt);
         } catch (error) {
@@ -80,6 +80,11 @@ export class BullMqQueue implements JobQueue {
       },
     );
     this.worker.on('error', () => undefined);
+  }
+
+  async stopConsuming(): Promise<void> {
+    // BullMQ's close waits for the active jobs to finish.
+    await this.worker?.close();
   }
 
   async close(): Promise<void> {

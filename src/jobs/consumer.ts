@@ -7,7 +7,7 @@ import { createRunBacktestHandler } from './run-backtest.handler.js';
 import { createRunBatchHandler } from './run-batch.handler.js';
 
 export interface JobConsumer {
-  /** Stops taking jobs and cancellation requests (running jobs end with the queue's close). */
+  /** Stops taking jobs and cancellation requests, once the running jobs have finished. */
   stop(): Promise<void>;
 }
 
@@ -50,7 +50,7 @@ export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfi
   }
   return {
     async stop() {
-      await queue.close();
+      await queue.stopConsuming();
       await cancellations.close();
     },
   };

@@ -18,7 +18,7 @@ export class InProcessQueue implements JobQueue {
   readonly mode = 'in-process' as const;
   private readonly waiting: QueuedJob[] = [];
   private readonly queued = new Set<string>();
-  private active = 0;
+  private readonly active = new Set<Promise<void>>();
   private failed = 0;
   private handlers: JobHandlers | null = null;
   private events: JobEvents = {};
@@ -44,7 +44,7 @@ export class InProcessQueue implements JobQueue {
   }
 
   async counts() {
-    return { waiting: this.waiting.length, active: this.active, delayed: 0, failed: this.failed };
+    return { waiting: this.waiting.length, active: this.active.size, delayed: 0, failed: this.failed };
   }
 
   consume(handlers: JobHandlers, concurrency: number, events: JobEvents = {}): void {
@@ -55,14 +55,14 @@ export class InProcessQueue implements JobQueue {
   }
 
   private pump(): void {
-    while (this.handlers && !this.closed && this.active < this.concurrency && this.waiting.length) {
+    while (this.handlers && !this.closed && this.active.size < this.concurrency && this.waiting.length) {
       const job = this.waiting.shift()!;
-      this.active++;
-      void this.run(job).finally(() => {
-        this.active--;
+      const running: Promise<void> = this.run(job).finally(() => {
+        this.active.delete(running);
         this.queued.delete(job.id);
         this.pump();
       });
+      this.active.add(running);
     }
   }
 
@@ -81,12 +81,22 @@ export class InProcessQueue implements JobQueue {
           return;
         }
         await sleep(backoffMs * 2 ** (number - 1));
+        if (this.closed) return; // shutting down: the row stays QUEUED and the next start resumes it
       }
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Takes no more jobs and waits for the running ones (waiting jobs are dropped: their rows
+   * are QUEUED, and the next start resumes them).
+   */
+  async stopConsuming(): Promise<void> {
     this.closed = true;
     this.waiting.length = 0;
+    await Promise.allSettled([...this.active]);
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
   }
 }

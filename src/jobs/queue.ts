@@ -18,7 +18,7 @@ export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
 /** Reported for every job a consumer starts and ends (logs). */
 export interface JobEvents {
-  started?(job: { name: JobName; id: string }, attempt: Attempt): void;
+  started?(job: { name: string; id: string }, attempt: Attempt): void;
   failed?(job: { name: string; id: string }, attempt: Attempt, error: unknown): void;
 }
 
@@ -30,6 +30,9 @@ export interface JobQueue {
   counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
   /** Consumes jobs with their handlers (workers; the API too in embedded mode). */
   consume(handlers: JobHandlers, concurrency: number, events?: JobEvents): void;
+  /** Takes no more jobs and resolves once the running ones have finished (graceful shutdown). */
+  stopConsuming(): Promise<void>;
+  /** Closes the queue's connections (after stopConsuming, when this process consumed). */
   close(): Promise<void>;
 }
 

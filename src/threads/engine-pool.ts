@@ -96,6 +96,7 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
       const flag = new Int32Array(cancel);
       const abort = new AbortController();
       let cancelled = false;
+      let settled = false;
       let lastBars = 0;
       let hardStop: NodeJS.Timeout | undefined;
       const channel = onProgress ? new MessageChannel() : null;
@@ -119,13 +120,14 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
           return { type: 'crashed', message: error instanceof Error ? error.message : String(error) };
         })
         .finally(() => {
+          settled = true;
           clearTimeout(hardStop);
           channel?.port1.close();
         });
       return {
         outcome,
         cancel() {
-          if (cancelled) return;
+          if (cancelled || settled) return;
           cancelled = true;
           // The engine polls the flag every 4,096 bars of its simulation, but not while it
           // computes a long series' indicators (over a second for millions of bars): a run

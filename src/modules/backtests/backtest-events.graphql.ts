@@ -4,8 +4,8 @@ import { BacktestNode, BacktestStatusEnum } from './backtests.graphql.js';
 import type { BacktestProgressEvent, BatchProgressEvent } from './backtests.events.js';
 
 /**
- * Subscriptions: thin adapters over BacktestRunService's streams, which authorise, send the
- * current state first and then follow the run's events.
+ * Subscriptions: thin adapters over BacktestEventsService's streams, which authorise, send
+ * the current state first and then follow the events BacktestRunService publishes.
  */
 const BacktestProgressRef = builder.objectRef<BacktestProgressEvent>('BacktestProgress').implement({
   description: 'A progress event; the first one describes the current state.',
@@ -34,7 +34,7 @@ const BatchProgressRef = builder.objectRef<BatchProgressEvent>('BatchProgress').
       type: BacktestNode,
       nullable: true,
       description: 'The child that just finished; null on state events.',
-      resolve: (e, _args, ctx) => ctx.services.backtests.findChildOfEvent(e),
+      resolve: (e, _args, ctx) => ctx.services.backtestEvents.findChildOfEvent(e),
     }),
   }),
 });
@@ -46,7 +46,7 @@ builder.subscriptionFields((t) => ({
     description: 'Current state first, then progress (≤ 5 events/s) until a terminal status.',
     args: { id: t.arg.id({ required: true, description: 'Backtest id (global or raw).' }) },
     authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => ctx.services.backtestRuns.watchProgress(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
+    subscribe: (_root, args, ctx) => ctx.services.backtestEvents.watchProgress(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
     resolve: (event) => event,
   }),
   backtestCompleted: t.field({
@@ -54,7 +54,7 @@ builder.subscriptionFields((t) => ({
     description: 'Exactly one event: the finished Backtest (at once if it already finished).',
     args: { id: t.arg.id({ required: true, description: 'Backtest id (global or raw).' }) },
     authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => ctx.services.backtestRuns.watchCompletion(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
+    subscribe: (_root, args, ctx) => ctx.services.backtestEvents.watchCompletion(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
     resolve: (backtest) => backtest,
   }),
   batchProgress: t.field({
@@ -62,7 +62,7 @@ builder.subscriptionFields((t) => ({
     description: 'Current state first, then one event per finished child, ending with the batch’s terminal status.',
     args: { id: t.arg.id({ required: true, description: 'Batch id (global or raw).' }) },
     authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => ctx.services.backtestRuns.watchBatch(ctx.viewer, parseGlobalId(args.id, 'BacktestBatch')),
+    subscribe: (_root, args, ctx) => ctx.services.backtestEvents.watchBatch(ctx.viewer, parseGlobalId(args.id, 'BacktestBatch')),
     resolve: (event) => event,
   }),
 }));

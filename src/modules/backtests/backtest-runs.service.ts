@@ -2,14 +2,13 @@ import pLimit from 'p-limit';
 import type { Database } from '../../db/pool.js';
 import { withTransaction } from '../../db/transaction.js';
 import type { Candles } from '../../engine/index.js';
-import type { Listener, PubSub } from '../../events/pubsub.js';
+import type { PubSub } from '../../events/pubsub.js';
 import type { Backtest } from '../../generated/prisma/client.js';
 import type { Attempt, JobQueue } from '../../jobs/queue.js';
 import { DomainError, NotFoundError } from '../../lib/errors.js';
-import { isUuid } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
 import type { EngineOutcome, EngineRunner } from '../../threads/engine-pool.js';
-import { ownerFilter, type Viewer } from '../accounts/access.js';
+import type { Viewer } from '../accounts/access.js';
 import { BATCH_FETCH_SYMBOLS, type MarketDataService } from '../market-data/market-data.service.js';
 import type { StrategiesService, StrategyDefinition } from '../strategies/strategies.service.js';
 import { BacktestFailedError, BacktestFinishedError } from './backtests.errors.js';
@@ -19,7 +18,7 @@ import type { BacktestsStore, BatchRow, RunEnd, RunResult, RunRow } from './back
 
 /** Progress events per backtest: at most 5 a second, plus the first and the last. */
 const PROGRESS_EVENT_MS = 200;
-/** Progress written to the row at most once a second (readers poll less than dashboards). */
+/** Progress written to a single run's row at most once a second (readers poll less than dashboards). */
 const PROGRESS_WRITE_MS = 1_000;
 /** Stored equity curve points (the API downsamples further on request). */
 const MAX_EQUITY_POINTS = 2_000;
@@ -30,35 +29,57 @@ const CANCEL_WAIT_MS = 2_000;
  * threads never wait for data, and at most two chunks' candles are in memory.
  */
 const CHUNKS_IN_FLIGHT = 2;
+/**
+ * Finished children of a chunk are written together: when the chunk is done, or this long
+ * after the first of them finished (so a chunk of slow runs still shows results as they
+ * come). A chunk of fast runs is one write.
+ */
+const RESULT_WRITE_WINDOW_MS = 250;
+const INTERNAL_ERROR = 'internal error while running the backtest';
 
 export interface BacktestRunDeps {
   repository: BacktestsRepository;
   store: BacktestsStore;
   db: Database;
-  strategies: StrategiesService;
-  marketData: MarketDataService;
+  strategies: Pick<StrategiesService, 'getDefinition'>;
+  /** Where runs get their candles (MarketDataService). */
+  candles: Pick<MarketDataService, 'loadCandlesForRuns'>;
   engine: EngineRunner;
   pubsub: PubSub<BacktestTopics>;
   queue: JobQueue;
   logger: Logger;
   now?: () => Date;
+  /** See RESULT_WRITE_WINDOW_MS. */
+  resultWriteWindowMs?: number;
 }
 
-/** A run's outcome, ready to be written: a result, or how it ended without one. */
-type Settled = { run: RunRow; outcome: EngineOutcome | { type: 'no-data' } };
+/** A run's outcome, ready to be written: the engine's, or no data to run on. */
+type Outcome = EngineOutcome | { type: 'no-data' };
+interface Settled {
+  run: RunRow;
+  outcome: Outcome;
+  /** When the engine started on it (its `startedAt` once written). */
+  startedAt: Date;
+}
+
+/** A batch being run by this attempt: counters as announced, in order, from one tally. */
+interface BatchRun {
+  row: BatchRow;
+  tally: { completed: number; failed: number };
+}
 
 /**
  * The one owner of a backtest run's life (DESIGN.md §5): claim, progress, completion,
  * failure, cancellation, requeue and recovery, for single runs and for batches — which run
- * as a unit of their own: the strategy loaded once, children claimed, fetched and written
- * per chunk with a fixed number of statements, batch counters and summary — and the events
- * all of this publishes, with the streams subscribers read them from. Every state write of
- * `backtest` and `backtest_batch` after creation happens here.
+ * as a unit of their own: the strategy loaded once, children claimed and fetched per chunk
+ * in one statement each and written set-based, batch counters and summary — and the events
+ * all of this publishes (BacktestEventsService streams them to subscribers). Every state
+ * write of `backtest` and `backtest_batch` after creation happens here.
  */
 export class BacktestRunService {
   private readonly now: () => Date;
-  /** Cancel functions of the runs executing in this process, by backtest id. */
-  private readonly running = new Map<string, () => void>();
+  /** Cancel switches of the runs this process is running, by backtest id. */
+  private readonly running = new Map<string, CancelSwitch>();
 
   constructor(private readonly deps: BacktestRunDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -74,6 +95,7 @@ export class BacktestRunService {
    *   back to QUEUED, or to FAILED on the last attempt.
    */
   async runBacktest(backtestId: string, attempt: Attempt): Promise<void> {
+    // Registered before the claim: a cancel arriving at any point after it is honoured.
     const cancel = this.register(backtestId);
     try {
       const run = await this.deps.store.claimRun(backtestId, this.now());
@@ -82,16 +104,14 @@ export class BacktestRunService {
       if (run.status === 'CANCELLED') return;
       try {
         const strategy = await this.deps.strategies.getDefinition(run.strategyId);
-        const candles = (await this.deps.marketData.loadCandlesForRuns([run.instrumentId], run.interval, run.from, run.to)).get(run.instrumentId);
-        const outcome = candles ? await this.execute(run, candles, strategy, cancel, this.progressReporter(run)) : ({ type: 'no-data' } as const);
-        const settled = await this.settle([{ run, outcome }], null);
-        if (settled.invalid.length) throw new BacktestFailedError(settled.invalid[0]!.message);
-        if (settled.crashed.length) throw new Error(`engine crashed: ${settled.crashed[0]!.message}`);
+        const candles = (await this.deps.candles.loadCandlesForRuns([run.instrumentId], run.interval, run.from, run.to)).get(run.instrumentId);
+        const settled = await this.execute(run, candles, strategy, cancel, { writes: true });
+        const { invalid, crashed } = await this.settle([settled], null);
+        if (invalid) throw new BacktestFailedError(invalid);
+        if (crashed) throw new Error(`engine crashed: ${crashed}`);
       } catch (error) {
         if (error instanceof BacktestFailedError) throw error; // recorded by settle
-        // Not retried: record why (e.g. the interval can no longer be served), then fail the job.
-        if (error instanceof DomainError) await this.failRuns([run], error.message);
-        else await this.retryOrFail([run], attempt);
+        await this.endAfterFailure([run], attempt, error);
         throw error;
       }
     } finally {
@@ -103,105 +123,126 @@ export class BacktestRunService {
 
   /**
    * Runs a batch (the `backtest.batch` job): the strategy is loaded once; children are
-   * claimed, their candles fetched (one statement) and their results written (one
-   * transaction of a few statements) per chunk of BATCH_FETCH_SYMBOLS; the engine runs
-   * them on its threads meanwhile. Every finished child is announced on the batch topic;
-   * the batch completes with its counters and summary. Idempotent: children finished by
-   * an earlier, interrupted attempt are not run again.
-   * @throws any infrastructure failure, after the other chunks finished (the queue retries).
+   * claimed and their candles fetched with one statement each per chunk of
+   * BATCH_FETCH_SYMBOLS, run on the engine threads, and written set-based as they finish
+   * (see RESULT_WRITE_WINDOW_MS). Every finished child is announced on the batch topic; the
+   * batch completes with its counters and summary. Idempotent: children finished by an
+   * earlier attempt are not run again. When this attempt is the last (or the failure is a
+   * domain error, never retried), the unfinished children fail and the batch completes
+   * anyway, so nothing stays QUEUED or RUNNING.
+   * @throws the first failure, after the other chunks finished (the queue retries).
    */
   async runBatch(batchId: string, attempt: Attempt): Promise<void> {
-    const batch = await this.deps.store.claimBatch(batchId, this.now());
-    if (!batch) return;
-    const startedAt = batch.startedAt ?? this.now();
-    const strategy = await this.deps.strategies.getDefinition(batch.strategyId);
-    const pending = await this.deps.store.listUnfinishedChildren(batchId);
+    const row = await this.deps.store.claimBatch(batchId, this.now());
+    if (!row) return;
+    const batch: BatchRun = { row, tally: { completed: row.completed, failed: row.failed } };
+    const startedAt = row.startedAt ?? this.now();
     let dataFetchMs = 0;
-
-    const inFlight = pLimit(CHUNKS_IN_FLIGHT);
-    const chunkRuns: Array<Promise<void>> = [];
-    for (let i = 0; i < pending.length; i += BATCH_FETCH_SYMBOLS) {
-      const ids = pending.slice(i, i + BATCH_FETCH_SYMBOLS).map((c) => c.id);
-      chunkRuns.push(
-        inFlight(async () => {
-          const children = await this.deps.store.claimChildren(batchId, ids, this.now());
-          try {
-            dataFetchMs += await this.runChunk(batch, children, strategy);
-          } catch (error) {
-            // Children claimed but not written go back to QUEUED (or FAILED after the last attempt).
-            await this.retryOrFail(children.filter((c) => c.status === 'RUNNING'), attempt);
-            throw error;
-          }
-        }),
-      );
+    let failure: unknown = null;
+    try {
+      const strategy = await this.deps.strategies.getDefinition(row.strategyId);
+      const pending = await this.deps.store.listUnfinishedChildren(batchId);
+      const inFlight = pLimit(CHUNKS_IN_FLIGHT);
+      const chunks: Array<Promise<void>> = [];
+      for (let i = 0; i < pending.length; i += BATCH_FETCH_SYMBOLS) {
+        const ids = pending.slice(i, i + BATCH_FETCH_SYMBOLS);
+        chunks.push(
+          inFlight(async () => {
+            dataFetchMs += await this.runChunk(batch, ids, strategy, attempt);
+          }),
+        );
+      }
+      const rejected = (await Promise.allSettled(chunks)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected) failure = rejected.reason;
+    } catch (error) {
+      failure = error;
     }
-    const failure = (await Promise.allSettled(chunkRuns)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    // After the last attempt every child has ended (retryOrFail): the batch ends too, so it
-    // never stays RUNNING; the job still reports the failure.
-    if (!failure || attempt.isLast) await this.completeBatch(batch, startedAt, dataFetchMs);
-    if (failure) throw failure.reason;
+    if (failure && !attempt.isLast && !(failure instanceof DomainError)) throw failure;
+    if (failure) await this.failUnfinishedChildren(batch, failure);
+    const finishedAt = this.now();
+    const done = await this.deps.store.completeBatch(batchId, { finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime(), dataFetchMs });
+    if (done) await this.publishBatch(batchStateEvent(done, null, finishedAt));
+    if (failure) throw failure;
   }
 
   /**
-   * One chunk of a batch: its candles in one statement, its children on the engine threads,
-   * their outcomes written in one transaction. Returns the time spent fetching candles.
-   * @throws when an engine thread crashed on a child (written as nothing: the caller retries it).
+   * One chunk of a batch: claim its children (one statement), fetch their candles (one),
+   * run them on the engine threads, write their outcomes as they finish. Returns the time
+   * spent fetching candles. A failure ends or requeues the children it left unwritten.
    */
-  private async runChunk(batch: BatchRow, children: readonly RunRow[], strategy: StrategyDefinition): Promise<number> {
-          const runnable = children.filter((c) => c.status === 'RUNNING');
-          const fetchStarted = performance.now();
-          const candles = await this.deps.marketData.loadCandlesForRuns(runnable.map((c) => c.instrumentId), batch.interval, batch.from, batch.to);
-          const fetchMs = performance.now() - fetchStarted;
-          const outcomes = await Promise.all(
-            children.map(async (run): Promise<Settled> => {
-              if (run.status === 'CANCELLED') return { run, outcome: { type: 'cancelled', barsProcessed: 0 } };
-              const series = candles.get(run.instrumentId);
-              candles.delete(run.instrumentId); // the engine thread takes the buffers; drop our reference
-              if (!series) return { run, outcome: { type: 'no-data' } };
-              const cancel = this.register(run.id);
-              try {
-                return { run, outcome: await this.execute(run, series, strategy, cancel, null) };
-              } finally {
-                this.running.delete(run.id);
-              }
-            }),
-          );
-          const settled = await this.settle(outcomes, batch);
-          if (settled.crashed.length) throw new Error(`engine crashed on ${settled.crashed.length} children: ${settled.crashed[0]!.message}`);
-          return fetchMs;
+  private async runChunk(batch: BatchRun, ids: readonly string[], strategy: StrategyDefinition, attempt: Attempt): Promise<number> {
+    // Switches registered before the claim: a cancel request is never lost in between.
+    const cancels = new Map(ids.map((id) => [id, this.register(id)]));
+    const writer = new OutcomeWriter((settled) => this.settle(settled, batch), this.deps.resultWriteWindowMs ?? RESULT_WRITE_WINDOW_MS);
+    let children: RunRow[] = [];
+    try {
+      // In the order given (by symbol): runs start, and results come, in a predictable order.
+      const order = new Map(ids.map((id, i) => [id, i]));
+      children = (await this.deps.store.claimChildren(batch.row.id, ids, this.now())).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+      const runnable = children.filter((c) => c.status === 'RUNNING');
+      const fetchStarted = performance.now();
+      const candles = await this.deps.candles.loadCandlesForRuns(runnable.map((c) => c.instrumentId), batch.row.interval, batch.row.from, batch.row.to);
+      const fetchMs = performance.now() - fetchStarted;
+      await Promise.all(
+        children.map(async (run) => {
+          if (run.status === 'CANCELLED') {
+            writer.add({ run, outcome: { type: 'cancelled', barsProcessed: 0 }, startedAt: run.startedAt ?? this.now() }, true);
+            return;
+          }
+          const series = candles.get(run.instrumentId);
+          candles.delete(run.instrumentId); // the engine thread takes the buffers; drop our reference
+          const settled = await this.execute(run, series, strategy, cancels.get(run.id)!, { writes: false });
+          writer.add(settled, settled.outcome.type === 'cancelled');
+        }),
+      );
+      const { crashed } = await writer.drain();
+      if (crashed) throw new Error(`engine crashed on a child: ${crashed}`);
+      return fetchMs;
+    } catch (error) {
+      await writer.drain().catch(() => undefined);
+      // Children claimed here and not written: back to QUEUED for the next attempt, or FAILED.
+      await this.endAfterFailure(children.filter((c) => c.status === 'RUNNING' && !writer.wrote.has(c.id)), attempt, error);
+      throw error;
+    } finally {
+      for (const id of ids) this.running.delete(id);
+    }
   }
 
-  /** Counters and summary from the children as stored (self-correcting after retried attempts). */
-  private async completeBatch(batch: BatchRow, startedAt: Date, dataFetchMs: number): Promise<void> {
-    const children = await this.deps.store.listChildReturns(batch.id);
-    const completed = children.filter((c) => c.status === 'COMPLETED');
-    const returns = completed.filter((c): c is typeof c & { totalReturn: number } => c.totalReturn !== null).sort((a, b) => b.totalReturn - a.totalReturn);
-    const finishedAt = this.now();
-    const done = await this.deps.store.completeBatch(batch.id, {
-      completed: completed.length,
-      failed: children.length - completed.length,
-      summary: {
-        averageReturn: returns.length ? returns.reduce((s, r) => s + r.totalReturn, 0) / returns.length : null,
-        best: returns[0] ? { symbol: returns[0].symbol, totalReturn: returns[0].totalReturn } : null,
-        worst: returns.length ? { symbol: returns.at(-1)!.symbol, totalReturn: returns.at(-1)!.totalReturn } : null,
-      },
-      finishedAt,
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
-      dataFetchMs,
-    });
-    await this.publishBatch(batchStateEvent(done, null, finishedAt));
+  /** A batch's final failure: its unfinished children end as FAILED, announced like any other. */
+  private async failUnfinishedChildren(batch: BatchRun, failure: unknown): Promise<void> {
+    const error = failure instanceof DomainError ? failure.message : INTERNAL_ERROR;
+    const failed = await this.deps.store.failUnfinishedChildren(batch.row.id, error, this.now());
+    const at = this.now();
+    for (const run of failed) {
+      await this.publishRun(backtestStateEvent(run, at));
+      batch.tally.failed += 1;
+      await this.publishBatch(batchStateEvent({ ...batch.row, ...batch.tally }, run.id, at));
+    }
   }
 
-  // ── Shared by both: executing, settling, retrying ───────────────────────────────────────
+  // ── Shared by both: executing, settling, failing ────────────────────────────────────────
 
   /** Registers a run as executing in this process: a cancel request fires the returned switch. */
   private register(backtestId: string): CancelSwitch {
     const cancel = new CancelSwitch();
-    this.running.set(backtestId, () => cancel.fire());
+    this.running.set(backtestId, cancel);
     return cancel;
   }
 
-  private async execute(run: RunRow, candles: Candles, strategy: StrategyDefinition, cancel: CancelSwitch, progress: ProgressReporter | null): Promise<EngineOutcome> {
+  /**
+   * Runs the engine on a thread. Progress goes out as events (at most 5 a second); a single
+   * run's row is also updated (at most once a second) — a batch child's is not, so a chunk
+   * costs no statement per child.
+   */
+  private async execute(run: RunRow, candles: Candles | undefined, strategy: StrategyDefinition, cancel: CancelSwitch, options: { writes: boolean }): Promise<Settled> {
+    const startedAt = this.now();
+    if (!candles) return { run, outcome: { type: 'no-data' }, startedAt };
+    const progress = new ProgressReporter(
+      run,
+      (event) => this.publishRun(event),
+      options.writes ? (p, bars, total) => this.deps.store.writeProgress(run, p, bars, total) : null,
+      this.now,
+    );
     const engineRun = this.deps.engine.run(
       {
         candles,
@@ -210,106 +251,102 @@ export class BacktestRunService {
         maxEquityPoints: MAX_EQUITY_POINTS,
         progressEvery: Math.max(1, Math.ceil(candles.time.length / 50)),
       },
-      progress ? (bars, total, equity) => progress.report(bars, total, equity) : undefined,
+      (bars, total, equity) => progress.report(bars, total, equity),
     );
     cancel.attach(engineRun.cancel);
     try {
-      return await engineRun.outcome;
+      return { run, outcome: await engineRun.outcome, startedAt };
     } finally {
-      progress?.stop();
+      progress.stop();
     }
   }
 
   /**
    * Writes the outcomes of runs in one transaction — results, failures and cancellations
-   * set-based, and the batch counters when they are children — then announces each.
-   * Crashed runs are not written: the caller retries or fails them.
+   * set-based, and the batch counters when they are children — then announces those it
+   * wrote (an outcome of a superseded attempt writes nothing and says nothing). Crashed runs
+   * are not written: the caller retries or fails them. Returns the first rejection and crash.
    */
-  private async settle(settled: readonly Settled[], batch: BatchRow | null): Promise<{ invalid: Array<{ run: RunRow; message: string }>; crashed: Array<{ run: RunRow; message: string }> }> {
+  private async settle(settled: readonly Settled[], batch: BatchRun | null): Promise<{ invalid: string | null; crashed: string | null; wrote: string[] }> {
     const finishedAt = this.now();
-    const durationMs = (run: RunRow) => finishedAt.getTime() - (run.startedAt ?? finishedAt).getTime();
     const results: RunResult[] = [];
     const ends: RunEnd[] = [];
-    const invalid: Array<{ run: RunRow; message: string }> = [];
-    const crashed: Array<{ run: RunRow; message: string }> = [];
-    const events: BacktestProgressEvent[] = [];
-    for (const { run, outcome } of settled) {
-      const base = { id: run.id, progress: run.progress, barsProcessed: run.barsProcessed, totalBars: run.totalBars };
+    const events = new Map<string, BacktestProgressEvent>();
+    let invalid: string | null = null;
+    let crashed: string | null = null;
+    for (const { run, outcome, startedAt } of settled) {
+      const durationMs = finishedAt.getTime() - startedAt.getTime();
+      const state = { id: run.id, progress: run.progress, barsProcessed: run.barsProcessed, totalBars: run.totalBars, error: null };
       switch (outcome.type) {
-        case 'done':
-          results.push({ id: run.id, ...outcome, finishedAt, durationMs: durationMs(run) });
-          events.push(
-            backtestStateEvent({ ...base, status: 'COMPLETED', progress: 1, barsProcessed: outcome.barsProcessed, totalBars: outcome.totalBars, error: null }, finishedAt, {
-              equity: outcome.equity.equity.at(-1) ?? null,
-              etaSeconds: 0,
-            }),
-          );
+        case 'done': {
+          const { type: _type, ...result } = outcome;
+          results.push({ ...result, id: run.id, attempts: run.attempts, startedAt, finishedAt, durationMs });
+          const equity = { equity: outcome.equity.equity.at(-1) ?? null, etaSeconds: 0 };
+          events.set(run.id, backtestStateEvent({ ...state, status: 'COMPLETED', progress: 1, barsProcessed: outcome.barsProcessed, totalBars: outcome.totalBars }, finishedAt, equity));
           break;
+        }
         case 'cancelled':
-          ends.push({ id: run.id, status: 'CANCELLED', error: null, barsProcessed: outcome.barsProcessed, finishedAt, durationMs: durationMs(run) });
-          events.push(backtestStateEvent({ ...base, status: 'CANCELLED', barsProcessed: outcome.barsProcessed, error: null }, finishedAt));
+          ends.push({ id: run.id, attempts: run.attempts, status: 'CANCELLED', error: null, barsProcessed: outcome.barsProcessed, finishedAt, durationMs });
+          events.set(run.id, backtestStateEvent({ ...state, status: 'CANCELLED', barsProcessed: outcome.barsProcessed }, finishedAt));
           break;
         case 'invalid':
         case 'no-data': {
           const error = outcome.type === 'invalid' ? outcome.message : `no candles for ${run.symbol} in the range`;
-          if (outcome.type === 'invalid') invalid.push({ run, message: error });
-          ends.push({ id: run.id, status: 'FAILED', error, barsProcessed: run.barsProcessed, finishedAt, durationMs: durationMs(run) });
-          events.push(backtestStateEvent({ ...base, status: 'FAILED', error }, finishedAt));
+          if (outcome.type === 'invalid') invalid ??= error;
+          ends.push({ id: run.id, attempts: run.attempts, status: 'FAILED', error, barsProcessed: run.barsProcessed, finishedAt, durationMs });
+          events.set(run.id, backtestStateEvent({ ...state, status: 'FAILED', error }, finishedAt));
           break;
         }
         case 'crashed':
-          crashed.push({ run, message: outcome.message });
+          crashed ??= outcome.message;
           break;
       }
     }
-    if (results.length + ends.length === 0) return { invalid, crashed };
-    const counters = await withTransaction(this.deps.db.pool, async (client) => {
-      await this.deps.store.writeOutcomes(client, results, ends);
-      return batch ? this.deps.store.countChildren(client, batch.id, results.length, ends.length) : null;
+    if (results.length + ends.length === 0) return { invalid, crashed, wrote: [] };
+    // A run cancelled when claimed was ended by the claim: it is counted and announced here.
+    const claimedCancelled = settled.filter((s) => s.run.status === 'CANCELLED').map((s) => s.run.id);
+    const written = await withTransaction(this.deps.db.pool, async (client) => {
+      const w = await this.deps.store.writeOutcomes(client, results, ends);
+      for (const id of claimedCancelled) w.ended.add(id);
+      if (batch) await this.deps.store.countChildren(client, batch.row.id, w.completed.size, w.ended.size);
+      return w;
     });
-    for (const event of events) await this.publishRun(event);
-    if (batch && counters) {
-      // Counters as each child finished, in order: the chunk's were added at once.
-      let completed = counters.completed - results.length;
-      let failed = counters.failed - ends.length;
-      for (const event of events) {
-        if (event.status === 'COMPLETED') completed += 1;
-        else failed += 1;
-        await this.publishBatch(batchStateEvent({ ...counters, completed, failed }, event.backtestId, finishedAt));
-      }
+    const wrote = [...events.keys()].filter((id) => written.completed.has(id) || written.ended.has(id));
+    for (const id of wrote) {
+      const event = events.get(id)!;
+      await this.publishRun(event);
+      if (!batch) continue;
+      // One tally per batch run, advanced as each child is announced: counters never go
+      // backwards, whichever chunk's write lands first.
+      if (event.status === 'COMPLETED') batch.tally.completed += 1;
+      else batch.tally.failed += 1;
+      await this.publishBatch(batchStateEvent({ ...batch.row, ...batch.tally }, id, finishedAt));
     }
-    return { invalid, crashed };
+    return { invalid, crashed, wrote };
   }
 
-  /** After an infrastructure failure: back to QUEUED for the queue's next attempt, or FAILED after the last. */
-  private async retryOrFail(runs: readonly RunRow[], attempt: Attempt): Promise<void> {
+  /**
+   * After a failure of runs: a domain error, or the last attempt, ends them as FAILED (never
+   * left RUNNING); otherwise they go back to QUEUED for the queue's next attempt.
+   */
+  private async endAfterFailure(runs: readonly RunRow[], attempt: Attempt, failure: unknown): Promise<void> {
+    if (runs.length === 0) return;
     try {
-      if (!attempt.isLast) {
-        await this.deps.store.requeue(runs.map((r) => r.id));
-        return;
+      if (failure instanceof DomainError || attempt.isLast) {
+        const error = failure instanceof DomainError ? failure.message : INTERNAL_ERROR;
+        const finishedAt = this.now();
+        const ended = await this.deps.store.writeEnds(
+          this.deps.db.pool,
+          runs.map((r) => ({ id: r.id, attempts: r.attempts, status: 'FAILED', error, barsProcessed: r.barsProcessed, finishedAt, durationMs: null })),
+        );
+        for (const run of runs) if (ended.has(run.id)) await this.publishRun(backtestStateEvent({ ...run, status: 'FAILED', error }, finishedAt));
+      } else {
+        await this.deps.store.requeue(runs);
       }
-      await this.failRuns(runs, 'internal error while running the backtest');
     } catch (error) {
-      // The database may be what failed: the row stays as it is until the job's next attempt.
+      // The database may be what failed: the rows stay as they are until the job's next attempt.
       this.deps.logger.warn({ err: error }, 'could not record a failed attempt');
     }
-  }
-
-  /** Ends runs as FAILED with `error`, and announces it. */
-  private async failRuns(runs: readonly RunRow[], error: string): Promise<void> {
-    if (runs.length === 0) return;
-    const finishedAt = this.now();
-    const ended = await this.deps.store.writeEnds(this.deps.db.pool, runs.map((r) => ({ id: r.id, status: 'FAILED', error, barsProcessed: r.barsProcessed, finishedAt, durationMs: null })));
-    for (const run of runs) if (ended.has(run.id)) await this.publishRun(backtestStateEvent({ ...run, status: 'FAILED', error }, finishedAt));
-  }
-
-  private progressReporter(run: RunRow): ProgressReporter {
-    return new ProgressReporter(
-      run,
-      (event) => this.publishRun(event),
-      (progress, bars, total) => this.deps.store.writeProgress(run.id, progress, bars, total),
-      this.now,
-    );
   }
 
   // ── Cancellation and recovery ───────────────────────────────────────────────────────────
@@ -320,7 +357,8 @@ export class BacktestRunService {
    * @throws NotFoundError (also for other owners' backtests), BacktestFinishedError.
    */
   async cancelBacktest(viewer: Viewer, id: string): Promise<Backtest> {
-    const backtest = await this.getVisibleRun(viewer, id);
+    const backtest = await this.deps.repository.findVisibleRun(viewer, id);
+    if (!backtest) throw new NotFoundError('Backtest', id);
     if (isTerminal(backtest.status)) throw new BacktestFinishedError(backtest.status);
     if (await this.deps.repository.cancelQueued(backtest.id, this.now())) {
       if (!backtest.batchId) await this.deps.queue.remove('backtest.run', { backtestId: backtest.id });
@@ -328,17 +366,23 @@ export class BacktestRunService {
       await this.publishRun(backtestStateEvent(row, this.now()));
       return row;
     }
-    // RUNNING: record the request (honoured even by a worker that picks the job up later),
-    // then tell whichever process runs it, and wait for its confirmation.
-    await this.deps.repository.requestCancel(backtest.id, this.now());
+    // RUNNING: listen first (its terminal event may come at any moment), record the request
+    // (honoured even by a worker that picks the job up later), tell whichever process runs
+    // it, and wait for the confirmation.
     const events = await this.deps.pubsub.listen('backtest', backtest.id);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const stopped = (async () => {
-        for await (const event of events) if (isTerminal(event.status)) return;
-      })();
-      await this.deps.pubsub.publish('backtests.cancel', { backtestId: backtest.id });
-      await Promise.race([stopped, sleep(CANCEL_WAIT_MS)]);
+      await this.deps.repository.requestCancel(backtest.id, this.now());
+      const current = (await this.deps.repository.findRun(backtest.id))!;
+      if (!isTerminal(current.status)) {
+        const stopped = (async () => {
+          for await (const event of events) if (isTerminal(event.status)) return;
+        })();
+        await this.deps.pubsub.publish('backtests.cancel', { backtestId: backtest.id });
+        await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS)))]);
+      }
     } finally {
+      clearTimeout(timer);
       await events.close();
     }
     return (await this.deps.repository.findRun(backtest.id))!;
@@ -348,7 +392,7 @@ export class BacktestRunService {
   async listenForCancellations(): Promise<{ close(): Promise<void> }> {
     const requests = await this.deps.pubsub.listen('backtests.cancel');
     void (async () => {
-      for await (const { backtestId } of requests) this.running.get(backtestId)?.();
+      for await (const { backtestId } of requests) this.running.get(backtestId)?.fire();
     })();
     return requests;
   }
@@ -364,84 +408,6 @@ export class BacktestRunService {
     for (const batchId of batchIds) await this.deps.queue.enqueue('backtest.batch', { batchId });
     for (const backtestId of backtestIds) await this.deps.queue.enqueue('backtest.run', { backtestId });
     return batchIds.length + backtestIds.length;
-  }
-
-  // ── Watching: the streams subscriptions read ────────────────────────────────────────────
-
-  /** Current state first, then progress until a terminal status. @throws NotFoundError on subscribe. */
-  async *watchProgress(viewer: Viewer, id: string): AsyncGenerator<BacktestProgressEvent> {
-    let bars = 0;
-    yield* this.watch(
-      () => this.getVisibleRun(viewer, id),
-      () => this.deps.pubsub.listen('backtest', id),
-      async (current) => {
-        bars = current.barsProcessed;
-        return { items: [backtestStateEvent(current, this.now())], done: isTerminal(current.status) };
-      },
-      async (event) => {
-        // A progress event older than the state already sent (published before it was read).
-        if (event.status === 'RUNNING' && event.barsProcessed < bars) return { items: [], done: false };
-        bars = Math.max(bars, event.barsProcessed);
-        return { items: [event], done: isTerminal(event.status) };
-      },
-    );
-  }
-
-  /** Exactly one item: the finished backtest (at once if it already finished). @throws NotFoundError on subscribe. */
-  async *watchCompletion(viewer: Viewer, id: string): AsyncGenerator<Backtest> {
-    yield* this.watch(
-      () => this.getVisibleRun(viewer, id),
-      () => this.deps.pubsub.listen('backtest', id),
-      async (current) => ({ items: isTerminal(current.status) ? [current] : [], done: isTerminal(current.status) }),
-      async (event) => (isTerminal(event.status) ? { items: [(await this.deps.repository.findRun(id))!], done: true } : { items: [], done: false }),
-    );
-  }
-
-  /** Current counters first, then one event per finished child, until the batch's terminal status. @throws NotFoundError on subscribe. */
-  async *watchBatch(viewer: Viewer, id: string): AsyncGenerator<BatchProgressEvent> {
-    yield* this.watch(
-      async () => {
-        const batch = isUuid(id) ? await this.deps.repository.findBatch(id, ownerFilter(viewer)) : null;
-        if (!batch) throw new NotFoundError('BacktestBatch', id);
-        return batch;
-      },
-      () => this.deps.pubsub.listen('batch', id),
-      async (current) => ({ items: [batchStateEvent(current, null, this.now())], done: isTerminal(current.status) }),
-      async (event) => ({ items: [event], done: isTerminal(event.status) }),
-    );
-  }
-
-  /**
-   * The shape of every subscription: authorise, listen to the topic BEFORE reading the
-   * current state (nothing published in between is lost), send the state first (a late
-   * subscriber, even after the end, still gets the terminal item), then follow events.
-   */
-  private async *watch<S, E, Y>(
-    read: () => Promise<S>,
-    listen: () => Promise<Listener<E>>,
-    opening: (current: S) => Promise<{ items: Y[]; done: boolean }>,
-    next: (event: E) => Promise<{ items: Y[]; done: boolean }>,
-  ): AsyncGenerator<Y> {
-    await read(); // authorises (NotFoundError) before anything is subscribed
-    const listener = await listen();
-    try {
-      const first = await opening(await read());
-      yield* first.items;
-      if (first.done) return;
-      for await (const event of listener) {
-        const step = await next(event);
-        yield* step.items;
-        if (step.done) return;
-      }
-    } finally {
-      await listener.close();
-    }
-  }
-
-  private async getVisibleRun(viewer: Viewer, id: string): Promise<Backtest> {
-    const backtest = isUuid(id) ? await this.deps.repository.findRun(id, ownerFilter(viewer)) : null;
-    if (!backtest) throw new NotFoundError('Backtest', id);
-    return backtest;
   }
 
   // ── Events: best effort (see events/pubsub.ts) ──────────────────────────────────────────
@@ -472,9 +438,61 @@ class CancelSwitch {
 }
 
 /**
- * Throttles a single run's progress: events at most every PROGRESS_EVENT_MS (plus the first
- * and the last bar), row writes at most every PROGRESS_WRITE_MS; ignores reports after
- * `stop` (they can trail the result on the thread's message port).
+ * Collects the outcomes of a chunk's children and writes them together: at once for an
+ * urgent one (a cancellation, which its requester is waiting for), else within `windowMs`
+ * of the first waiting one, and whatever is left on `drain`. Writes run one after another.
+ */
+class OutcomeWriter {
+  private waiting: Settled[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private crashed: string | null = null;
+  /** Runs this writer wrote (ended or completed). */
+  readonly wrote = new Set<string>();
+
+  constructor(
+    private readonly write: (settled: readonly Settled[]) => Promise<{ crashed: string | null; wrote: string[] }>,
+    private readonly windowMs: number,
+  ) {}
+
+  add(settled: Settled, urgent: boolean): void {
+    this.waiting.push(settled);
+    if (urgent) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+  }
+
+  /** Writes what is waiting and resolves once every write is done. @throws the first write's failure. */
+  async drain(): Promise<{ crashed: string | null }> {
+    this.flush();
+    await this.chain;
+    if (this.failure) throw this.failure;
+    return { crashed: this.crashed };
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.waiting;
+    this.waiting = [];
+    if (batch.length === 0) return;
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      try {
+        const { crashed, wrote } = await this.write(batch);
+        this.crashed ??= crashed;
+        for (const id of wrote) this.wrote.add(id);
+      } catch (error) {
+        this.failure = error;
+      }
+    });
+  }
+}
+
+/**
+ * Throttles a run's progress: events at most every PROGRESS_EVENT_MS (plus the first and
+ * the last bar), row writes (when given) at most every PROGRESS_WRITE_MS; ignores reports
+ * after `stop` (they can trail the result on the thread's message port).
  */
 class ProgressReporter {
   private readonly started = performance.now();
@@ -485,7 +503,7 @@ class ProgressReporter {
   constructor(
     private readonly run: RunRow,
     private readonly publish: (event: BacktestProgressEvent) => Promise<void>,
-    private readonly write: (progress: number, barsProcessed: number, totalBars: number) => Promise<void>,
+    private readonly write: ((progress: number, barsProcessed: number, totalBars: number) => Promise<void>) | null,
     private readonly now: () => Date,
   ) {}
 
@@ -503,7 +521,7 @@ class ProgressReporter {
         etaSeconds: progress > 0 ? (elapsed * (1 - progress)) / progress : null,
       }),
     );
-    if (!last && t - this.lastWrite >= PROGRESS_WRITE_MS) {
+    if (this.write && !last && t - this.lastWrite >= PROGRESS_WRITE_MS) {
       this.lastWrite = t;
       this.write(progress, barsProcessed, totalBars).catch(() => undefined);
     }
@@ -512,8 +530,4 @@ class ProgressReporter {
   stop(): void {
     this.stopped = true;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

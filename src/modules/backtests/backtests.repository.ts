@@ -1,5 +1,7 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Backtest, BacktestBatch, Prisma } from '../../generated/prisma/client.js';
+import { isUuid } from '../../lib/ids.js';
+import { ownerFilter, type Viewer } from '../accounts/access.js';
 
 /** Selection and page a GraphQL resolver passes through (the Pothos prisma plugin's `query`). */
 export type BacktestQuery = Omit<Prisma.BacktestFindManyArgs, 'where' | 'orderBy'>;
@@ -71,18 +73,24 @@ export class BacktestsRepository {
     await this.prisma.backtestBatch.delete({ where: { id } });
   }
 
-  /** The run when it matches `where` (an owner filter), else null. */
-  findRun(id: string, where: { owner?: string } = {}, query: Pick<BacktestQuery, 'include' | 'select'> = {}): Promise<Backtest | null> {
-    return this.prisma.backtest.findFirst({ ...query, where: { id, ...where } });
+  /** The run, whoever owns it (for runs already authorised: jobs, events). */
+  findRun(id: string): Promise<Backtest | null> {
+    return this.prisma.backtest.findUnique({ where: { id } });
   }
 
-  findBatch(id: string, where: { owner?: string } = {}, query: Pick<BacktestBatchQuery, 'include' | 'select'> = {}): Promise<BacktestBatch | null> {
-    return this.prisma.backtestBatch.findFirst({ ...query, where: { id, ...where } });
+  /** The run when the viewer may see it (access.ts), else null — also for ids that are not UUIDs. */
+  async findVisibleRun(viewer: Viewer, id: string, query: Pick<BacktestQuery, 'include' | 'select'> = {}): Promise<Backtest | null> {
+    return isUuid(id) ? this.prisma.backtest.findFirst({ ...query, where: { id, ...ownerFilter(viewer) } }) : null;
   }
 
-  /** A page of runs, newest first. */
-  listRuns(where: Prisma.BacktestWhereInput, query: BacktestQuery): Promise<Backtest[]> {
-    return this.prisma.backtest.findMany({ ...query, where, orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }] });
+  /** The batch when the viewer may see it, else null. */
+  async findVisibleBatch(viewer: Viewer, id: string, query: Pick<BacktestBatchQuery, 'include' | 'select'> = {}): Promise<BacktestBatch | null> {
+    return isUuid(id) ? this.prisma.backtestBatch.findFirst({ ...query, where: { id, ...ownerFilter(viewer) } }) : null;
+  }
+
+  /** A page of the viewer's runs matching `where`, newest first. */
+  listVisibleRuns(viewer: Viewer, where: Prisma.BacktestWhereInput, query: BacktestQuery): Promise<Backtest[]> {
+    return this.prisma.backtest.findMany({ ...query, where: { ...where, ...ownerFilter(viewer) }, orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }] });
   }
 
   /** QUEUED → CANCELLED; false when it was no longer QUEUED. */

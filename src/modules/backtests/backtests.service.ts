@@ -6,11 +6,10 @@ import type { JobQueue } from '../../jobs/queue.js';
 import { NotFoundError, ValidationError, type ValidationIssue } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
-import { ownerFilter, type Viewer } from '../accounts/access.js';
+import type { Viewer } from '../accounts/access.js';
 import type { InstrumentRef, MarketDataService } from '../market-data/market-data.service.js';
 import type { StrategiesService, StrategyDefinition } from '../strategies/strategies.service.js';
 import { NoDataError, QueueUnavailableError } from './backtests.errors.js';
-import type { BatchProgressEvent } from './backtests.events.js';
 import type { BacktestBatchQuery, BacktestQuery, BacktestsRepository, NewBacktest } from './backtests.repository.js';
 import { checkRunRange, runCacheKey, runConfigOf, type RunRequest } from './run-request.js';
 
@@ -47,8 +46,6 @@ export interface BacktestFilter {
  */
 export class BacktestsService {
   private readonly now: () => Date;
-  /** One load per event, however many subscribers resolve it (see findChildOfEvent). */
-  private readonly eventChildren = new WeakMap<BatchProgressEvent, Promise<Backtest | null>>();
 
   constructor(private readonly deps: BacktestsDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -118,41 +115,26 @@ export class BacktestsService {
 
   /** The backtest when the viewer may see it, else null (also for ids that are not UUIDs). */
   findBacktest(viewer: Viewer, id: string, query?: Pick<BacktestQuery, 'include' | 'select'>): Promise<Backtest | null> {
-    return isUuid(id) ? this.deps.repository.findRun(id, ownerFilter(viewer), query) : Promise.resolve(null);
+    return this.deps.repository.findVisibleRun(viewer, id, query);
   }
 
   /** The batch when the viewer may see it, else null. */
   findBatch(viewer: Viewer, id: string, query?: Pick<BacktestBatchQuery, 'include' | 'select'>): Promise<BacktestBatch | null> {
-    return isUuid(id) ? this.deps.repository.findBatch(id, ownerFilter(viewer), query) : Promise.resolve(null);
+    return this.deps.repository.findVisibleBatch(viewer, id, query);
   }
 
   /** A page of the viewer's backtests, newest first. Filter ids that are not UUIDs match nothing. */
   listBacktests(viewer: Viewer, filter: BacktestFilter, query: BacktestQuery): Promise<Backtest[]> {
     if (filter.strategyId && !isUuid(filter.strategyId)) return Promise.resolve([]);
-    return this.deps.repository.listRuns(
+    return this.deps.repository.listVisibleRuns(
+      viewer,
       {
-        ...ownerFilter(viewer),
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.symbol ? { symbol: filter.symbol } : {}),
         ...(filter.strategyId ? { strategyId: filter.strategyId } : {}),
       },
       query,
     );
-  }
-
-  /**
-   * The child a batch progress event announces. Loaded once per event, however many
-   * subscribers of the batch resolve it (they share the event object the pub/sub delivers).
-   * The subscriber was authorised for the batch, whose children share its owner.
-   */
-  findChildOfEvent(event: BatchProgressEvent): Promise<Backtest | null> {
-    if (!event.backtestId) return Promise.resolve(null);
-    let found = this.eventChildren.get(event);
-    if (!found) {
-      found = this.deps.repository.findRun(event.backtestId);
-      this.eventChildren.set(event, found);
-    }
-    return found;
   }
 
   private async enqueueOrUndo<N extends JobName>(name: N, payload: JobPayload<N>, undo: () => Promise<unknown>): Promise<void> {

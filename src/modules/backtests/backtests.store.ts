@@ -1,14 +1,20 @@
 import type pg from 'pg';
 import { copyColumnsInto } from '../../db/binary-copy.js';
 import type { Database } from '../../db/pool.js';
-import type { BacktestAssumptions, BacktestMetrics, TradeColumns } from '../../engine/index.js';
+import type { TradeColumns } from '../../engine/index.js';
 import type { BacktestStatus } from '../../generated/prisma/client.js';
+import type { EngineOutcome } from '../../threads/engine-pool.js';
 
 /**
  * Raw SQL over `backtest`, `backtest_batch` and `trade` for the run lifecycle: the
  * statements Prisma cannot express (conditional claims with RETURNING, set-based result
  * writes, binary COPY of trades). Every write is set-based, so a chunk of a batch costs the
  * same few statements whether it has one child or a hundred.
+ *
+ * Attempts fence each other: a claim increments `attempts` and returns it, and every later
+ * write of that attempt requires the row to be RUNNING with that same value. When BullMQ
+ * gives a stalled job to another worker while the first is still alive, the first one's
+ * writes match nothing and change nothing — no overwritten result, no double count.
  */
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -29,51 +35,61 @@ export interface RunRow {
   totalBars: number;
   error: string | null;
   startedAt: Date | null;
+  /** The claiming attempt's fence (see the file comment). */
+  attempts: number;
 }
 
 const RUN_COLUMNS = `id, status, strategy_id AS "strategyId", batch_id AS "batchId", instrument_id AS "instrumentId",
   symbol, interval, from_ts AS "from", to_ts AS "to", config, progress, bars_processed AS "barsProcessed",
-  total_bars AS "totalBars", error, started_at AS "startedAt"`;
+  total_bars AS "totalBars", error, started_at AS "startedAt", attempts`;
 
-/** What the run lifecycle reads of a batch row. */
-export interface BatchRow {
+/** A batch's counters, as events report them. */
+export interface BatchCounters {
   id: string;
   status: BacktestStatus;
+  total: number;
+  completed: number;
+  failed: number;
+}
+
+const COUNTER_COLUMNS = 'id, status, total, completed, failed';
+
+/** What the run lifecycle reads of a batch row. */
+export interface BatchRow extends BatchCounters {
   strategyId: string;
   interval: string;
   from: Date;
   to: Date;
   config: Record<string, unknown>;
-  total: number;
-  completed: number;
-  failed: number;
   startedAt: Date | null;
 }
 
-const BATCH_COLUMNS = `id, status, strategy_id AS "strategyId", interval, from_ts AS "from", to_ts AS "to", config,
-  total, completed, failed, started_at AS "startedAt"`;
+const BATCH_COLUMNS = `${COUNTER_COLUMNS}, strategy_id AS "strategyId", interval, from_ts AS "from", to_ts AS "to", config, started_at AS "startedAt"`;
 
-/** A completed run's result, as the engine thread returned it. */
-export interface RunResult {
+/** A completed run's result (the engine's), with the attempt that produced it. */
+export type RunResult = Omit<Extract<EngineOutcome, { type: 'done' }>, 'type'> & {
   id: string;
-  barsProcessed: number;
-  totalBars: number;
-  metrics: BacktestMetrics;
-  assumptions: BacktestAssumptions;
-  equity: { time: number[]; equity: number[]; drawdown: number[] };
-  trades: TradeColumns;
+  attempts: number;
+  startedAt: Date;
   finishedAt: Date;
   durationMs: number;
-}
+};
 
 /** A run that ended without a result. */
 export interface RunEnd {
   id: string;
+  attempts: number;
   status: 'FAILED' | 'CANCELLED';
   error: string | null;
   barsProcessed: number;
   finishedAt: Date;
   durationMs: number | null;
+}
+
+/** The runs a write actually changed (the rest belonged to another attempt, or had ended). */
+export interface Written {
+  completed: Set<string>;
+  ended: Set<string>;
 }
 
 const TRADE_COLUMNS = ['backtest_id', 'seq', 'side', 'entry_time', 'entry_price', 'exit_time', 'exit_price', 'quantity', 'pnl', 'return_pct', 'fees', 'bars_held'];
@@ -90,7 +106,7 @@ const CLAIM_SET = `
   status = (CASE WHEN cancel_requested_at IS NULL THEN 'RUNNING' ELSE 'CANCELLED' END)::backtest_status,
   started_at = coalesce(started_at, $2),
   finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE $2 END,
-  attempts = attempts + (CASE WHEN cancel_requested_at IS NULL THEN 1 ELSE 0 END),
+  attempts = attempts + 1,
   progress = 0, bars_processed = 0, error = NULL`;
 
 export class BacktestsStore {
@@ -120,14 +136,12 @@ export class BacktestsStore {
   }
 
   /** Children of a batch still to run (QUEUED, or RUNNING in an interrupted attempt), by symbol. */
-  async listUnfinishedChildren(batchId: string): Promise<Array<{ id: string; instrumentId: number; symbol: string }>> {
-    const { rows } = await this.db.pool.query<{ id: string; instrumentId: number; symbol: string }>(
-      `/* listUnfinishedChildren */
-       SELECT id, instrument_id AS "instrumentId", symbol FROM backtest
-       WHERE batch_id = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY symbol`,
+  async listUnfinishedChildren(batchId: string): Promise<string[]> {
+    const { rows } = await this.db.pool.query<{ id: string }>(
+      `/* listUnfinishedChildren */ SELECT id FROM backtest WHERE batch_id = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY symbol`,
       [batchId],
     );
-    return rows;
+    return rows.map((r) => r.id);
   }
 
   /** Claims a chunk of a batch's children in one statement (see claimRun); finished ones are left out. */
@@ -143,109 +157,151 @@ export class BacktestsStore {
   }
 
   /**
-   * Writes the outcome of runs in the caller's transaction, set-based: every completed run's
-   * trades in one binary COPY (replacing an earlier attempt's: idempotent by backtest id),
-   * their results in one UPDATE, the runs that ended without one in another. Two attempts
-   * at the same runs (a stalled job retried while the first still writes) take turns on
-   * transaction locks, so the second's DELETE sees and removes the first's trades.
+   * Writes the outcome of runs in the caller's transaction, set-based: their results in one
+   * UPDATE, then the trades of the runs it changed (one binary COPY, replacing an earlier
+   * attempt's), then the runs that ended without a result in another UPDATE. Each write
+   * requires the run to be RUNNING in the attempt that produced the outcome.
    */
-  async writeOutcomes(client: pg.PoolClient, results: readonly RunResult[], ends: readonly RunEnd[]): Promise<void> {
+  async writeOutcomes(client: pg.PoolClient, results: readonly RunResult[], ends: readonly RunEnd[]): Promise<Written> {
+    const completed = new Set<string>();
     if (results.length) {
-      await replaceTrades(client, results);
-      await client.query(
+      const { rows } = await client.query<{ id: string }>(
         `/* writeOutcomes */
          UPDATE backtest b SET status = 'COMPLETED', progress = 1, bars_processed = r.bars_processed, total_bars = r.total_bars,
                 metrics = r.metrics, equity_curve = r.equity_curve, assumptions = r.assumptions,
-                finished_at = r.finished_at, duration_ms = r.duration_ms, error = NULL
-         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, bars_processed int, total_bars int, metrics jsonb, equity_curve jsonb,
-                                                assumptions jsonb, finished_at timestamptz, duration_ms int)
-         WHERE b.id = r.id`,
+                started_at = r.started_at, finished_at = r.finished_at, duration_ms = r.duration_ms, error = NULL
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, attempts int, bars_processed int, total_bars int, metrics jsonb,
+                                                equity_curve jsonb, assumptions jsonb, started_at timestamptz,
+                                                finished_at timestamptz, duration_ms int)
+         WHERE b.id = r.id AND b.status = 'RUNNING' AND b.attempts = r.attempts
+         RETURNING b.id`,
         [
           JSON.stringify(
             results.map((r) => ({
               id: r.id,
+              attempts: r.attempts,
               bars_processed: r.barsProcessed,
               total_bars: r.totalBars,
               metrics: r.metrics,
               equity_curve: r.equity,
               assumptions: r.assumptions,
+              started_at: r.startedAt,
               finished_at: r.finishedAt,
               duration_ms: r.durationMs,
             })),
           ),
         ],
       );
+      for (const row of rows) completed.add(row.id);
+      await replaceTrades(client, results.filter((r) => completed.has(r.id)));
     }
-    if (ends.length) await this.writeEnds(client, ends);
+    const ended = ends.length ? await this.writeEnds(client, ends) : new Set<string>();
+    return { completed, ended };
   }
 
   /**
-   * Ends RUNNING runs as FAILED or CANCELLED (one statement for any number); runs that ended
-   * already (e.g. cancelled when claimed) are left as they are. Returns the ids it ended.
+   * Ends runs as FAILED or CANCELLED (one statement for any number), each only while it is
+   * RUNNING in the attempt given. Returns the ids it ended.
    */
   async writeEnds(db: Queryable, ends: readonly RunEnd[]): Promise<Set<string>> {
     const { rows } = await db.query<{ id: string }>(
       `/* writeEnds */
        UPDATE backtest b SET status = r.status::backtest_status, error = r.error, bars_processed = r.bars_processed,
               finished_at = r.finished_at, duration_ms = r.duration_ms
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, status text, error text, bars_processed int, finished_at timestamptz, duration_ms int)
-       WHERE b.id = r.id AND b.status = 'RUNNING'
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, attempts int, status text, error text, bars_processed int,
+                                              finished_at timestamptz, duration_ms int)
+       WHERE b.id = r.id AND b.status = 'RUNNING' AND b.attempts = r.attempts
        RETURNING b.id`,
       [
         JSON.stringify(
-          ends.map((e) => ({ id: e.id, status: e.status, error: e.error, bars_processed: e.barsProcessed, finished_at: e.finishedAt, duration_ms: e.durationMs })),
+          ends.map((e) => ({
+            id: e.id,
+            attempts: e.attempts,
+            status: e.status,
+            error: e.error,
+            bars_processed: e.barsProcessed,
+            finished_at: e.finishedAt,
+            duration_ms: e.durationMs,
+          })),
         ),
       ],
     );
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Adds finished children to a batch's counters; returns the counters after. */
-  async countChildren(db: Queryable, batchId: string, completed: number, failed: number): Promise<Pick<BatchRow, 'id' | 'status' | 'total' | 'completed' | 'failed'>> {
-    const { rows } = await db.query<Pick<BatchRow, 'id' | 'status' | 'total' | 'completed' | 'failed'>>(
+  /** Adds finished children to a RUNNING batch's counters; returns the counters after (null: the batch has ended). */
+  async countChildren(db: Queryable, batchId: string, completed: number, failed: number): Promise<BatchCounters | null> {
+    const { rows } = await db.query<BatchCounters>(
       `/* countChildren */
-       UPDATE backtest_batch SET completed = completed + $2, failed = failed + $3 WHERE id = $1
-       RETURNING id, status, total, completed, failed`,
+       UPDATE backtest_batch SET completed = completed + $2, failed = failed + $3 WHERE id = $1 AND status = 'RUNNING'
+       RETURNING ${COUNTER_COLUMNS}`,
       [batchId, completed, failed],
     );
-    return rows[0]!;
+    return rows[0] ?? null;
   }
 
-  /** Runs back to QUEUED for another attempt (an infrastructure failure the queue retries). */
-  async requeue(ids: readonly string[]): Promise<void> {
-    await this.db.pool.query(`/* requeue */ UPDATE backtest SET status = 'QUEUED' WHERE id = ANY($1::uuid[]) AND status = 'RUNNING'`, [ids]);
+  /** Runs back to QUEUED for the queue's next attempt (after an infrastructure failure of theirs). */
+  async requeue(runs: ReadonlyArray<Pick<RunRow, 'id' | 'attempts'>>): Promise<void> {
+    await this.db.pool.query(
+      `/* requeue */
+       UPDATE backtest b SET status = 'QUEUED'
+       FROM unnest($1::uuid[], $2::int[]) AS r(id, attempts)
+       WHERE b.id = r.id AND b.status = 'RUNNING' AND b.attempts = r.attempts`,
+      [runs.map((r) => r.id), runs.map((r) => r.attempts)],
+    );
+  }
+
+  /** Ends every child of a batch still QUEUED or RUNNING as FAILED (a batch's final failure); returns them. */
+  async failUnfinishedChildren(batchId: string, error: string, now: Date): Promise<RunRow[]> {
+    const { rows } = await this.db.pool.query<RunRow>(
+      `/* failUnfinishedChildren */
+       UPDATE backtest SET status = 'FAILED', error = $2, finished_at = $3
+       WHERE batch_id = $1 AND status IN ('QUEUED', 'RUNNING')
+       RETURNING ${RUN_COLUMNS}`,
+      [batchId, error, now],
+    );
+    return rows;
   }
 
   /** Latest progress of a running backtest (best effort; dashboards get events, readers poll this). */
-  async writeProgress(id: string, progress: number, barsProcessed: number, totalBars: number): Promise<void> {
+  async writeProgress(run: Pick<RunRow, 'id' | 'attempts'>, progress: number, barsProcessed: number, totalBars: number): Promise<void> {
     await this.db.pool.query(
-      `/* writeProgress */ UPDATE backtest SET progress = $2, bars_processed = $3, total_bars = $4 WHERE id = $1 AND status = 'RUNNING'`,
-      [id, progress, barsProcessed, totalBars],
+      `/* writeProgress */
+       UPDATE backtest SET progress = $3, bars_processed = $4, total_bars = $5 WHERE id = $1 AND status = 'RUNNING' AND attempts = $2`,
+      [run.id, run.attempts, progress, barsProcessed, totalBars],
     );
   }
 
-  /** Every child's status and total return (for the batch summary). */
-  async listChildReturns(batchId: string): Promise<Array<{ symbol: string; status: BacktestStatus; totalReturn: number | null }>> {
-    const { rows } = await this.db.pool.query<{ symbol: string; status: BacktestStatus; metrics: { totalReturn: number | null } | null }>(
-      `/* listChildReturns */ SELECT symbol, status, metrics FROM backtest WHERE batch_id = $1`,
-      [batchId],
-    );
-    return rows.map((r) => ({ symbol: r.symbol, status: r.status, totalReturn: r.metrics?.totalReturn ?? null }));
-  }
-
-  /** Closes a batch with its final counters and summary. */
-  async completeBatch(
-    id: string,
-    data: { completed: number; failed: number; summary: unknown; finishedAt: Date; durationMs: number; dataFetchMs: number },
-  ): Promise<Pick<BatchRow, 'id' | 'status' | 'total' | 'completed' | 'failed'>> {
-    const { rows } = await this.db.pool.query<Pick<BatchRow, 'id' | 'status' | 'total' | 'completed' | 'failed'>>(
+  /**
+   * Closes a RUNNING batch in one statement: its counters and summary (average, best and
+   * worst total return of the completed children) computed from the children as stored,
+   * so they are right whatever earlier attempts counted. Null when it has ended already.
+   */
+  async completeBatch(id: string, data: { finishedAt: Date; durationMs: number; dataFetchMs: number }): Promise<BatchCounters | null> {
+    const { rows } = await this.db.pool.query<BatchCounters>(
       `/* completeBatch */
-       UPDATE backtest_batch SET status = 'COMPLETED', completed = $2, failed = $3, summary = $4, finished_at = $5,
-              duration_ms = $6, data_fetch_ms = $7
-       WHERE id = $1 RETURNING id, status, total, completed, failed`,
-      [id, data.completed, data.failed, JSON.stringify(data.summary), data.finishedAt, data.durationMs, Math.round(data.dataFetchMs)],
+       WITH child AS (
+         SELECT symbol, status, (metrics ->> 'totalReturn')::float8 AS r FROM backtest WHERE batch_id = $1
+       ), ranked AS (
+         SELECT symbol, r, row_number() OVER (ORDER BY r DESC, symbol) AS best, row_number() OVER (ORDER BY r ASC, symbol) AS worst
+         FROM child WHERE status = 'COMPLETED' AND r IS NOT NULL
+       ), figures AS (
+         SELECT (SELECT count(*) FROM child WHERE status = 'COMPLETED')::int AS completed,
+                (SELECT count(*) FROM child WHERE status <> 'COMPLETED')::int AS failed,
+                jsonb_build_object(
+                  'averageReturn', (SELECT avg(r) FROM ranked),
+                  'best', (SELECT jsonb_build_object('symbol', symbol, 'totalReturn', r) FROM ranked WHERE best = 1),
+                  'worst', (SELECT jsonb_build_object('symbol', symbol, 'totalReturn', r) FROM ranked WHERE worst = 1)
+                ) AS summary
+       )
+       UPDATE backtest_batch b SET status = 'COMPLETED', completed = f.completed, failed = f.failed, summary = f.summary,
+              finished_at = $2, duration_ms = $3, data_fetch_ms = $4
+       FROM figures f
+       WHERE b.id = $1 AND b.status = 'RUNNING'
+       RETURNING b.id, b.status, b.total, b.completed, b.failed`,
+      [id, data.finishedAt, data.durationMs, Math.round(data.dataFetchMs)],
     );
-    return rows[0]!;
+    return rows[0] ?? null;
   }
 }
 
@@ -253,9 +309,11 @@ export class BacktestsStore {
  * Replaces the trades of runs (idempotent by backtest id: a retried attempt rewrites the same
  * rows) with one binary COPY for all of them (one row per trade, `seq` from 0 per run). Must
  * run inside the caller's transaction: the runs' transaction locks are taken in id order (no
- * deadlock between two writers of overlapping runs) and held until it ends.
+ * deadlock between two writers of overlapping runs) and held until it ends, so a second
+ * writer's DELETE sees and removes the first's rows instead of colliding with them.
  */
-export async function replaceTrades(client: pg.PoolClient, results: ReadonlyArray<Pick<RunResult, 'id' | 'trades'>>): Promise<void> {
+export async function replaceTrades(client: pg.PoolClient, results: ReadonlyArray<{ id: string; trades: TradeColumns }>): Promise<void> {
+  if (results.length === 0) return;
   const ids = results.map((r) => r.id).sort();
   await client.query(`/* replaceTrades */ SELECT pg_advisory_xact_lock(hashtext('quantql:trades:' || id)) FROM unnest($1::text[]) AS id ORDER BY id`, [ids]);
   await client.query(`/* replaceTrades */ DELETE FROM trade WHERE backtest_id = ANY($1::uuid[])`, [ids]);

@@ -1,0 +1,119 @@
+import type { Listener, PubSub } from '../../events/pubsub.js';
+import type { Backtest } from '../../generated/prisma/client.js';
+import { NotFoundError } from '../../lib/errors.js';
+import type { Viewer } from '../accounts/access.js';
+import { backtestStateEvent, batchStateEvent, isTerminal, type BacktestProgressEvent, type BacktestTopics, type BatchProgressEvent } from './backtests.events.js';
+import type { BacktestsRepository } from './backtests.repository.js';
+
+export interface BacktestEventsDeps {
+  repository: BacktestsRepository;
+  pubsub: PubSub<BacktestTopics>;
+  now?: () => Date;
+}
+
+/**
+ * What subscribers read: a run's or a batch's current state, then the events
+ * BacktestRunService publishes, until the terminal one. Every stream listens to its topic
+ * BEFORE it reads the current state (nothing published in between is lost) and sends that
+ * state first, so a dashboard that connects late — even after the end — still gets the
+ * terminal item.
+ */
+export class BacktestEventsService {
+  private readonly now: () => Date;
+  /** One load per event, however many subscribers resolve it (see findChildOfEvent). */
+  private readonly eventChildren = new WeakMap<BatchProgressEvent, Promise<Backtest | null>>();
+
+  constructor(private readonly deps: BacktestEventsDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Current state first, then progress until a terminal status. @throws NotFoundError on subscribe. */
+  async *watchProgress(viewer: Viewer, id: string): AsyncGenerator<BacktestProgressEvent> {
+    let bars = 0;
+    yield* this.follow(
+      () => this.getVisibleRun(viewer, id),
+      () => this.deps.pubsub.listen('backtest', id),
+      async (current) => {
+        bars = current.barsProcessed;
+        return { items: [backtestStateEvent(current, this.now())], done: isTerminal(current.status) };
+      },
+      async (event) => {
+        // A progress event older than the state already sent (published before it was read).
+        if (event.status === 'RUNNING' && event.barsProcessed < bars) return { items: [], done: false };
+        bars = Math.max(bars, event.barsProcessed);
+        return { items: [event], done: isTerminal(event.status) };
+      },
+    );
+  }
+
+  /** Exactly one item: the finished backtest (at once if it already finished). @throws NotFoundError on subscribe. */
+  async *watchCompletion(viewer: Viewer, id: string): AsyncGenerator<Backtest> {
+    yield* this.follow(
+      () => this.getVisibleRun(viewer, id),
+      () => this.deps.pubsub.listen('backtest', id),
+      async (current) => ({ items: isTerminal(current.status) ? [current] : [], done: isTerminal(current.status) }),
+      async (event) => (isTerminal(event.status) ? { items: [(await this.deps.repository.findRun(id))!], done: true } : { items: [], done: false }),
+    );
+  }
+
+  /** Current counters first, then one event per finished child, until the batch's terminal status. @throws NotFoundError on subscribe. */
+  async *watchBatch(viewer: Viewer, id: string): AsyncGenerator<BatchProgressEvent> {
+    yield* this.follow(
+      async () => {
+        const batch = await this.deps.repository.findVisibleBatch(viewer, id);
+        if (!batch) throw new NotFoundError('BacktestBatch', id);
+        return batch;
+      },
+      () => this.deps.pubsub.listen('batch', id),
+      async (current) => ({ items: [batchStateEvent(current, null, this.now())], done: isTerminal(current.status) }),
+      async (event) => ({ items: [event], done: isTerminal(event.status) }),
+    );
+  }
+
+  /**
+   * The child a batch progress event announces. Loaded once per event, however many
+   * subscribers of the batch resolve it (they share the event object the pub/sub delivers).
+   * The subscriber was authorised for the batch, whose children share its owner.
+   */
+  findChildOfEvent(event: BatchProgressEvent): Promise<Backtest | null> {
+    if (!event.backtestId) return Promise.resolve(null);
+    let found = this.eventChildren.get(event);
+    if (!found) {
+      found = this.deps.repository.findRun(event.backtestId);
+      this.eventChildren.set(event, found);
+    }
+    return found;
+  }
+
+  /**
+   * The shape of every stream: authorise (read once: NotFoundError before anything is
+   * subscribed), listen, read the current state, send what it opens with, follow events.
+   */
+  private async *follow<S, E, Y>(
+    read: () => Promise<S>,
+    listen: () => Promise<Listener<E>>,
+    opening: (current: S) => Promise<{ items: Y[]; done: boolean }>,
+    next: (event: E) => Promise<{ items: Y[]; done: boolean }>,
+  ): AsyncGenerator<Y> {
+    await read();
+    const listener = await listen();
+    try {
+      const first = await opening(await read());
+      yield* first.items;
+      if (first.done) return;
+      for await (const event of listener) {
+        const step = await next(event);
+        yield* step.items;
+        if (step.done) return;
+      }
+    } finally {
+      await listener.close();
+    }
+  }
+
+  private async getVisibleRun(viewer: Viewer, id: string): Promise<Backtest> {
+    const backtest = await this.deps.repository.findVisibleRun(viewer, id);
+    if (!backtest) throw new NotFoundError('Backtest', id);
+    return backtest;
+  }
+}

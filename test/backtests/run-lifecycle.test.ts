@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Candles } from '../../src/engine/index.js';
+import { BacktestRunService, type BacktestRunDeps } from '../../src/modules/backtests/backtest-runs.service.js';
+import type { BacktestProgressEvent, BatchProgressEvent } from '../../src/modules/backtests/backtests.events.js';
+import { BacktestsRepository } from '../../src/modules/backtests/backtests.repository.js';
+import { BacktestsStore } from '../../src/modules/backtests/backtests.store.js';
+import { createEnginePool, type EngineRunner } from '../../src/threads/engine-pool.js';
+import { CancelBacktestDocument, CreateStrategyDocument, RunBacktestBatchDocument } from '../../examples/generated/graphql.js';
+import { createKeyHeader } from '../helpers/api-keys.js';
+import { randomCandles } from '../helpers/candles.js';
+import { uniqueName } from '../helpers/deps.js';
+import { execute } from '../helpers/graphql.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+
+/**
+ * The run lifecycle where things go wrong: a child cancelled mid-batch, a batch whose data
+ * source fails (retried, or on its last attempt), and an attempt superseded by another.
+ * Real database, queue, pub/sub and engine threads; only the candle source of a run service
+ * is replaced where a test needs runs that are slow (millions of bars) or a source that fails.
+ */
+const HOUR = 3_600_000;
+const START = Date.UTC(2023, 0, 2);
+const BARS = 300;
+const range = { from: new Date(START).toISOString(), to: new Date(START + BARS * HOUR).toISOString() };
+const rawId = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1]!;
+
+let stack: TestStack;
+let trader: Record<string, string>;
+let engine: EngineRunner;
+const prefix = uniqueName('LC');
+const symbols = [0, 1, 2].map((i) => `${prefix}${i}`);
+
+beforeAll(async () => {
+  // No consumer: each test drives the run service itself.
+  stack = await startStack({ consume: false });
+  trader = (await createKeyHeader(stack.deps, 'trader')).headers;
+  for (const [i, symbol] of symbols.entries()) {
+    await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(300 + i, BARS, START, HOUR) });
+  }
+  engine = createEnginePool(1);
+});
+afterAll(async () => {
+  await engine.close();
+  await stack.close();
+});
+
+function runService(candles: BacktestRunDeps['candles']): BacktestRunService {
+  const d = stack.deps;
+  return new BacktestRunService({
+    repository: new BacktestsRepository(d.prisma),
+    store: new BacktestsStore(d.db),
+    db: d.db,
+    strategies: d.services.strategies,
+    candles,
+    engine,
+    pubsub: d.pubsub,
+    queue: d.queue,
+    logger: d.logger,
+  });
+}
+
+async function submitBatch(kind: string): Promise<string> {
+  const s = await execute(stack.app, CreateStrategyDocument, { input: { name: kind, kind: kind as never } }, trader);
+  if (s.body.data!.createStrategy.__typename !== 'Strategy') throw new Error(JSON.stringify(s.body));
+  const b = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId: s.body.data!.createStrategy.id, symbols, interval: '1h', ...range } }, trader);
+  const batch = b.body.data!.runBacktestBatch;
+  if (batch.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(batch));
+  return rawId(batch.id);
+}
+
+const children = (batchId: string) =>
+  stack.deps.prisma.backtest.findMany({ where: { batchId }, orderBy: { symbol: 'asc' }, select: { id: true, symbol: true, status: true, error: true } });
+
+describe('a batch child cancelled while the batch runs', () => {
+  it('ends CANCELLED within a second, while its siblings go on to complete', async () => {
+    // Every child gets 3 million bars of the slowest strategy: seconds each on one thread.
+    const slow = randomCandles(11, 3_000_000, START, 60_000);
+    const copy = (c: Candles): Candles => ({ time: c.time.slice(), open: c.open.slice(), high: c.high.slice(), low: c.low.slice(), close: c.close.slice(), volume: c.volume.slice() });
+    const runs = runService({ loadCandlesForRuns: async (ids) => new Map(ids.map((id) => [id, copy(slow)])) });
+    const cancellations = await runs.listenForCancellations();
+    const batchId = await submitBatch('DONCHIAN_BREAKOUT');
+    const [first, , third] = await children(batchId);
+    const firstEvents = await stack.deps.pubsub.listen('backtest', first!.id);
+    const batchEvents: BatchProgressEvent[] = [];
+    const batchListener = await stack.deps.pubsub.listen('batch', batchId);
+    void (async () => {
+      for await (const e of batchListener) batchEvents.push(e);
+    })();
+    try {
+      const running = runs.runBatch(batchId, { number: 1, isLast: true });
+      // The first child is on the engine: it reports progress (its siblings wait for the thread).
+      for await (const e of firstEvents as AsyncIterable<BacktestProgressEvent>) if (e.status === 'RUNNING' && e.barsProcessed > 0) break;
+      const asked = performance.now();
+      const res = await execute(stack.app, CancelBacktestDocument, { id: first!.id }, trader);
+      expect(performance.now() - asked).toBeLessThan(1_000);
+      expect(res.body.data!.cancelBacktest).toMatchObject({ __typename: 'Backtest', status: 'CANCELLED' });
+      // Cancelled before it ever ran: a sibling waiting for the thread.
+      await execute(stack.app, CancelBacktestDocument, { id: third!.id }, trader);
+      await running;
+      const final = await children(batchId);
+      expect(final.map((c) => c.status)).toEqual(['CANCELLED', 'COMPLETED', 'CANCELLED']);
+      const batch = await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } });
+      expect(batch).toMatchObject({ status: 'COMPLETED', completed: 1, failed: 2, total: 3 });
+      // One event per child, counters never going backwards, then the terminal one.
+      const perChild = batchEvents.filter((e) => e.backtestId !== null);
+      expect(new Set(perChild.map((e) => e.backtestId))).toEqual(new Set(final.map((c) => c.id)));
+      expect(perChild.map((e) => e.completed + e.failed)).toEqual([1, 2, 3]);
+      expect(batchEvents.at(-1)).toMatchObject({ status: 'COMPLETED', backtestId: null, completed: 1, failed: 2 });
+    } finally {
+      await firstEvents.close();
+      await batchListener.close();
+      await cancellations.close();
+    }
+  }, 60_000);
+});
+
+describe('a batch whose candle source fails', () => {
+  const failing = { loadCandlesForRuns: async (): Promise<Map<number, Candles>> => { throw new Error('connection terminated unexpectedly'); } };
+
+  it('puts its children back to QUEUED and the batch stays RUNNING when another attempt follows', async () => {
+    const batchId = await submitBatch('SMA_CROSSOVER');
+    await expect(runService(failing).runBatch(batchId, { number: 1, isLast: false })).rejects.toThrow(/connection terminated/);
+    expect((await children(batchId)).map((c) => c.status)).toEqual(['QUEUED', 'QUEUED', 'QUEUED']);
+    expect(await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: 'RUNNING' });
+    // The next attempt, with a working source, finishes it.
+    await runService(stack.deps.services.marketData).runBatch(batchId, { number: 2, isLast: false });
+    expect((await children(batchId)).map((c) => c.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    expect(await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: 'COMPLETED', completed: 3, failed: 0 });
+  });
+
+  it('fails its children and completes the batch on the last attempt: nothing is left QUEUED or RUNNING', async () => {
+    const batchId = await submitBatch('EMA_CROSSOVER');
+    await expect(runService(failing).runBatch(batchId, { number: 3, isLast: true })).rejects.toThrow(/connection terminated/);
+    const final = await children(batchId);
+    expect(final.map((c) => c.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
+    expect(final.every((c) => c.error === 'internal error while running the backtest')).toBe(true);
+    expect(await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: 'COMPLETED', completed: 0, failed: 3 });
+  });
+});
+
+describe('an attempt superseded by another (a stalled job picked up while its first worker lives)', () => {
+  it('writes nothing once another attempt has claimed the run', async () => {
+    const batchId = await submitBatch('BUY_AND_HOLD');
+    const [child] = await children(batchId);
+    const store = new BacktestsStore(stack.deps.db);
+    const first = (await store.claimChildren(batchId, [child!.id], new Date()))[0]!;
+    const second = (await store.claimChildren(batchId, [child!.id], new Date()))[0]!;
+    expect(second.attempts).toBe(first.attempts + 1);
+    const end = (run: typeof first, status: 'FAILED' | 'CANCELLED') => ({ id: run.id, attempts: run.attempts, status, error: status === 'FAILED' ? 'x' : null, barsProcessed: 0, finishedAt: new Date(), durationMs: 1 });
+    // The superseded attempt's write matches nothing…
+    expect(await store.writeEnds(stack.deps.db.pool, [end(first, 'FAILED')])).toEqual(new Set());
+    expect((await children(batchId))[0]!.status).toBe('RUNNING');
+    // …the current one's ends the run, once.
+    expect(await store.writeEnds(stack.deps.db.pool, [end(second, 'CANCELLED')])).toEqual(new Set([child!.id]));
+    expect(await store.writeEnds(stack.deps.db.pool, [end(second, 'FAILED')])).toEqual(new Set());
+    expect((await children(batchId))[0]!.status).toBe('CANCELLED');
+  });
+});
