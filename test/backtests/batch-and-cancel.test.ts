@@ -1,7 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BacktestRunService } from '../../src/modules/backtests/backtest-runs.service.js';
-import { BacktestsRepository } from '../../src/modules/backtests/backtests.repository.js';
-import { BacktestsStore } from '../../src/modules/backtests/backtests.store.js';
 import { createEnginePool } from '../../src/threads/engine-pool.js';
 import {
   BacktestBatchDocument,
@@ -16,7 +13,7 @@ import { randomCandles } from '../helpers/candles.js';
 import { uniqueName } from '../helpers/deps.js';
 import { execute } from '../helpers/graphql.js';
 import { collectSse } from '../helpers/sse.js';
-import { startStack, type TestStack } from '../helpers/stack.js';
+import { createRunService, startStack, type TestStack } from '../helpers/stack.js';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2023, 0, 2);
@@ -194,18 +191,7 @@ describe('cancelBacktest', () => {
     const engine = createEnginePool(1);
     const huge = randomCandles(9, 5_000_000, START, 60_000);
     const candles = { loadCandlesForRuns: async (ids: readonly number[]) => new Map([[ids[0]!, huge]]) };
-    const d = stack.deps;
-    const runs = new BacktestRunService({
-      repository: new BacktestsRepository(d.prisma),
-      store: new BacktestsStore(d.db),
-      db: d.db,
-      strategies: d.services.strategies,
-      candles,
-      engine,
-      pubsub: d.pubsub,
-      queue: d.queue,
-      logger: d.logger,
-    });
+    const runs = createRunService(stack.deps, { engine, candles });
     const cancellations = await runs.listenForCancellations();
     const slow = await stack.deps.prisma.strategy.create({ data: { owner: 'x', name: 'slow', kind: 'DONCHIAN_BREAKOUT', parameters: { entry: 20, exit: 10 } } });
     await stack.deps.prisma.backtest.update({ where: { id }, data: { strategyId: slow.id } });

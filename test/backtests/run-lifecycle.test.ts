@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Candles } from '../../src/engine/index.js';
-import { BacktestRunService, type BacktestRunDeps } from '../../src/modules/backtests/backtest-runs.service.js';
+import type { BacktestRunDeps, BacktestRunService } from '../../src/modules/backtests/backtest-runs.service.js';
 import type { BacktestProgressEvent, BatchProgressEvent } from '../../src/modules/backtests/backtests.events.js';
-import { BacktestsRepository } from '../../src/modules/backtests/backtests.repository.js';
 import { BacktestsStore } from '../../src/modules/backtests/backtests.store.js';
 import { createEnginePool, type EngineRunner } from '../../src/threads/engine-pool.js';
 import { CancelBacktestDocument, CreateStrategyDocument, RunBacktestBatchDocument } from '../../examples/generated/graphql.js';
@@ -10,7 +9,7 @@ import { createKeyHeader } from '../helpers/api-keys.js';
 import { randomCandles } from '../helpers/candles.js';
 import { uniqueName } from '../helpers/deps.js';
 import { execute } from '../helpers/graphql.js';
-import { startStack, type TestStack } from '../helpers/stack.js';
+import { createRunService, startStack, type TestStack } from '../helpers/stack.js';
 
 /**
  * The run lifecycle where things go wrong: a child cancelled mid-batch, a batch whose data
@@ -44,20 +43,7 @@ afterAll(async () => {
   await stack.close();
 });
 
-function runService(candles: BacktestRunDeps['candles']): BacktestRunService {
-  const d = stack.deps;
-  return new BacktestRunService({
-    repository: new BacktestsRepository(d.prisma),
-    store: new BacktestsStore(d.db),
-    db: d.db,
-    strategies: d.services.strategies,
-    candles,
-    engine,
-    pubsub: d.pubsub,
-    queue: d.queue,
-    logger: d.logger,
-  });
-}
+const runService = (candles: BacktestRunDeps['candles']): BacktestRunService => createRunService(stack.deps, { engine, candles });
 
 async function submitBatch(kind: string): Promise<string> {
   const s = await execute(stack.app, CreateStrategyDocument, { input: { name: kind, kind: kind as never } }, trader);

@@ -2,6 +2,9 @@ import type { App } from '../../src/app.js';
 import { createApp } from '../../src/app.js';
 import type { Runtime } from '../../src/deps.js';
 import { startJobConsumer, type JobConsumer } from '../../src/jobs/consumer.js';
+import { BacktestRunService, type BacktestRunDeps } from '../../src/modules/backtests/backtest-runs.service.js';
+import { BacktestsRepository } from '../../src/modules/backtests/backtests.repository.js';
+import { BacktestsStore } from '../../src/modules/backtests/backtests.store.js';
 import { createTestDeps, uniqueName } from './deps.js';
 
 export interface TestStack {
@@ -33,4 +36,23 @@ export async function startStack(options: { consume?: boolean; env?: Record<stri
       await deps.close();
     },
   };
+}
+
+/**
+ * A run service of its own on a stack's real database, pub/sub and queue, with some of its
+ * dependencies replaced — the engine threads, or a candle source that hands runs millions
+ * of generated bars (or fails) — for tests of the run lifecycle.
+ */
+export function createRunService(deps: Runtime, replaced: Pick<BacktestRunDeps, 'engine'> & Partial<BacktestRunDeps>): BacktestRunService {
+  return new BacktestRunService({
+    repository: new BacktestsRepository(deps.prisma),
+    store: new BacktestsStore(deps.db),
+    db: deps.db,
+    strategies: deps.services.strategies,
+    candles: deps.services.marketData,
+    pubsub: deps.pubsub,
+    queue: deps.queue,
+    logger: deps.logger,
+    ...replaced,
+  });
 }

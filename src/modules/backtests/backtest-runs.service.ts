@@ -15,11 +15,10 @@ import { BacktestFailedError, BacktestFinishedError } from './backtests.errors.j
 import { backtestStateEvent, batchStateEvent, isTerminal, type BacktestProgressEvent, type BacktestTopics, type BatchProgressEvent } from './backtests.events.js';
 import type { BacktestsRepository } from './backtests.repository.js';
 import type { BacktestsStore, BatchRow, RunEnd, RunResult, RunRow } from './backtests.store.js';
+import { CancelSwitch } from './cancel-switch.js';
+import { OutcomeWriter } from './outcome-writer.js';
+import { ProgressReporter } from './progress-reporter.js';
 
-/** Progress events per backtest: at most 5 a second, plus the first and the last. */
-const PROGRESS_EVENT_MS = 200;
-/** Progress written to a single run's row at most once a second (readers poll less than dashboards). */
-const PROGRESS_WRITE_MS = 1_000;
 /** Stored equity curve points (the API downsamples further on request). */
 const MAX_EQUITY_POINTS = 2_000;
 /** How long cancelBacktest waits for a running backtest to confirm it stopped. */
@@ -173,7 +172,7 @@ export class BacktestRunService {
   private async runChunk(batch: BatchRun, ids: readonly string[], strategy: StrategyDefinition, attempt: Attempt): Promise<number> {
     // Switches registered before the claim: a cancel request is never lost in between.
     const cancels = new Map(ids.map((id) => [id, this.register(id)]));
-    const writer = new OutcomeWriter((settled) => this.settle(settled, batch), this.deps.resultWriteWindowMs ?? RESULT_WRITE_WINDOW_MS);
+    const writer = new OutcomeWriter<Settled>((settled) => this.settle(settled, batch), this.deps.resultWriteWindowMs ?? RESULT_WRITE_WINDOW_MS);
     let children: RunRow[] = [];
     try {
       // In the order given (by symbol): runs start, and results come, in a predictable order.
@@ -418,116 +417,5 @@ export class BacktestRunService {
 
   private publishBatch(event: BatchProgressEvent): Promise<void> {
     return this.deps.pubsub.publish('batch', event.batchId, event);
-  }
-}
-
-/** Cancels an engine run once it exists, or at once if the request came first. */
-class CancelSwitch {
-  private fired = false;
-  private cancelRun: (() => void) | null = null;
-
-  fire(): void {
-    this.fired = true;
-    this.cancelRun?.();
-  }
-
-  attach(cancelRun: () => void): void {
-    this.cancelRun = cancelRun;
-    if (this.fired) cancelRun();
-  }
-}
-
-/**
- * Collects the outcomes of a chunk's children and writes them together: at once for an
- * urgent one (a cancellation, which its requester is waiting for), else within `windowMs`
- * of the first waiting one, and whatever is left on `drain`. Writes run one after another.
- */
-class OutcomeWriter {
-  private waiting: Settled[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private failure: unknown = null;
-  private crashed: string | null = null;
-  /** Runs this writer wrote (ended or completed). */
-  readonly wrote = new Set<string>();
-
-  constructor(
-    private readonly write: (settled: readonly Settled[]) => Promise<{ crashed: string | null; wrote: string[] }>,
-    private readonly windowMs: number,
-  ) {}
-
-  add(settled: Settled, urgent: boolean): void {
-    this.waiting.push(settled);
-    if (urgent) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
-  }
-
-  /** Writes what is waiting and resolves once every write is done. @throws the first write's failure. */
-  async drain(): Promise<{ crashed: string | null }> {
-    this.flush();
-    await this.chain;
-    if (this.failure) throw this.failure;
-    return { crashed: this.crashed };
-  }
-
-  private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.waiting;
-    this.waiting = [];
-    if (batch.length === 0) return;
-    this.chain = this.chain.then(async () => {
-      if (this.failure) return;
-      try {
-        const { crashed, wrote } = await this.write(batch);
-        this.crashed ??= crashed;
-        for (const id of wrote) this.wrote.add(id);
-      } catch (error) {
-        this.failure = error;
-      }
-    });
-  }
-}
-
-/**
- * Throttles a run's progress: events at most every PROGRESS_EVENT_MS (plus the first and
- * the last bar), row writes (when given) at most every PROGRESS_WRITE_MS; ignores reports
- * after `stop` (they can trail the result on the thread's message port).
- */
-class ProgressReporter {
-  private readonly started = performance.now();
-  private lastEvent = -Infinity;
-  private lastWrite = -Infinity;
-  private stopped = false;
-
-  constructor(
-    private readonly run: RunRow,
-    private readonly publish: (event: BacktestProgressEvent) => Promise<void>,
-    private readonly write: ((progress: number, barsProcessed: number, totalBars: number) => Promise<void>) | null,
-    private readonly now: () => Date,
-  ) {}
-
-  report(barsProcessed: number, totalBars: number, equity: number): void {
-    if (this.stopped) return;
-    const t = performance.now();
-    const last = barsProcessed === totalBars;
-    if (!last && barsProcessed !== 1 && t - this.lastEvent < PROGRESS_EVENT_MS) return;
-    this.lastEvent = t;
-    const progress = totalBars ? barsProcessed / totalBars : 0;
-    const elapsed = (t - this.started) / 1000;
-    void this.publish(
-      backtestStateEvent({ ...this.run, status: 'RUNNING', progress, barsProcessed, totalBars, error: null }, this.now(), {
-        equity,
-        etaSeconds: progress > 0 ? (elapsed * (1 - progress)) / progress : null,
-      }),
-    );
-    if (this.write && !last && t - this.lastWrite >= PROGRESS_WRITE_MS) {
-      this.lastWrite = t;
-      this.write(progress, barsProcessed, totalBars).catch(() => undefined);
-    }
-  }
-
-  stop(): void {
-    this.stopped = true;
   }
 }
