@@ -106,7 +106,7 @@ export class BacktestsService {
     if (issues.length) throw new ValidationError(issues);
 
     const batch = await this.deps.repository.createBatch(
-      { owner: viewer.owner, strategyId: strategy.id, symbols, interval: input.interval, from: input.from, to: input.to, config: config as unknown as Prisma.InputJsonValue, total: symbols.length },
+      { owner: viewer.owner, strategyId: strategy.id, symbols, interval: input.interval, from: input.from, to: input.to, config: runConfigJson(config), total: symbols.length },
       symbols.map((symbol) => newRun(viewer, strategy, bySymbol.get(symbol)!, input, config)),
     );
     await this.enqueueOrUndo('backtest.batch', { batchId: batch.id }, () => this.deps.repository.deleteBatch(batch.id));
@@ -158,7 +158,7 @@ function newRun(viewer: Viewer, strategy: StrategyDefinition, instrument: Instru
     interval: request.interval,
     from: request.from,
     to: request.to,
-    config: config as unknown as Prisma.InputJsonValue,
+    config: runConfigJson(config),
     cacheKey: runCacheKey({
       kind: strategy.kind,
       params: strategy.parameters,
@@ -170,4 +170,9 @@ function newRun(viewer: Viewer, strategy: StrategyDefinition, instrument: Instru
       dataVersion: instrument.dataVersion,
     }),
   };
+}
+
+/** A run configuration as the JSON column stores it (plain numbers, strings, booleans). */
+function runConfigJson(config: RunConfig): Prisma.InputJsonObject {
+  return { ...config };
 }
