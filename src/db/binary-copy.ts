@@ -214,3 +214,110 @@ export async function copyRowsOut(
   decoder.finish();
   return decoder.rows;
 }
+
+/** Field types of a binary COPY result with byte strings (few, large rows: candle blocks). */
+export type BinaryRowFieldType = BinaryFieldType | 'bytea';
+
+/**
+ * Decodes a binary COPY stream whose rows hold byte strings — a few thousand rows of up to
+ * hundreds of KB each, where BinaryCopyDecoder handles millions of small fixed-size rows.
+ * Incoming chunks are kept in a list and joined once a whole row is there (a 100 KB row
+ * spans several socket chunks), so every byte is copied at most twice. For each row
+ * `onRow` gets its fields: numbers as BinaryCopyDecoder gives them, `bytea` as a Buffer
+ * that is only valid during the call (copy what you keep).
+ */
+export class BinaryCopyRowDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes the row at the head needs before it can be parsed (0: unknown yet). */
+  private needed = 0;
+  private headerRead = false;
+  private ended = false;
+  rows = 0;
+
+  constructor(
+    private readonly types: readonly BinaryRowFieldType[],
+    private readonly onRow: (fields: ReadonlyArray<number | Buffer>) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.needed) return;
+    const buffer = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+    let at = 0;
+    if (!this.headerRead) {
+      if (buffer.length < SIGNATURE.length + 8) return this.keep(buffer, 0, SIGNATURE.length + 8);
+      if (!buffer.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
+      at = SIGNATURE.length + 8 + buffer.readInt32BE(SIGNATURE.length + 4);
+      this.headerRead = true;
+    }
+    const fields: Array<number | Buffer> = new Array(this.types.length);
+    for (;;) {
+      if (this.ended) break;
+      if (buffer.length - at < 2) return this.keep(buffer, at, 2);
+      const count = buffer.readInt16BE(at);
+      if (count === -1) {
+        this.ended = true;
+        at += 2;
+        break;
+      }
+      if (count !== this.types.length) throw new Error(`binary COPY row has ${count} fields, expected ${this.types.length}`);
+      // Walk the field lengths: the row is parsed only once all of it is here.
+      let p = at + 2;
+      for (let f = 0; f < count; f++) {
+        if (buffer.length - p < 4) return this.keep(buffer, at, p + 4 - at);
+        const length = buffer.readInt32BE(p);
+        p += 4 + Math.max(0, length);
+      }
+      if (p > buffer.length) return this.keep(buffer, at, p - at);
+      p = at + 2;
+      for (let f = 0; f < count; f++) {
+        const length = buffer.readInt32BE(p);
+        p += 4;
+        const type = this.types[f]!;
+        if (length === -1) fields[f] = Number.NaN;
+        else if (type === 'bytea') fields[f] = buffer.subarray(p, p + length);
+        else if (length !== fixedBytes(type)) throw new Error(`binary COPY field ${f} has ${length} bytes, expected a ${type}`);
+        else if (type === 'float8') fields[f] = buffer.readDoubleBE(p);
+        else if (type === 'int4') fields[f] = buffer.readInt32BE(p);
+        else fields[f] = (buffer.readInt32BE(p) * TWO_POW_32 + buffer.readUInt32BE(p + 4)) / 1000 + PG_EPOCH_MS;
+        p += Math.max(0, length);
+      }
+      at = p;
+      this.rows += 1;
+      this.onRow(fields);
+    }
+    this.keep(buffer, at, 0);
+  }
+
+  /** Keeps buffer[from..] for the next chunk; the row there needs `need` bytes in all. */
+  private keep(buffer: Buffer, from: number, need: number): void {
+    const rest = buffer.subarray(from);
+    this.chunks = rest.length ? [rest] : [];
+    this.buffered = rest.length;
+    this.needed = need;
+  }
+
+  /** Throws when the stream stopped mid-row or before its trailer. */
+  finish(): void {
+    if (!this.ended || this.buffered) throw new Error('binary COPY stream ended early');
+  }
+}
+
+/**
+ * Runs `COPY (query) TO STDOUT (FORMAT binary)` and decodes rows with byte strings (see
+ * BinaryCopyRowDecoder); resolves to the number of rows. Inline only checked values.
+ */
+export async function copyByteRowsOut(
+  client: pg.PoolClient,
+  query: string,
+  types: readonly BinaryRowFieldType[],
+  onRow: (fields: ReadonlyArray<number | Buffer>) => void,
+): Promise<number> {
+  const decoder = new BinaryCopyRowDecoder(types, onRow);
+  const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+  for await (const chunk of stream) decoder.push(chunk as Buffer);
+  decoder.finish();
+  return decoder.rows;
+}

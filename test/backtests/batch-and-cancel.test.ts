@@ -71,7 +71,7 @@ describe('runBacktestBatch', () => {
     } finally {
       stop();
     }
-    expect(statements.filter((s) => s.includes('findCandleColumnsMany'))).toHaveLength(1);
+    expect(statements.filter((s) => s.includes('findCandleBlocks'))).toHaveLength(1);
     expect(statements.filter((s) => s.includes('findCandleColumns ') || s.includes('findCandleColumns\n'))).toHaveLength(0);
   });
 
@@ -137,7 +137,7 @@ describe('a batch run, statement by statement', () => {
     const chunks = 1;
     const writes = named('writeOutcomes');
     expect(named('claimChildren')).toBe(chunks);
-    expect(named('findCandleColumnsMany')).toBe(chunks);
+    expect(named('findCandleBlocks')).toBe(chunks);
     expect(writes).toBeGreaterThanOrEqual(chunks);
     expect(writes).toBeLessThanOrEqual(chunks * (1 + Math.floor(elapsedMs / 250)));
     expect(named('countChildren')).toBe(writes);

@@ -140,6 +140,8 @@ async function insertBulkInstruments(symbolPrefix: string, count: number, bars: 
      FROM ins, generate_series(0, $4::int - 1) h, LATERAL (SELECT 100 + 10 * sin(h / 50.0 + id) AS p) x`,
     [symbolPrefix, count, range.from, bars],
   );
+  // Written around the ingest: the columnar blocks backtests read are rebuilt as ingest would.
+  await deps.db.pool.query(`SELECT rebuild_candle_blocks(id, -1e13, 1e13) FROM instrument WHERE symbol LIKE $1 || '%'`, [symbolPrefix]);
   return Array.from({ length: count }, (_, i) => `${symbolPrefix}${String(i + 1).padStart(3, '0')}`);
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createDatabase, type Database } from '../../src/db/pool.js';
-import { BinaryCopyDecoder, copyColumnsInto, copyRowsOut, encodeBinaryCopy } from '../../src/db/binary-copy.js';
+import { BinaryCopyDecoder, BinaryCopyRowDecoder, copyByteRowsOut, copyColumnsInto, copyRowsOut, encodeBinaryCopy } from '../../src/db/binary-copy.js';
 
 /**
  * The hand-written binary COPY encoder against a real server: every value must come back
@@ -120,5 +120,33 @@ describe('binary COPY encoder', () => {
       [2147483647, Number.NaN, Number.NaN],
       [0, -0.000001, Date.UTC(2030, 0, 1)],
     ]);
+  });
+
+  it('reads rows with byte strings of any size, whatever the chunk boundaries (candle blocks)', async () => {
+    const client = await db.pool.connect();
+    const payload: Buffer[] = [];
+    const expected: Array<[number, string]> = [];
+    try {
+      // Byte strings from empty to 200 KB (several socket chunks), and a NULL.
+      const query = `SELECT g, CASE WHEN g = 3 THEN NULL ELSE decode(repeat(lpad(to_hex(g), 2, '0'), (g * g * 997) % 200000), 'hex') END
+                     FROM generate_series(0, 40) g`;
+      const n = await copyByteRowsOut(client, query, ['int4', 'bytea'], (f) => expected.push([f[0] as number, Buffer.isBuffer(f[1]) ? (f[1] as Buffer).toString('hex') : 'NULL']));
+      expect(n).toBe(41);
+      // The raw stream, to decode again with other chunkings.
+      const { to } = await import('pg-copy-streams');
+      for await (const chunk of client.query(to(`COPY (${query}) TO STDOUT (FORMAT binary)`))) payload.push(chunk as Buffer);
+    } finally {
+      client.release();
+    }
+    expect(expected[3]).toEqual([3, 'NULL']);
+    expect(expected[40]![1]).toBe('28'.repeat((40 * 40 * 997) % 200000));
+    const whole = Buffer.concat(payload);
+    for (const size of [1, 5, 4096, 65536, whole.length]) {
+      const rows: Array<[number, string]> = [];
+      const decoder = new BinaryCopyRowDecoder(['int4', 'bytea'], (f) => rows.push([f[0] as number, Buffer.isBuffer(f[1]) ? (f[1] as Buffer).toString('hex') : 'NULL']));
+      for (let at = 0; at < whole.length; at += size) decoder.push(whole.subarray(at, at + size));
+      decoder.finish();
+      expect(rows).toEqual(expected);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { copyColumnsInto, copyRowsOut } from '../../db/binary-copy.js';
+import { copyByteRowsOut, copyColumnsInto, copyRowsOut } from '../../db/binary-copy.js';
 import type { Candles } from '../../engine/index.js';
 import { allocateCandles, CandleColumnsBuilder, type CandleRow, type CandleSource } from './candle-columns.js';
 
@@ -398,4 +398,45 @@ export async function hasCandlesInHalfOpenRange(db: Queryable, instrumentId: num
     [instrumentId, fromMs, toMs],
   );
   return rows[0]!.found;
+}
+
+/**
+ * Rebuilds the columnar blocks (candle_block, see its migration) of one instrument that
+ * overlap [fromMs, toMs], from `candle` — the source of truth — in the caller's (ingest)
+ * transaction: the SQL function rebuild_candle_blocks, the one definition of a block.
+ */
+export async function rebuildCandleBlocks(db: Queryable, instrumentId: number, fromMs: number, toMs: number): Promise<number> {
+  const { rows } = await db.query<{ written: number }>(`/* rebuildCandleBlocks */ SELECT rebuild_candle_blocks($1, $2, $3) AS written`, [instrumentId, fromMs, toMs]);
+  return rows[0]!.written;
+}
+
+/**
+ * The columnar blocks of many instruments that overlap [fromMs, toMs), in one statement
+ * (binary COPY), ordered by instrument and time: `onBlock` gets each block's instrument,
+ * bar count and packed columns (a Buffer valid only during the call).
+ */
+export async function findCandleBlocks(
+  pool: pg.Pool,
+  query: { instrumentIds: readonly number[]; fromMs: number; toMs: number },
+  onBlock: (instrumentId: number, barCount: number, columns: Buffer) => void,
+): Promise<number> {
+  // COPY takes no bind parameters, so the values are inlined — each checked to be what it claims.
+  if (!query.instrumentIds.every((id) => Number.isSafeInteger(id))) throw new Error('instrument ids must be integers');
+  if (!Number.isFinite(query.fromMs) || !Number.isFinite(query.toMs)) throw new Error('range bounds must be finite');
+  const ids = query.instrumentIds.length ? query.instrumentIds.join(',') : 'NULL';
+  const client = await pool.connect();
+  try {
+    return await copyByteRowsOut(
+      client,
+      `/* findCandleBlocks */
+       SELECT instrument_id, bar_count, columns FROM candle_block
+       WHERE instrument_id IN (${ids})
+         AND block_start < to_timestamp(${query.toMs} / 1000.0) AND last_ts >= to_timestamp(${query.fromMs} / 1000.0)
+       ORDER BY instrument_id, block_start`,
+      ['int4', 'int4', 'bytea'],
+      (f) => onBlock(f[0] as number, f[1] as number, f[2] as Buffer),
+    );
+  } finally {
+    client.release();
+  }
 }

@@ -8,7 +8,8 @@ import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
 import { INTERVALS, type IntervalName, type IntervalSpec } from '../../lib/intervals.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CandleRow, CandleSource } from './candle-columns.js';
-import { countBuckets, planCandleRead } from './candle-plan.js';
+import { BlockAssembler, regroupCandles, toSharedCandles, type SharedCandles } from './candle-blocks.js';
+import { countBuckets, planCandleRead, type CandlePlan } from './candle-plan.js';
 import {
   findCandleColumns,
   findCandleColumnsMany,
@@ -16,8 +17,10 @@ import {
   findLatestCandles,
   findMarketSummaries,
   findTopMovers,
+  findCandleBlocks,
   hasCandlesInHalfOpenRange,
   insertStagedCandles,
+  rebuildCandleBlocks,
   refreshMarketSummary,
   stageCandles,
   upsertStagedCandles,
@@ -129,7 +132,10 @@ export class MarketDataService {
       assertSameBaseInterval(instrument, input.baseInterval);
       const counts = await this.writeCandles(client, instrument, input.candles, minMs, maxMs);
       const changed = counts.inserted + counts.updated > 0;
-      if (changed) await this.upkeep.inTransaction(client, instrument.id, window);
+      if (changed) {
+        await rebuildCandleBlocks(client, instrument.id, minMs, maxMs);
+        await this.upkeep.inTransaction(client, instrument.id, window);
+      }
       const dataVersion = changed ? await bumpDataVersion(client, instrument.id) : instrument.dataVersion;
       return { instrument, ...counts, changed, dataVersion };
     });
@@ -240,7 +246,10 @@ export class MarketDataService {
   /**
    * Candles of many instruments for backtests at `interval`, in [from, to): one statement
    * for their base intervals, then one per BATCH_FETCH_SYMBOLS instruments — never one per
-   * instrument. Instruments without candles in the range are absent from the map.
+   * instrument. Raw bars come from the columnar blocks (regrouped in memory when the interval
+   * is coarser); intervals the aggregates serve come from candle_1h / candle_1d. Columns are
+   * on SharedArrayBuffers (engine threads read them without a copy). Instruments without
+   * candles in the range are absent from the map.
    * @throws ValidationError when the interval cannot be served for an instrument's base interval.
    */
   async loadCandlesForRuns(instrumentIds: readonly number[], interval: string, from: Date, to: Date): Promise<Map<number, Candles>> {
@@ -253,20 +262,40 @@ export class MarketDataService {
       if (!planned.ok) throw new ValidationError(planned.issues);
       const { plan } = planned;
       for (let i = 0; i < group.length; i += BATCH_FETCH_SYMBOLS) {
-        const part = await findCandleColumnsMany(this.deps.db.pool, {
-          instrumentIds: group.slice(i, i + BATCH_FETCH_SYMBOLS).map((g) => g.id),
-          source: plan.source,
-          intervalSql: plan.interval.sql,
-          fromMs: from.getTime(),
-          toMs: to.getTime(),
-          regroup: plan.regroup,
-          // At most one bar per interval step: columns sized once, no regrowth.
-          expectedRows: countBuckets(plan.interval, from.getTime(), to.getTime()),
-        });
-        for (const [id, c] of part) out.set(id, c);
+        const part = group.slice(i, i + BATCH_FETCH_SYMBOLS);
+        const read = plan.source === 'raw' ? this.readBlocks(part, plan, from, to) : this.readAggregates(part, plan, from, to);
+        for (const [id, c] of await read) out.set(id, c.candles);
       }
     }
     return out;
+  }
+
+  /** Raw bars from the columnar blocks (one statement), regrouped when the plan says so. */
+  private async readBlocks(instruments: readonly InstrumentRef[], plan: CandlePlan, from: Date, to: Date): Promise<Map<number, SharedCandles>> {
+    const fromMs = from.getTime();
+    const toMs = to.getTime();
+    const base = baseSpec(instruments[0]!);
+    // At most one bar per base step: columns sized once (capped; longer series grow).
+    const capacity = Math.min(countBuckets(base, fromMs, toMs), 1 << 16);
+    const assembler = new BlockAssembler(fromMs, toMs, () => capacity);
+    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs }, (id, n, block) => assembler.add(id, n, block));
+    const bars = assembler.finish();
+    if (!plan.regroup) return bars;
+    return new Map([...bars].map(([id, c]) => [id, regroupCandles(c.candles, plan.interval)]));
+  }
+
+  /** Bars of the interval from candle_1h / candle_1d (one statement), as shared columns. */
+  private async readAggregates(instruments: readonly InstrumentRef[], plan: CandlePlan, from: Date, to: Date): Promise<Map<number, SharedCandles>> {
+    const rows = await findCandleColumnsMany(this.deps.db.pool, {
+      instrumentIds: instruments.map((i) => i.id),
+      source: plan.source,
+      intervalSql: plan.interval.sql,
+      fromMs: from.getTime(),
+      toMs: to.getTime(),
+      regroup: plan.regroup,
+      expectedRows: countBuckets(plan.interval, from.getTime(), to.getTime()),
+    });
+    return new Map([...rows].map(([id, c]) => [id, toSharedCandles(c)]));
   }
 
   /**
