@@ -3,6 +3,7 @@ import type { Viewer } from './modules/accounts/access.js';
 import type { AccountsService } from './modules/accounts/accounts.service.js';
 import type { BacktestEventsService } from './modules/backtests/backtest-events.service.js';
 import type { BacktestRunService } from './modules/backtests/backtest-runs.service.js';
+import { createBacktestLoaders, type BacktestLoaders } from './modules/backtests/backtests.loaders.js';
 import type { BacktestsService } from './modules/backtests/backtests.service.js';
 import { createMarketDataLoaders, type MarketDataLoaders } from './modules/market-data/market-data.loaders.js';
 import type { MarketDataService } from './modules/market-data/market-data.service.js';
@@ -23,6 +24,7 @@ export interface Services {
 /** Per-request batching: DataLoaders, and the client the Pothos prisma plugin loads relations with. */
 export interface Loaders {
   marketData: MarketDataLoaders;
+  backtests: BacktestLoaders;
   /**
    * For the Pothos prisma plugin only (graphql/builder.ts): it resolves `...query`
    * selections and relation fields with it, batched per request. Resolvers call services.
@@ -40,5 +42,5 @@ export interface Context {
 
 /** Loaders are built per request: their caches must never outlive it (or cross callers). */
 export function createLoaders(services: Services, prisma: PrismaClient): Loaders {
-  return { marketData: createMarketDataLoaders(services.marketData), relations: prisma };
+  return { marketData: createMarketDataLoaders(services.marketData), backtests: createBacktestLoaders(services.backtests), relations: prisma };
 }

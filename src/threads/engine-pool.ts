@@ -24,7 +24,8 @@ export type EngineOutcome =
       assumptions: BacktestAssumptions;
       barsProcessed: number;
       totalBars: number;
-      equity: { time: number[]; equity: number[]; drawdown: number[] };
+      /** The curve downsampled to at most maxEquityPoints. */
+      equity: { time: Float64Array; equity: Float64Array; drawdown: Float64Array };
       trades: TradeColumns;
     }
   | { type: 'cancelled'; barsProcessed: number }

@@ -37,7 +37,7 @@ export default function runEngineTask(task: EngineThreadTask): EngineOutcome {
       assumptions: result.assumptions,
       barsProcessed: result.barsProcessed,
       totalBars: result.totalBars,
-      equity: { time: Array.from(curve.time), equity: Array.from(curve.equity), drawdown: Array.from(curve.drawdown) },
+      equity: { time: curve.time, equity: curve.equity, drawdown: curve.drawdown },
       trades: result.tradeColumns,
     };
   } catch (error) {

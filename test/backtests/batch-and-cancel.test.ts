@@ -125,23 +125,24 @@ describe('a batch run, statement by statement', () => {
     const elapsedMs = performance.now() - started;
     const rows = await stack.deps.prisma.backtest.groupBy({ by: ['status'], where: { batchId }, _count: true });
     expect(rows).toEqual([{ status: 'COMPLETED', _count: 50 }]);
-    expect(await stack.deps.prisma.trade.count({ where: { backtest: { batchId } } })).toBeGreaterThan(50);
+    expect(await stack.deps.prisma.backtestResult.count({ where: { backtest: { batchId } } })).toBe(50);
 
     // 50 children are one chunk (BATCH_FETCH_SYMBOLS = 64). Per batch: claim, strategy,
     // children, completion (with its summary) = 4. Per chunk: claim, instruments, candles = 3.
     // Per write of finished children — one per chunk, plus one per 250 ms the chunk takes
-    // longer (results show up as they come) — one transaction: BEGIN, results UPDATE,
-    // trade locks, DELETE, COPY, ends UPDATE (when any), counters, COMMIT = at most 8.
-    // So 4 + 3 + 8 = 15 for this batch (a dozen per child before). Measured: 14.
+    // longer (results show up as they come) — one transaction: BEGIN, staging table, COPY of
+    // the results (packed trades and curves), completion + results, ends UPDATE (when any),
+    // counters, COMMIT = at most 7. So 4 + 3 + 7 = 14 for this batch (a dozen per child
+    // before). Measured: 13.
     const named = (name: string) => statements.filter((s) => s.includes(`/* ${name} */`)).length;
     const chunks = 1;
-    const writes = named('writeOutcomes');
+    const writes = named('countChildren');
     expect(named('claimChildren')).toBe(chunks);
     expect(named('findCandleBlocks')).toBe(chunks);
     expect(writes).toBeGreaterThanOrEqual(chunks);
     expect(writes).toBeLessThanOrEqual(chunks * (1 + Math.floor(elapsedMs / 250)));
-    expect(named('countChildren')).toBe(writes);
-    expect(statements.length).toBeLessThanOrEqual(4 + 3 * chunks + 8 * writes);
+    expect(named('writeOutcomes')).toBe(2 * writes); // the staging table, then completion + results
+    expect(statements.length).toBeLessThanOrEqual(4 + 3 * chunks + 7 * writes);
   });
 });
 

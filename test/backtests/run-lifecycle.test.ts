@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Candles } from '../../src/engine/index.js';
+import { withTransaction } from '../../src/db/transaction.js';
+import { runBacktest as runEngine, type Candles } from '../../src/engine/index.js';
 import type { BacktestRunDeps, BacktestRunService } from '../../src/modules/backtests/backtest-runs.service.js';
 import type { BacktestProgressEvent, BatchProgressEvent } from '../../src/modules/backtests/backtests.events.js';
 import { BacktestsStore } from '../../src/modules/backtests/backtests.store.js';
@@ -140,5 +141,35 @@ describe('an attempt superseded by another (a stalled job picked up while its fi
     expect(await store.writeEnds(stack.deps.db.pool, [end(second, 'CANCELLED')])).toEqual(new Set([child!.id]));
     expect(await store.writeEnds(stack.deps.db.pool, [end(second, 'FAILED')])).toEqual(new Set());
     expect((await children(batchId))[0]!.status).toBe('CANCELLED');
+  });
+
+  it('stores a result only for the attempt that holds the run, once', async () => {
+    const batchId = await submitBatch('SMA_CROSSOVER');
+    const [child] = await children(batchId);
+    const store = new BacktestsStore(stack.deps.db);
+    const first = (await store.claimChildren(batchId, [child!.id], new Date()))[0]!;
+    const second = (await store.claimChildren(batchId, [child!.id], new Date()))[0]!;
+    const engine = runEngine(randomCandles(5, 400, START, HOUR), { kind: 'SMA_CROSSOVER', params: { fast: 3, slow: 9 } });
+    const result = (run: typeof first, commission: number) => ({
+      id: run.id,
+      attempts: run.attempts,
+      barsProcessed: 400,
+      totalBars: 400,
+      metrics: { ...engine.metrics, totalFees: commission },
+      assumptions: engine.assumptions,
+      equity: { time: engine.equity.time, equity: engine.equity.equity, drawdown: engine.equity.drawdown },
+      trades: engine.tradeColumns,
+      startedAt: new Date(),
+      finishedAt: new Date(),
+      durationMs: 5,
+    });
+    const write = (r: ReturnType<typeof result>) => withTransaction(stack.deps.db.pool, (client) => store.writeOutcomes(client, [r], []));
+    expect((await write(result(first, 1))).completed).toEqual(new Set());
+    expect(await stack.deps.prisma.backtestResult.count({ where: { backtestId: child!.id } })).toBe(0);
+    expect((await write(result(second, 2))).completed).toEqual(new Set([child!.id]));
+    expect((await write(result(second, 3))).completed).toEqual(new Set()); // COMPLETED now: nothing more
+    const row = await stack.deps.prisma.backtest.findUniqueOrThrow({ where: { id: child!.id }, include: { result: true } });
+    expect(row).toMatchObject({ status: 'COMPLETED', metrics: expect.objectContaining({ totalFees: 2 }) });
+    expect(row.result!.tradeCount).toBe(engine.tradeColumns.count);
   });
 });

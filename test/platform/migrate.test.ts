@@ -89,15 +89,15 @@ describe('migration runner', () => {
           from: new Date(0), to: new Date(1), config: {}, cacheKey: 'k',
         },
       });
-      await prisma.trade.create({
-        data: {
-          backtestId: backtest.id, seq: 0, side: 'LONG', entryTime: new Date(0), entryPrice: 1, exitTime: new Date(1), exitPrice: 2,
-          quantity: 1, pnl: 1, returnPct: 1, fees: 0, barsHeld: 1,
-        },
+      await prisma.backtestResult.create({
+        data: { backtestId: backtest.id, tradeCount: 1, tradeColumns: new Uint8Array(80), equityColumns: new Uint8Array(24) },
+      });
+      await prisma.candleBlock.create({
+        data: { instrumentId: instrument.id, blockStart: new Date(0), barCount: 1, firstTs: new Date(0), lastTs: new Date(0), columns: new Uint8Array(48) },
       });
       await prisma.apiKey.create({ data: { owner: 'o', role: 'admin', prefix: 'abcdefgh', keyHash: 'h' } });
-      const read = await prisma.backtest.findUniqueOrThrow({ where: { id: backtest.id }, include: { trades: true, batch: true } });
-      expect(read.trades).toHaveLength(1);
+      const read = await prisma.backtest.findUniqueOrThrow({ where: { id: backtest.id }, include: { result: true, batch: true } });
+      expect(read.result!.tradeCount).toBe(1);
       expect(read.batch!.symbols).toEqual(['MIGTEST']);
       expect(read.status).toBe('QUEUED');
       expect(read.progress).toBe(0);
@@ -107,6 +107,47 @@ describe('migration runner', () => {
       await prisma.$disconnect();
       await pool.end();
     }
+  });
+
+  it('converts data stored by earlier migrations: trades and equity curves packed, candle blocks backfilled', async () => {
+    const url = await freshDatabase();
+    // The schema as the backtest_runs migration left it, with a finished backtest in it.
+    const before = await mkdtemp(join(tmpdir(), 'quantql-migrations-'));
+    for (const name of (await readdir(defaultMigrationsDir)).filter((n) => n <= '20261123110000_backtest_runs')) {
+      await cp(join(defaultMigrationsDir, name), join(before, name), { recursive: true });
+    }
+    await migrate({ url, migrationsDir: before, timescaledb: 'off' });
+    await query(url, `
+      INSERT INTO instrument (id, symbol, name, base_interval) VALUES (1, 'OLD', 'Old', '1h');
+      INSERT INTO candle (instrument_id, ts, open, high, low, close, volume)
+        SELECT 1, timestamptz '2024-01-01' + g * interval '1 hour', 100 + g, 101 + g, 99 + g, 100.5 + g, g * 0.1 FROM generate_series(0, 2999) g;
+      INSERT INTO strategy (id, owner, name, kind, parameters, updated_at) VALUES ('00000000-0000-0000-0000-000000000001', 'o', 's', 'SMA_CROSSOVER', '{}', now());
+      INSERT INTO backtest (id, owner, strategy_id, instrument_id, symbol, interval, from_ts, to_ts, config, cache_key, status, equity_curve)
+        VALUES ('00000000-0000-0000-0000-0000000000b1', 'o', '00000000-0000-0000-0000-000000000001', 1, 'OLD', '1h', now(), now(), '{}', 'k', 'COMPLETED',
+                '{"time": [1704067200000, 1704070800000], "equity": [10000, 10250.5], "drawdown": [0, -0.125]}');
+      INSERT INTO trade (backtest_id, seq, side, entry_time, entry_price, exit_time, exit_price, quantity, pnl, return_pct, fees, bars_held) VALUES
+        ('00000000-0000-0000-0000-0000000000b1', 1, 'SHORT', '2024-01-02T00:00:00Z', 105, '2024-01-02T03:00:00Z', 103, 2, 4, 0.019, 0.5, 3),
+        ('00000000-0000-0000-0000-0000000000b1', 0, 'LONG', '2024-01-01T01:00:00Z', 101, '2024-01-01T05:00:00Z', 104.25, 1.5, 4.875, 0.032, 0.25, 4);
+    `);
+    await migrate({ url, timescaledb: 'off' });
+
+    const [result] = await query<{ trade_count: number; trade_columns: Buffer; equity_columns: Buffer }>(url, `SELECT * FROM backtest_result`);
+    expect(result!.trade_count).toBe(2);
+    const { unpackTrades, unpackEquity } = await import('../../src/modules/backtests/result-columns.js');
+    expect(unpackTrades(result!.trade_columns, 2, 0, 10)).toEqual([
+      { seq: 0, side: 'LONG', entryTime: new Date('2024-01-01T01:00:00Z'), entryPrice: 101, exitTime: new Date('2024-01-01T05:00:00Z'), exitPrice: 104.25, quantity: 1.5, pnl: 4.875, returnPct: 0.032, fees: 0.25, barsHeld: 4 },
+      { seq: 1, side: 'SHORT', entryTime: new Date('2024-01-02T00:00:00Z'), entryPrice: 105, exitTime: new Date('2024-01-02T03:00:00Z'), exitPrice: 103, quantity: 2, pnl: 4, returnPct: 0.019, fees: 0.5, barsHeld: 3 },
+    ]);
+    const curve = unpackEquity(result!.equity_columns);
+    expect([Array.from(curve.time), Array.from(curve.equity), Array.from(curve.drawdown)]).toEqual([[1704067200000, 1704070800000], [10000, 10250.5], [0, -0.125]]);
+    expect(await query(url, `SELECT to_regclass('trade') AS t`)).toEqual([{ t: null }]);
+    // 3,000 hourly bars from 2024-01-01: two blocks of the 2,048-hour grid.
+    const blocks = await query<{ bar_count: number; bytes: number }>(url, `SELECT bar_count, length(columns) AS bytes FROM candle_block ORDER BY block_start`);
+    expect(blocks.reduce((n, b) => n + b.bar_count, 0)).toBe(3000);
+    expect(blocks.every((b) => b.bytes === b.bar_count * 48)).toBe(true);
+    const [last] = await query<{ n: number; columns: Buffer }>(url, `SELECT bar_count AS n, columns FROM candle_block ORDER BY block_start DESC LIMIT 1`);
+    // The last bar's close: column 4 (time, open, high, low, close, volume), last value.
+    expect(last!.columns.readDoubleBE((4 * last!.n + last!.n - 1) * 8)).toBe(100.5 + 2999);
   });
 
   it('serialises concurrent runs: each migration is applied exactly once', async () => {

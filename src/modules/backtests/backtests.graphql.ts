@@ -1,11 +1,13 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { downsampleEquity, metricCatalog, type BacktestAssumptions } from '../../engine/index.js';
 import { builder } from '../../graphql/builder.js';
 import { ErrorInterface } from '../../graphql/errors.js';
 import { parseGlobalId } from '../../graphql/ids.js';
-import { assertPageSize, pageOptions } from '../../graphql/pagination.js';
+import { assertPageSize, maxPageSize, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { ownerFilter } from '../accounts/access.js';
 import { BacktestFinishedError, NoDataError, QueueUnavailableError } from './backtests.errors.js';
+import { unpackEquity, unpackTrades, type TradeRow } from './result-columns.js';
 
 export const BacktestStatusEnum = builder.enumType('BacktestStatus', {
   description: 'Lifecycle of a backtest: QUEUED → RUNNING → COMPLETED | FAILED | CANCELLED.',
@@ -75,7 +77,7 @@ const EquityPointRef = builder.objectRef<{ time: Date; equity: number; drawdown:
   }),
 });
 
-builder.prismaObject('Trade', {
+const TradeRef = builder.objectRef<TradeRow>('Trade').implement({
   description: 'A closed round trip. Prices are fill prices after slippage.',
   fields: (t) => ({
     seq: t.exposeInt('seq', { description: 'Order within the backtest, from 0.' }),
@@ -114,17 +116,36 @@ export const BacktestNode = builder.prismaNode('Backtest', {
     durationMs: t.exposeInt('durationMs', { nullable: true, description: 'From start to finish.' }),
     metrics: t.field({ type: BacktestMetricsRef, nullable: true, description: 'Set when COMPLETED.', resolve: (b) => (b.metrics as Metrics | null) ?? null }),
     assumptions: t.field({ type: AssumptionsRef, nullable: true, description: 'Set when COMPLETED.', resolve: (b) => (b.assumptions as BacktestAssumptions | null) ?? null }),
-    trades: t.relatedConnection('trades', { cursor: 'backtestId_seq', query: { orderBy: { seq: 'asc' } }, ...pageOptions(100), description: 'Trades in order.' }),
+    trades: t.connection(
+      {
+        type: TradeRef,
+        description: 'Trades in order (empty until COMPLETED).',
+        resolve: async (b, args, ctx) => {
+          assertPageSize(args, ctx);
+          const result = await ctx.loaders.backtests.result.load(b.id);
+          const connection = await resolveOffsetConnection({ args, defaultSize: 100, maxSize: maxPageSize(ctx) }, ({ offset, limit }) =>
+            result ? unpackTrades(Buffer.from(result.tradeColumns), result.tradeCount, offset, limit) : [],
+          );
+          return Object.assign(connection, { totalCount: result?.tradeCount ?? 0 });
+        },
+      },
+      {
+        name: 'BacktestTradesConnection',
+        fields: (c) => ({
+          totalCount: c.int({ description: 'Trades of the backtest, across all pages.', resolve: (conn) => (conn as { totalCount: number }).totalCount }),
+        }),
+      },
+    ),
     equityCurve: t.field({
       type: [EquityPointRef],
       description: 'Equity curve, downsampled to maxPoints (2..2000) keeping the first, last, peak and trough points.',
       args: { maxPoints: t.arg.int({ defaultValue: 500, description: 'Most points returned (2..2000).' }) },
-      resolve: (b, args) => {
+      resolve: async (b, args, ctx) => {
         const max = args.maxPoints ?? 500;
         if (!Number.isInteger(max) || max < 2 || max > 2000) throw new ValidationError([{ path: ['maxPoints'], message: 'must be a whole number from 2 to 2000' }]);
-        const stored = b.equityCurve as { time: number[]; equity: number[]; drawdown: number[] } | null;
-        if (!stored) return [];
-        const curve = downsampleEquity({ time: Float64Array.from(stored.time), equity: Float64Array.from(stored.equity), drawdown: Float64Array.from(stored.drawdown) }, max);
+        const result = await ctx.loaders.backtests.result.load(b.id);
+        if (!result) return [];
+        const curve = downsampleEquity(unpackEquity(Buffer.from(result.equityColumns)), max);
         return Array.from(curve.time, (time, i) => ({ time: new Date(time), equity: curve.equity[i]!, drawdown: curve.drawdown[i]! }));
       },
     }),

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../db/prisma.js';
-import type { Backtest, BacktestBatch, Prisma } from '../../generated/prisma/client.js';
+import type { Backtest, BacktestBatch, BacktestResult, Prisma } from '../../generated/prisma/client.js';
 import { isUuid } from '../../lib/ids.js';
 import { ownerFilter, type Viewer } from '../accounts/access.js';
 
@@ -12,7 +12,7 @@ export type NewBacktest = Omit<Prisma.BacktestUncheckedCreateInput, 'id'>;
 export type NewBatch = Omit<Prisma.BacktestBatchUncheckedCreateInput, 'id'>;
 
 /**
- * Prisma access to `backtest`, `backtest_batch` and `trade`, owned by the backtests module:
+ * Prisma access to `backtest`, `backtest_batch` and `backtest_result`, owned by the backtests module:
  * creation and reads. The run lifecycle's conditional and set-based writes are raw SQL in
  * backtests.store.ts.
  */
@@ -28,7 +28,7 @@ export class BacktestsRepository {
     return this.prisma.backtest.findFirst({ where: { cacheKey, status: 'COMPLETED' }, orderBy: { finishedAt: 'asc' } });
   }
 
-  /** A COMPLETED copy of `cached` (its results and trades) as a new run: an identical run answered from the result cache. */
+  /** A COMPLETED copy of `cached` (its results, trades and equity curve) as a new run: an identical run answered from the result cache. */
   copyCompletedRun(cached: Backtest, data: NewBacktest, now: Date): Promise<Backtest> {
     return this.prisma.$transaction(async (tx) => {
       const copy = await tx.backtest.create({
@@ -40,7 +40,6 @@ export class BacktestsRepository {
           barsProcessed: cached.barsProcessed,
           totalBars: cached.totalBars,
           metrics: cached.metrics ?? undefined,
-          equityCurve: cached.equityCurve ?? undefined,
           assumptions: cached.assumptions ?? undefined,
           queuedAt: now,
           startedAt: now,
@@ -48,10 +47,17 @@ export class BacktestsRepository {
           durationMs: 0,
         },
       });
-      await tx.$executeRaw`/* copyCompletedRun */ INSERT INTO trade (backtest_id, seq, side, entry_time, entry_price, exit_time, exit_price, quantity, pnl, return_pct, fees, bars_held)
-        SELECT ${copy.id}::uuid, seq, side, entry_time, entry_price, exit_time, exit_price, quantity, pnl, return_pct, fees, bars_held FROM trade WHERE backtest_id = ${cached.id}::uuid`;
+      await tx.$executeRaw`/* copyCompletedRun */ INSERT INTO backtest_result (backtest_id, trade_count, trade_columns, equity_columns)
+        SELECT ${copy.id}::uuid, trade_count, trade_columns, equity_columns FROM backtest_result WHERE backtest_id = ${cached.id}::uuid`;
       return copy;
     });
+  }
+
+  /** The packed trades and equity curves of finished runs, in the order of `ids` (null: none stored). */
+  async listResults(ids: readonly string[]): Promise<Array<BacktestResult | null>> {
+    const rows = await this.prisma.backtestResult.findMany({ where: { backtestId: { in: [...ids] } } });
+    const byId = new Map(rows.map((r) => [r.backtestId, r]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   /** A batch and its children (QUEUED), in one transaction. */

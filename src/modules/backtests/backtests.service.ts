@@ -1,6 +1,6 @@
 import type { BacktestConfig } from '../../config/env.js';
 import type { RunConfig } from '../../engine/index.js';
-import type { Backtest, BacktestBatch, BacktestStatus, Prisma } from '../../generated/prisma/client.js';
+import type { Backtest, BacktestBatch, BacktestResult, BacktestStatus, Prisma } from '../../generated/prisma/client.js';
 import type { JobName, JobPayload } from '../../jobs/catalog.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { NotFoundError, ValidationError, type ValidationIssue } from '../../lib/errors.js';
@@ -135,6 +135,14 @@ export class BacktestsService {
       },
       query,
     );
+  }
+
+  /**
+   * The packed trades and equity curves of finished backtests (result-columns.ts), in the
+   * order of `ids` — for fields of backtests the caller was already allowed to read.
+   */
+  listResults(ids: readonly string[]): Promise<Array<BacktestResult | null>> {
+    return this.deps.repository.listResults(ids);
   }
 
   private async enqueueOrUndo<N extends JobName>(name: N, payload: JobPayload<N>, undo: () => Promise<unknown>): Promise<void> {

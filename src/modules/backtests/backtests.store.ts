@@ -1,14 +1,14 @@
 import type pg from 'pg';
 import { copyColumnsInto } from '../../db/binary-copy.js';
 import type { Database } from '../../db/pool.js';
-import type { TradeColumns } from '../../engine/index.js';
 import type { BacktestStatus } from '../../generated/prisma/client.js';
 import type { EngineOutcome } from '../../threads/engine-pool.js';
+import { packEquity, packTrades } from './result-columns.js';
 
 /**
- * Raw SQL over `backtest`, `backtest_batch` and `trade` for the run lifecycle: the
- * statements Prisma cannot express (conditional claims with RETURNING, set-based result
- * writes, binary COPY of trades). Every write is set-based, so a chunk of a batch costs the
+ * Raw SQL over `backtest`, `backtest_batch` and `backtest_result` for the run lifecycle:
+ * the statements Prisma cannot express (conditional claims with RETURNING, set-based result
+ * writes through a binary COPY). Every write is set-based, so a chunk of a batch costs the
  * same few statements whether it has one child or a hundred.
  *
  * Attempts fence each other: a claim increments `attempts` and returns it, and every later
@@ -92,8 +92,12 @@ export interface Written {
   ended: Set<string>;
 }
 
-const TRADE_COLUMNS = ['backtest_id', 'seq', 'side', 'entry_time', 'entry_price', 'exit_time', 'exit_price', 'quantity', 'pnl', 'return_pct', 'fees', 'bars_held'];
-const SIDE_TEXT = { long: Buffer.from('LONG'), short: Buffer.from('SHORT') };
+const RESULT_COLUMNS = [
+  'id', 'attempts', 'bars_processed', 'total_bars', 'metrics', 'assumptions', 'started_at', 'finished_at', 'duration_ms',
+  'trade_count', 'trade_columns', 'equity_columns',
+];
+/** jsonb's binary COPY format: a version byte, then the JSON text. */
+const JSONB_VERSION = Buffer.from([1]);
 
 function uuidBytes(id: string): Buffer {
   const bytes = Buffer.from(id.replace(/-/g, ''), 'hex');
@@ -157,43 +161,57 @@ export class BacktestsStore {
   }
 
   /**
-   * Writes the outcome of runs in the caller's transaction, set-based: their results in one
-   * UPDATE, then the trades of the runs it changed (one binary COPY, replacing an earlier
-   * attempt's), then the runs that ended without a result in another UPDATE. Each write
-   * requires the run to be RUNNING in the attempt that produced the outcome.
+   * Writes the outcome of runs in the caller's transaction, set-based: the results go to a
+   * transaction-local staging table by one binary COPY (trades and equity curves as packed
+   * columns, metrics and assumptions as JSON), then one statement completes the runs and
+   * stores their packed results; then the runs that ended without a result, in another.
+   * Each write requires the run to be RUNNING in the attempt that produced the outcome.
    */
   async writeOutcomes(client: pg.PoolClient, results: readonly RunResult[], ends: readonly RunEnd[]): Promise<Written> {
     const completed = new Set<string>();
     if (results.length) {
+      await client.query(
+        `/* writeOutcomes */
+         CREATE TEMPORARY TABLE run_result (
+           id uuid, attempts int, bars_processed int, total_bars int, metrics jsonb, assumptions jsonb,
+           started_at timestamptz, finished_at timestamptz, duration_ms int,
+           trade_count int, trade_columns bytea, equity_columns bytea
+         ) ON COMMIT DROP`,
+      );
+      const json = (value: unknown) => Buffer.concat([JSONB_VERSION, Buffer.from(JSON.stringify(value))]);
+      const packed = results.map((r) => ({ uuid: uuidBytes(r.id), metrics: json(r.metrics), assumptions: json(r.assumptions), trades: packTrades(r.trades), equity: packEquity(r.equity) }));
+      const column = (f: (r: RunResult) => number) => Float64Array.from(results, f);
+      await copyColumnsInto(client, 'run_result', RESULT_COLUMNS, [
+        { type: 'bytes', at: (i) => packed[i]!.uuid },
+        { type: 'int4', values: column((r) => r.attempts) },
+        { type: 'int4', values: column((r) => r.barsProcessed) },
+        { type: 'int4', values: column((r) => r.totalBars) },
+        { type: 'bytes', at: (i) => packed[i]!.metrics },
+        { type: 'bytes', at: (i) => packed[i]!.assumptions },
+        { type: 'timestamptz', values: column((r) => r.startedAt.getTime()) },
+        { type: 'timestamptz', values: column((r) => r.finishedAt.getTime()) },
+        { type: 'int4', values: column((r) => r.durationMs) },
+        { type: 'int4', values: column((r) => r.trades.count) },
+        { type: 'bytes', at: (i) => packed[i]!.trades },
+        { type: 'bytes', at: (i) => packed[i]!.equity },
+      ]);
       const { rows } = await client.query<{ id: string }>(
         `/* writeOutcomes */
-         UPDATE backtest b SET status = 'COMPLETED', progress = 1, bars_processed = r.bars_processed, total_bars = r.total_bars,
-                metrics = r.metrics, equity_curve = r.equity_curve, assumptions = r.assumptions,
-                started_at = r.started_at, finished_at = r.finished_at, duration_ms = r.duration_ms, error = NULL
-         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, attempts int, bars_processed int, total_bars int, metrics jsonb,
-                                                equity_curve jsonb, assumptions jsonb, started_at timestamptz,
-                                                finished_at timestamptz, duration_ms int)
-         WHERE b.id = r.id AND b.status = 'RUNNING' AND b.attempts = r.attempts
-         RETURNING b.id`,
-        [
-          JSON.stringify(
-            results.map((r) => ({
-              id: r.id,
-              attempts: r.attempts,
-              bars_processed: r.barsProcessed,
-              total_bars: r.totalBars,
-              metrics: r.metrics,
-              equity_curve: r.equity,
-              assumptions: r.assumptions,
-              started_at: r.startedAt,
-              finished_at: r.finishedAt,
-              duration_ms: r.durationMs,
-            })),
-          ),
-        ],
+         WITH done AS (
+           UPDATE backtest b SET status = 'COMPLETED', progress = 1, bars_processed = r.bars_processed, total_bars = r.total_bars,
+                  metrics = r.metrics, assumptions = r.assumptions, started_at = r.started_at, finished_at = r.finished_at,
+                  duration_ms = r.duration_ms, error = NULL
+           FROM run_result r
+           WHERE b.id = r.id AND b.status = 'RUNNING' AND b.attempts = r.attempts
+           RETURNING b.id
+         )
+         INSERT INTO backtest_result (backtest_id, trade_count, trade_columns, equity_columns)
+         SELECT r.id, r.trade_count, r.trade_columns, r.equity_columns FROM run_result r JOIN done USING (id)
+         ON CONFLICT (backtest_id) DO UPDATE
+           SET trade_count = EXCLUDED.trade_count, trade_columns = EXCLUDED.trade_columns, equity_columns = EXCLUDED.equity_columns
+         RETURNING backtest_id AS id`,
       );
       for (const row of rows) completed.add(row.id);
-      await replaceTrades(client, results.filter((r) => completed.has(r.id)));
     }
     const ended = ends.length ? await this.writeEnds(client, ends) : new Set<string>();
     return { completed, ended };
@@ -303,52 +321,4 @@ export class BacktestsStore {
     );
     return rows[0] ?? null;
   }
-}
-
-/**
- * Replaces the trades of runs (idempotent by backtest id: a retried attempt rewrites the same
- * rows) with one binary COPY for all of them (one row per trade, `seq` from 0 per run). Must
- * run inside the caller's transaction: the runs' transaction locks are taken in id order (no
- * deadlock between two writers of overlapping runs) and held until it ends, so a second
- * writer's DELETE sees and removes the first's rows instead of colliding with them.
- */
-export async function replaceTrades(client: pg.PoolClient, results: ReadonlyArray<{ id: string; trades: TradeColumns }>): Promise<void> {
-  if (results.length === 0) return;
-  const ids = results.map((r) => r.id).sort();
-  await client.query(`/* replaceTrades */ SELECT pg_advisory_xact_lock(hashtext('quantql:trades:' || id)) FROM unnest($1::text[]) AS id ORDER BY id`, [ids]);
-  await client.query(`/* replaceTrades */ DELETE FROM trade WHERE backtest_id = ANY($1::uuid[])`, [ids]);
-  const total = results.reduce((n, r) => n + r.trades.count, 0);
-  if (total === 0) return;
-  const owner = new Int32Array(total);
-  const seq = new Int32Array(total);
-  const float = () => new Float64Array(total);
-  const columns = { entryTime: float(), entryPrice: float(), exitTime: float(), exitPrice: float(), quantity: float(), pnl: float(), returnPct: float(), fees: float() };
-  const side = new Int8Array(total);
-  const barsHeld = new Int32Array(total);
-  let at = 0;
-  results.forEach((r, k) => {
-    const t = r.trades;
-    const n = t.count;
-    owner.fill(k, at, at + n);
-    for (let i = 0; i < n; i++) seq[at + i] = i;
-    for (const name of Object.keys(columns) as Array<keyof typeof columns>) columns[name].set(t[name].subarray(0, n), at);
-    side.set(t.side.subarray(0, n), at);
-    barsHeld.set(t.barsHeld.subarray(0, n), at);
-    at += n;
-  });
-  const uuids = results.map((r) => uuidBytes(r.id));
-  await copyColumnsInto(client, 'trade', TRADE_COLUMNS, [
-    { type: 'bytes', at: (i) => uuids[owner[i]!]! },
-    { type: 'int4', values: seq },
-    { type: 'bytes', at: (i) => (side[i]! > 0 ? SIDE_TEXT.long : SIDE_TEXT.short) },
-    { type: 'timestamptz', values: columns.entryTime },
-    { type: 'float8', values: columns.entryPrice },
-    { type: 'timestamptz', values: columns.exitTime },
-    { type: 'float8', values: columns.exitPrice },
-    { type: 'float8', values: columns.quantity },
-    { type: 'float8', values: columns.pnl },
-    { type: 'float8', values: columns.returnPct },
-    { type: 'float8', values: columns.fees },
-    { type: 'int4', values: barsHeld },
-  ]);
 }
