@@ -20,14 +20,22 @@ import { BacktestsRepository } from './modules/backtests/backtests.repository.js
 import { BacktestsService } from './modules/backtests/backtests.service.js';
 import { BacktestsStore } from './modules/backtests/backtests.store.js';
 import { InstrumentRepository } from './modules/market-data/instrument.repository.js';
-import { MarketDataService } from './modules/market-data/market-data.service.js';
+import { CandleCache } from './modules/market-data/candle-cache.js';
+import { MarketDataService, type MarketDataTopics } from './modules/market-data/market-data.service.js';
+import { createRedisBinaryStore, type BinaryStore } from './cache/redis-binary-store.js';
 import { StrategiesRepository } from './modules/strategies/strategies.repository.js';
 import { StrategiesService } from './modules/strategies/strategies.service.js';
 import { SystemService } from './modules/system/system.service.js';
 import { createEnginePool, type EngineRunner } from './threads/engine-pool.js';
 
 /** Every topic published in quantql (one map per module, merged here). */
-export type Topics = BacktestTopics;
+export type Topics = BacktestTopics & MarketDataTopics;
+
+/** What this process does, as far as building it differs. */
+export interface ProcessRole {
+  /** It consumes backtest jobs (a worker; the API in embedded mode): it keeps candles in memory. */
+  runsBacktests: boolean;
+}
 
 /** The clients of a process: connections and pools, each constructed here and nowhere else. */
 export interface Clients {
@@ -38,6 +46,8 @@ export interface Clients {
   queue: JobQueue;
   /** Engine threads; started on the first backtest this process runs. */
   engine: EngineRunner;
+  /** The caches' second level (Redis), when configured. */
+  cacheStore: BinaryStore | null;
   /** The embedded server when this process uses one. */
   embedded: EmbeddedDatabase | null;
 }
@@ -59,7 +69,7 @@ export interface Runtime extends Clients {
  * DDL rights needed, and a schema behind the code stops it with the fix.
  * @throws MigrationError (pending or failed migrations), EmbeddedDatabaseError.
  */
-export async function openRuntime(config: Config, logger: Logger, options: { prepare: boolean }): Promise<Runtime> {
+export async function openRuntime(config: Config, logger: Logger, options: { prepare: boolean } & Partial<ProcessRole>): Promise<Runtime> {
   const log = (message: string) => logger.info(message);
   const database = await resolveDatabase(config.database, log);
   try {
@@ -69,7 +79,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { pre
     if (database.embedded?.owned) await database.embedded.stop().catch(() => undefined);
     throw error;
   }
-  return createRuntime(config, logger, database);
+  return createRuntime(config, logger, database, { runsBacktests: options.runsBacktests ?? false });
 }
 
 /**
@@ -79,7 +89,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { pre
  * Takes over `database`: closing the runtime (or a failure here) stops an embedded server
  * this process started.
  */
-export async function createRuntime(config: Config, logger: Logger, database: ResolvedDatabase): Promise<Runtime> {
+export async function createRuntime(config: Config, logger: Logger, database: ResolvedDatabase, role: ProcessRole = { runsBacktests: true }): Promise<Runtime> {
   const db = createDatabase({ url: database.url, max: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs });
   let dialect: Dialect;
   try {
@@ -98,16 +108,18 @@ export async function createRuntime(config: Config, logger: Logger, database: Re
     pubsub: config.redis ? createRedisPubSub<Topics>(config.redis.url, config.redis.keyPrefix, onPublishError) : createInProcessPubSub<Topics>(onPublishError),
     queue: config.redis ? new BullMqQueue(config.redis.url, config.redis.keyPrefix, { stalledIntervalMs: config.worker.stalledIntervalMs }) : new InProcessQueue(),
     engine: createEnginePool(config.worker.concurrency, { lazy: true }),
+    cacheStore: config.redis ? createRedisBinaryStore(config.redis.url, config.redis.keyPrefix) : null,
     embedded: database.embedded,
   };
   return {
     ...clients,
     config,
     logger,
-    services: createServices(config, logger, clients),
+    services: createServices(config, logger, clients, role),
     async close() {
       await clients.queue.close().catch(() => undefined);
       await clients.engine.close().catch(() => undefined);
+      await clients.cacheStore?.close();
       await clients.pubsub.close();
       await clients.prisma.$disconnect().catch(() => undefined);
       await db.pool.end().catch(() => undefined);
@@ -116,21 +128,25 @@ export async function createRuntime(config: Config, logger: Logger, database: Re
   };
 }
 
-function createServices(config: Config, logger: Logger, clients: Clients): Services {
+function createServices(config: Config, logger: Logger, clients: Clients, role: ProcessRole): Services {
   const accounts = new AccountsService(new AccountsRepository(clients.prisma));
   const strategies = new StrategiesService(new StrategiesRepository(clients.prisma));
   const marketData = new MarketDataService({
     db: clients.db,
     instruments: new InstrumentRepository(clients.prisma),
+    // The in-process level only where backtests run; every process shares the Redis level.
+    cache: new CandleCache({ l1MaxBytes: role.runsBacktests ? config.cache.l1MaxBytes : 0, l2: clients.cacheStore, logger }),
+    pubsub: clients.pubsub,
     dialect: clients.dialect,
     logger,
     config: config.market,
   });
   const repository = new BacktestsRepository(clients.prisma);
-  const backtests = new BacktestsService({ repository, strategies, marketData, queue: clients.queue, logger, config: config.backtest });
+  const store = new BacktestsStore(clients.db);
+  const backtests = new BacktestsService({ repository, store, strategies, marketData, queue: clients.queue, logger, config: config.backtest });
   const backtestRuns = new BacktestRunService({
     repository,
-    store: new BacktestsStore(clients.db),
+    store,
     db: clients.db,
     strategies,
     candles: marketData,

@@ -16,7 +16,7 @@ runCli(
   async () => {
     const config = loadConfig();
     const logger = createLogger(config.log.level);
-    const runtime = await openRuntime(config, logger, { prepare: config.database.migrateOnStart });
+    const runtime = await openRuntime(config, logger, { prepare: config.database.migrateOnStart, runsBacktests: config.queueMode === 'in-process' });
     let consumer: JobConsumer | null = null;
     let listening;
     try {

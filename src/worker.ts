@@ -19,7 +19,7 @@ runCli(
     const config = loadConfig();
     if (!config.redis) throw new CliFailure('a separate worker needs REDIS_URL (the shared queue); without it `npm start` runs backtests itself');
     const logger = createLogger(config.log.level, 'quantql-worker');
-    const runtime = await openRuntime(config, logger, { prepare: false });
+    const runtime = await openRuntime(config, logger, { prepare: false, runsBacktests: true });
     const consumer = await startJobConsumer(runtime);
     logger.info({ concurrency: config.worker.concurrency, database: runtime.dialect }, 'quantql worker consuming backtest jobs');
     onShutdown(logger, config.http.shutdownTimeoutMs, async () => {

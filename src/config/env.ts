@@ -64,6 +64,9 @@ const envSchema = z.object({
   MARKET_INGEST_MAX_CANDLES: int(1, 1_000_000).default(50_000),
   MARKET_SEED_DEMO_DATA: bool.optional(),
 
+  CACHE_L1_MAX_MB: int(0, 1_000_000).default(512),
+  CACHE_WARM_INSTRUMENTS: int(0, 10_000).default(20),
+
   GRAPHQL_MAX_DEPTH: int(1, 100).default(12),
   GRAPHQL_MAX_COST: int(1, 1_000_000).default(20_000),
   GRAPHQL_MAX_ALIASES: int(1, 1000).default(30),
@@ -126,6 +129,14 @@ export interface BacktestConfig {
   maxBatchSymbols: number;
 }
 
+/** The candle cache (CACHE_*); its second level is Redis when REDIS_URL is set. */
+export interface CacheConfig {
+  /** In-process level, in bytes, for processes that run backtests (0: off). */
+  l1MaxBytes: number;
+  /** Instruments whose popular ranges a process that runs backtests caches on start (0: none). */
+  warmInstruments: number;
+}
+
 export interface Config {
   env: Env['NODE_ENV'];
   log: { level: Env['LOG_LEVEL'] };
@@ -137,6 +148,7 @@ export interface Config {
   graphql: GraphqlConfig;
   market: MarketConfig;
   backtest: BacktestConfig;
+  cache: CacheConfig;
   queueMode: 'bullmq' | 'in-process';
   pubsubMode: 'redis' | 'in-process';
 }
@@ -214,6 +226,7 @@ export function loadConfig(
       seedDemoData: env.MARKET_SEED_DEMO_DATA ?? embedded,
     },
     backtest: { maxBatchSymbols: env.BACKTEST_MAX_BATCH_SYMBOLS },
+    cache: { l1MaxBytes: env.CACHE_L1_MAX_MB * 2 ** 20, warmInstruments: env.CACHE_WARM_INSTRUMENTS },
     queueMode: redis ? 'bullmq' : 'in-process',
     pubsubMode: redis ? 'redis' : 'in-process',
   };

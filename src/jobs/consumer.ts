@@ -1,6 +1,8 @@
 import { DomainError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { BacktestRunService } from '../modules/backtests/backtest-runs.service.js';
+import type { BacktestsService } from '../modules/backtests/backtests.service.js';
+import type { MarketDataService } from '../modules/market-data/market-data.service.js';
 import type { EngineRunner } from '../threads/engine-pool.js';
 import type { JobQueue } from './queue.js';
 import { createRunBacktestHandler } from './run-backtest.handler.js';
@@ -15,16 +17,16 @@ export interface JobConsumer {
 export interface ConsumerDeps {
   queue: JobQueue;
   engine: EngineRunner;
-  services: { backtestRuns: BacktestRunService };
+  services: { backtestRuns: BacktestRunService; backtests: Pick<BacktestsService, 'warmPopularCandles'>; marketData: Pick<MarketDataService, 'keepCacheWarm'> };
   logger: Logger;
-  config: { worker: { concurrency: number } };
+  config: { worker: { concurrency: number }; cache: { warmInstruments: number } };
 }
 
 /**
  * Consumes jobs in this process: every handler of the catalog, cancellation requests from any
- * API replica, and — for the in-process queue, whose jobs live in memory — the work a previous
- * process left unfinished (`resumeUnfinished: false` skips that, e.g. for test stacks that
- * share a database).
+ * API replica, the candle cache's warming, and — for the in-process queue, whose jobs live in
+ * memory — the work a previous process left unfinished (`resumeUnfinished: false` skips that,
+ * e.g. for test stacks that share a database).
  */
 export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfinished?: boolean } = {}): Promise<JobConsumer> {
   const { queue, logger } = deps;
@@ -32,6 +34,13 @@ export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfi
   // Threads ready before the first job: its run (and a cancel of it) never waits for them.
   deps.engine.start();
   const cancellations = await backtestRuns.listenForCancellations();
+  // The candle cache of this process: re-cached after every ingest, and warmed now with the
+  // most backtested ranges — in the background, readiness never waits for it.
+  const warming = await deps.services.marketData.keepCacheWarm();
+  deps.services.backtests.warmPopularCandles(deps.config.cache.warmInstruments).then(
+    (series) => series && logger.info({ series }, 'candle cache warmed'),
+    (error: unknown) => logger.warn({ err: error }, 'candle cache warming failed'),
+  );
   queue.consume(
     { 'backtest.run': createRunBacktestHandler(backtestRuns), 'backtest.batch': createRunBatchHandler(backtestRuns) },
     deps.config.worker.concurrency,
@@ -52,6 +61,7 @@ export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfi
     async stop() {
       await queue.stopConsuming();
       await cancellations.close();
+      await warming.close();
     },
   };
 }

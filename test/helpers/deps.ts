@@ -10,6 +10,7 @@ function testConfig(overrides: Record<string, string | undefined> = {}): Config 
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     DATABASE_MIGRATE_ON_START: 'false',
     DATABASE_POOL_MAX: '4',
+    CACHE_WARM_INSTRUMENTS: '0',
     REDIS_URL: process.env.REDIS_URL,
     ...overrides,
   });

@@ -11,10 +11,12 @@ import type { InstrumentRef, MarketDataService } from '../market-data/market-dat
 import type { StrategiesService, StrategyDefinition } from '../strategies/strategies.service.js';
 import { NoDataError, QueueUnavailableError } from './backtests.errors.js';
 import type { BacktestBatchQuery, BacktestQuery, BacktestsRepository, NewBacktest } from './backtests.repository.js';
+import type { BacktestsStore } from './backtests.store.js';
 import { checkRunRange, runCacheKey, runConfigOf, type RunRequest } from './run-request.js';
 
 export interface BacktestsDeps {
   repository: BacktestsRepository;
+  store: Pick<BacktestsStore, 'listPopularRanges'>;
   strategies: StrategiesService;
   marketData: MarketDataService;
   queue: JobQueue;
@@ -143,6 +145,15 @@ export class BacktestsService {
    */
   listResults(ids: readonly string[]): Promise<Array<BacktestResult | null>> {
     return this.deps.repository.listResults(ids);
+  }
+
+  /**
+   * Caches the candles of the most backtested ranges of the `instruments` most run
+   * instruments (on start of a process that runs backtests). Returns how many series.
+   */
+  async warmPopularCandles(instruments: number): Promise<number> {
+    if (instruments <= 0) return 0;
+    return this.deps.marketData.warmCandles(await this.deps.store.listPopularRanges(instruments));
   }
 
   private async enqueueOrUndo<N extends JobName>(name: N, payload: JobPayload<N>, undo: () => Promise<unknown>): Promise<void> {

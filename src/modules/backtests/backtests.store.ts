@@ -281,6 +281,30 @@ export class BacktestsStore {
     return rows;
   }
 
+  /**
+   * The ranges most backtested over the last 30 days, of the `instruments` instruments run
+   * most (up to three ranges each): what a process that runs backtests caches on start.
+   */
+  async listPopularRanges(instruments: number): Promise<Array<{ instrumentId: number; interval: string; from: Date; to: Date }>> {
+    const { rows } = await this.db.pool.query<{ instrumentId: number; interval: string; from: Date; to: Date }>(
+      `/* listPopularRanges */
+       WITH usage AS (
+         SELECT instrument_id, interval, from_ts, to_ts, count(*) AS runs
+         FROM backtest WHERE queued_at > now() - interval '30 days'
+         GROUP BY instrument_id, interval, from_ts, to_ts
+       ), top AS (
+         SELECT instrument_id FROM usage GROUP BY instrument_id ORDER BY sum(runs) DESC LIMIT $1
+       ), ranked AS (
+         SELECT u.*, row_number() OVER (PARTITION BY u.instrument_id ORDER BY u.runs DESC) AS rank
+         FROM usage u JOIN top USING (instrument_id)
+       )
+       SELECT instrument_id AS "instrumentId", interval, from_ts AS "from", to_ts AS "to" FROM ranked WHERE rank <= 3
+       ORDER BY runs DESC`,
+      [instruments],
+    );
+    return rows;
+  }
+
   /** Latest progress of a running backtest (best effort; dashboards get events, readers poll this). */
   async writeProgress(run: Pick<RunRow, 'id' | 'attempts'>, progress: number, barsProcessed: number, totalBars: number): Promise<void> {
     await this.db.pool.query(

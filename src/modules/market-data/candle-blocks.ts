@@ -47,6 +47,16 @@ export function toSharedCandles(candles: Candles): SharedCandles {
   return { candles: view(columns, n), bytes: n * 8 * COLUMNS };
 }
 
+/**
+ * Shared candles from `n` bars laid out as allocate() lays them out — six native-order
+ * float64 columns one after another (the cache's L2 form): one copy.
+ */
+export function sharedCandlesFromBytes(bytes: Uint8Array, n: number): SharedCandles {
+  const { buffer, columns } = allocate(n);
+  new Uint8Array(buffer).set(bytes.subarray(0, n * 8 * COLUMNS));
+  return { candles: view(columns, n), bytes: n * 8 * COLUMNS };
+}
+
 /** Index of the first time ≥ `ms` in a block's big-endian time column of `n` bars. */
 function lowerBound(block: Buffer, n: number, ms: number): number {
   let lo = 0;

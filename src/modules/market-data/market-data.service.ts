@@ -9,6 +9,8 @@ import { INTERVALS, type IntervalName, type IntervalSpec } from '../../lib/inter
 import type { Logger } from '../../lib/logger.js';
 import type { CandleRow, CandleSource } from './candle-columns.js';
 import { BlockAssembler, regroupCandles, toSharedCandles, type SharedCandles } from './candle-blocks.js';
+import type { PubSub } from '../../events/pubsub.js';
+import type { CandleCache, CandleCacheStats } from './candle-cache.js';
 import { countBuckets, planCandleRead, type CandlePlan } from './candle-plan.js';
 import {
   findCandleColumns,
@@ -39,6 +41,9 @@ export type { InstrumentRef };
 export interface MarketDataDeps {
   db: Database;
   instruments: InstrumentRepository;
+  /** The candle cache of backtest reads (candle-cache.ts). */
+  cache: CandleCache;
+  pubsub: PubSub<MarketDataTopics>;
   dialect: Dialect;
   logger: Logger;
   config: MarketConfig;
@@ -93,6 +98,28 @@ export type MoverWindow = 'change_24h' | 'change_7d' | 'change_30d';
 
 /** Instruments per candle statement when loading runs: bounds a statement's result size. */
 export const BATCH_FETCH_SYMBOLS = 64;
+/** Ranges remembered per instrument for warming after an ingest, and instruments remembered. */
+const RECENT_RANGES = 8;
+const RECENT_INSTRUMENTS = 1_000;
+
+/** The topics of the market data module (see events/pubsub.ts). */
+export type MarketDataTopics = {
+  /** Channel `candles.ingested`: an instrument's candles changed (every process that runs backtests re-caches its ranges). */
+  'candles.ingested': [event: { instrumentId: number; dataVersion: string }];
+};
+
+/** A range of candles backtests read (what warming re-caches). */
+export interface CandleRange {
+  instrumentId: number;
+  interval: string;
+  from: Date;
+  to: Date;
+}
+
+/** The cache key of a range: the data version makes an ingest invalidate it. */
+function candleKey(instrument: InstrumentRef, interval: string, fromMs: number, toMs: number): string {
+  return `candles:v1:${instrument.id}:${instrument.dataVersion}:${interval}:${fromMs}:${toMs}`;
+}
 
 /**
  * Market data: the instrument and candle tables, their derived candles and the market
@@ -100,6 +127,8 @@ export const BATCH_FETCH_SYMBOLS = 64;
  */
 export class MarketDataService {
   private readonly upkeep: DerivedCandleUpkeep;
+  /** Ranges recently read for backtests, by instrument (most recent last): what an ingest re-caches. */
+  private readonly recentRanges = new Map<number, Map<string, { interval: string; fromMs: number; toMs: number }>>();
 
   constructor(private readonly deps: MarketDataDeps) {
     this.upkeep = derivedCandleUpkeep(deps.dialect);
@@ -142,6 +171,8 @@ export class MarketDataService {
     if (written.changed) {
       await this.upkeep.afterCommit(this.deps.db.pool, window);
       await refreshMarketSummary(this.deps.db.pool);
+      // Processes that run backtests re-cache the ranges they read, in the background.
+      await this.deps.pubsub.publish('candles.ingested', { instrumentId: written.instrument.id, dataVersion: written.dataVersion });
     }
 
     const n = input.candles.time.length;
@@ -253,21 +284,98 @@ export class MarketDataService {
    * @throws ValidationError when the interval cannot be served for an instrument's base interval.
    */
   async loadCandlesForRuns(instrumentIds: readonly number[], interval: string, from: Date, to: Date): Promise<Map<number, Candles>> {
+    const fromMs = from.getTime();
+    const toMs = to.getTime();
     const instruments = await this.deps.instruments.listRefsByIds(instrumentIds);
     const byBase = new Map<string, InstrumentRef[]>();
     for (const i of instruments) byBase.set(i.baseInterval, [...(byBase.get(i.baseInterval) ?? []), i]);
     const out = new Map<number, Candles>();
     for (const [baseInterval, group] of byBase) {
-      const planned = planCandleRead(INTERVALS[baseInterval as IntervalName], { interval, fromMs: from.getTime(), toMs: to.getTime(), maxPoints: null });
+      const planned = planCandleRead(INTERVALS[baseInterval as IntervalName], { interval, fromMs, toMs, maxPoints: null });
       if (!planned.ok) throw new ValidationError(planned.issues);
       const { plan } = planned;
-      for (let i = 0; i < group.length; i += BATCH_FETCH_SYMBOLS) {
-        const part = group.slice(i, i + BATCH_FETCH_SYMBOLS);
-        const read = plan.source === 'raw' ? this.readBlocks(part, plan, from, to) : this.readAggregates(part, plan, from, to);
-        for (const [id, c] of await read) out.set(id, c.candles);
+      const keys = new Map(group.map((i) => [i.id, candleKey(i, interval, fromMs, toMs)]));
+      const cached = await this.deps.cache.getMany([...keys.values()]);
+      const missing = group.filter((i) => !cached.has(keys.get(i.id)!));
+      for (const i of group) {
+        const hit = cached.get(keys.get(i.id)!);
+        if (hit) out.set(i.id, hit.candles);
+        this.rememberRange(i.id, interval, fromMs, toMs);
+      }
+      for (let k = 0; k < missing.length; k += BATCH_FETCH_SYMBOLS) {
+        const part = missing.slice(k, k + BATCH_FETCH_SYMBOLS);
+        const read = await (plan.source === 'raw' ? this.readBlocks(part, plan, from, to) : this.readAggregates(part, plan, from, to));
+        for (const [id, candles] of read) {
+          out.set(id, candles.candles);
+          this.deps.cache.put(keys.get(id)!, candles, toMs);
+        }
       }
     }
     return out;
+  }
+
+  /**
+   * Caches the given ranges (in the background of a start, or after an ingest): one read per
+   * range and chunk of instruments, as backtests read them. Returns how many series were cached.
+   */
+  async warmCandles(ranges: readonly CandleRange[]): Promise<number> {
+    const byRange = new Map<string, { interval: string; from: Date; to: Date; ids: number[] }>();
+    for (const r of ranges) {
+      const key = `${r.interval}:${r.from.getTime()}:${r.to.getTime()}`;
+      if (!byRange.has(key)) byRange.set(key, { interval: r.interval, from: r.from, to: r.to, ids: [] });
+      byRange.get(key)!.ids.push(r.instrumentId);
+    }
+    let cached = 0;
+    for (const r of byRange.values()) cached += (await this.loadCandlesForRuns(r.ids, r.interval, r.from, r.to)).size;
+    return cached;
+  }
+
+  /** Hits and misses of the candle cache, per level. */
+  candleCacheStats(): CandleCacheStats {
+    return this.deps.cache.stats();
+  }
+
+  /** Resolves once the candle cache's writes to its shared level have landed. */
+  candleCacheSettled(): Promise<void> {
+    return this.deps.cache.settled();
+  }
+
+  private rememberRange(instrumentId: number, interval: string, fromMs: number, toMs: number): void {
+    let ranges = this.recentRanges.get(instrumentId);
+    if (!ranges) {
+      if (this.recentRanges.size >= RECENT_INSTRUMENTS) this.recentRanges.delete(this.recentRanges.keys().next().value!);
+      ranges = new Map();
+      this.recentRanges.set(instrumentId, ranges);
+    }
+    const key = `${interval}:${fromMs}:${toMs}`;
+    ranges.delete(key);
+    ranges.set(key, { interval, fromMs, toMs });
+    if (ranges.size > RECENT_RANGES) ranges.delete(ranges.keys().next().value!);
+  }
+
+  /**
+   * Keeps this process's candle cache warm: after every ingest (in any process), the ranges
+   * this process read of that instrument are cached again at its new data version, in the
+   * background. For processes that run backtests.
+   */
+  async keepCacheWarm(): Promise<{ close(): Promise<void> }> {
+    const ingests = await this.deps.pubsub.listen('candles.ingested');
+    void (async () => {
+      for await (const { instrumentId } of ingests) await this.warmRecentRanges(instrumentId);
+    })();
+    return ingests;
+  }
+
+  /** After an ingest: the instrument's recently read ranges, cached again at its new data version. */
+  private async warmRecentRanges(instrumentId: number): Promise<void> {
+    const ranges = [...(this.recentRanges.get(instrumentId)?.values() ?? [])];
+    if (ranges.length === 0) return;
+    try {
+      const warmed = await this.warmCandles(ranges.map((r) => ({ instrumentId, interval: r.interval, from: new Date(r.fromMs), to: new Date(r.toMs) })));
+      this.deps.logger.debug({ instrumentId, ranges: ranges.length, warmed }, 'candle cache warmed after ingest');
+    } catch (error) {
+      this.deps.logger.warn({ err: error, instrumentId }, 'candle cache warming after ingest failed');
+    }
   }
 
   /** Raw bars from the columnar blocks (one statement), regrouped when the plan says so. */
