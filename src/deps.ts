@@ -143,7 +143,6 @@ function createServices(config: Config, logger: Logger, clients: Clients, role: 
   });
   const repository = new BacktestsRepository(clients.prisma);
   const store = new BacktestsStore(clients.db);
-  const backtests = new BacktestsService({ repository, store, strategies, marketData, queue: clients.queue, logger, config: config.backtest });
   const backtestRuns = new BacktestRunService({
     repository,
     store,
@@ -155,6 +154,7 @@ function createServices(config: Config, logger: Logger, clients: Clients, role: 
     queue: clients.queue,
     logger,
   });
+  const backtests = new BacktestsService({ repository, store, runs: backtestRuns, strategies, marketData, queue: clients.queue, logger, config: config.backtest });
   const backtestEvents = new BacktestEventsService({ repository, pubsub: clients.pubsub });
   const system = new SystemService({ config, dialect: clients.dialect });
   return { accounts, strategies, marketData, backtests, backtestRuns, backtestEvents, system };

@@ -25,10 +25,18 @@ export const jobCatalog = {
     attempts: 3,
     backoffMs: 1_000,
   }),
-  /** One batch with all its children (runBacktestBatch). */
+  /** A batch's start (runBacktestBatch): it queues the batch's chunks. */
   'backtest.batch': defineJob({
     schema: z.object({ batchId: z.uuid() }),
     jobId: (p) => p.batchId,
+    attempts: 3,
+    backoffMs: 1_000,
+  }),
+  /** A chunk of a batch: up to 64 children, run by whichever worker takes it. */
+  'backtest.batch-chunk': defineJob({
+    schema: z.object({ batchId: z.uuid(), index: z.number().int().min(0), backtestIds: z.array(z.uuid()).min(1).max(1_000) }),
+    // Not ':' (BullMQ reserves it in job ids).
+    jobId: (p) => `${p.batchId}.${p.index}`,
     attempts: 3,
     backoffMs: 1_000,
   }),

@@ -6,6 +6,7 @@ import type { MarketDataService } from '../modules/market-data/market-data.servi
 import type { EngineRunner } from '../threads/engine-pool.js';
 import type { JobQueue } from './queue.js';
 import { createRunBacktestHandler } from './run-backtest.handler.js';
+import { createRunBatchChunkHandler } from './run-batch-chunk.handler.js';
 import { createRunBatchHandler } from './run-batch.handler.js';
 
 export interface JobConsumer {
@@ -42,7 +43,11 @@ export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfi
     (error: unknown) => logger.warn({ err: error }, 'candle cache warming failed'),
   );
   queue.consume(
-    { 'backtest.run': createRunBacktestHandler(backtestRuns), 'backtest.batch': createRunBatchHandler(backtestRuns) },
+    {
+      'backtest.run': createRunBacktestHandler(backtestRuns),
+      'backtest.batch': createRunBatchHandler(backtestRuns),
+      'backtest.batch-chunk': createRunBatchChunkHandler(backtestRuns),
+    },
     deps.config.worker.concurrency,
     {
       started: (job, attempt) => logger.info({ job, attempt: attempt.number, pid: process.pid }, 'job started'),

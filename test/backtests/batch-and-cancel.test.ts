@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEnginePool } from '../../src/threads/engine-pool.js';
 import {
   BacktestBatchDocument,
+  BacktestResultDocument,
   BatchProgressDocument,
   CancelBacktestDocument,
   CreateStrategyDocument,
@@ -13,12 +14,16 @@ import { randomCandles } from '../helpers/candles.js';
 import { uniqueName } from '../helpers/deps.js';
 import { execute } from '../helpers/graphql.js';
 import { collectSse } from '../helpers/sse.js';
+import { startJobConsumer } from '../../src/jobs/consumer.js';
 import { createRunService, startStack, type TestStack } from '../helpers/stack.js';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2023, 0, 2);
 const BARS = 400;
 const range = { from: new Date(START).toISOString(), to: new Date(START + BARS * HOUR).toISOString() };
+
+const rawId = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1]!;
+const encodeId = (id: string) => Buffer.from(`Backtest:${id}`).toString('base64');
 
 async function createStrategy(stack: TestStack, headers: Record<string, string>) {
   const res = await execute(stack.app, CreateStrategyDocument, { input: { name: 'EMA', kind: 'EMA_CROSSOVER', parameters: { fast: 5, slow: 15 } } }, headers);
@@ -75,6 +80,44 @@ describe('runBacktestBatch', () => {
     expect(statements.filter((s) => s.includes('findCandleColumns ') || s.includes('findCandleColumns\n'))).toHaveLength(0);
   });
 
+  it('answers an identical batch from the result cache at once, and a partly identical one for the children it can', async () => {
+    const strategyId = await createStrategy(stack, trader);
+    const input = { strategyId, symbols: symbols.slice(0, 20), interval: '1h', ...range, commission: 0.0007 };
+    const first = (await execute(stack.app, RunBacktestBatchDocument, { input }, trader)).body.data!.runBacktestBatch;
+    if (first.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(first));
+    await collectSse(stack.app, BatchProgressDocument, { id: first.id }, trader);
+    const original = (await execute(stack.app, BacktestBatchDocument, { id: first.id }, trader)).body.data!.backtestBatch!;
+
+    const statements: string[] = [];
+    const stop = stack.deps.db.onQuery((e) => statements.push(e.text));
+    const again = (await execute(stack.app, RunBacktestBatchDocument, { input }, trader)).body.data!.runBacktestBatch;
+    stop();
+    // Completed in the mutation itself: no job, no engine, no candle read.
+    expect(again).toMatchObject({ __typename: 'BacktestBatch', status: 'COMPLETED', total: 20 });
+    expect(statements.filter((q) => q.includes('findCandleBlocks') || q.includes('claimChildren'))).toEqual([]);
+    if (again.__typename !== 'BacktestBatch') throw new Error();
+    const cached = (await execute(stack.app, BacktestBatchDocument, { id: again.id }, trader)).body.data!.backtestBatch!;
+    expect(cached).toMatchObject({ status: 'COMPLETED', completed: 20, failed: 0, summary: original.summary });
+    const rows = await stack.deps.prisma.backtest.findMany({ where: { batchId: rawId(again.id) }, select: { fromCache: true, resultSourceId: true } });
+    expect(rows.every((r) => r.fromCache && r.resultSourceId !== null)).toBe(true);
+    // The cached child shows its source's trades.
+    const [child] = await stack.deps.prisma.backtest.findMany({ where: { batchId: rawId(again.id), symbol: symbols[3] } });
+    const source = await execute(stack.app, BacktestResultDocument, { id: encodeId(child!.resultSourceId!), first: 500 }, trader);
+    const copy = await execute(stack.app, BacktestResultDocument, { id: encodeId(child!.id), first: 500 }, trader);
+    expect(copy.body.data!.backtest!.trades.edges).toEqual(source.body.data!.backtest!.trades.edges);
+    expect(copy.body.data!.backtest!.trades.edges.length).toBeGreaterThan(0);
+    expect(copy.body.data!.backtest!.metrics).toEqual(source.body.data!.backtest!.metrics);
+
+    // Ten known symbols and ten new ones: the ten are answered at once, the others run.
+    const mixed = (await execute(stack.app, RunBacktestBatchDocument, { input: { ...input, symbols: symbols.slice(10, 30) } }, trader)).body.data!.runBacktestBatch;
+    if (mixed.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(mixed));
+    const { events } = await collectSse(stack.app, BatchProgressDocument, { id: mixed.id }, trader);
+    expect(events[0]!.batchProgress).toMatchObject({ completed: 10, total: 20 });
+    expect(events.at(-1)!.batchProgress).toMatchObject({ status: 'COMPLETED', completed: 20, failed: 0 });
+    const fromCache = await stack.deps.prisma.backtest.groupBy({ by: ['fromCache'], where: { batchId: rawId(mixed.id) }, _count: true, orderBy: { fromCache: 'asc' } });
+    expect(fromCache).toEqual([{ fromCache: false, _count: 10 }, { fromCache: true, _count: 10 }]);
+  });
+
   it('rejects unknown symbols (listed), duplicates and oversized batches, creating nothing', async () => {
     const strategyId = await createStrategy(stack, trader);
     const before = await stack.deps.prisma.backtestBatch.count();
@@ -114,26 +157,32 @@ describe('a batch run, statement by statement', () => {
     if (batch.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(batch));
     const batchId = Buffer.from(batch.id, 'base64').toString().split(':')[1]!;
 
+    // The jobs run from here: the batch's start, then its chunk, on this stack's queue.
+    const events = await stack.deps.pubsub.listen('batch', batchId);
     const statements: string[] = [];
     const stop = stack.deps.db.onQuery((e) => statements.push(e.text));
     const started = performance.now();
+    const consumer = await startJobConsumer(stack.deps, { resumeUnfinished: false });
     try {
-      await stack.deps.services.backtestRuns.runBatch(batchId, { number: 1, isLast: true });
+      for await (const e of events) if (e.status === 'COMPLETED') break;
     } finally {
       stop();
+      await events.close();
+      await consumer.stop();
     }
     const elapsedMs = performance.now() - started;
     const rows = await stack.deps.prisma.backtest.groupBy({ by: ['status'], where: { batchId }, _count: true });
     expect(rows).toEqual([{ status: 'COMPLETED', _count: 50 }]);
     expect(await stack.deps.prisma.backtestResult.count({ where: { backtest: { batchId } } })).toBe(50);
 
-    // 50 children are one chunk (BATCH_FETCH_SYMBOLS = 64). Per batch: claim, strategy,
-    // children, completion (with its summary) = 4. Per chunk: claim, instruments, candles = 3.
+    // 50 children are one chunk (BATCH_FETCH_SYMBOLS = 64). Per batch (its start): claim,
+    // children = 2. Per chunk (its job): batch, strategy, claim, instruments, candles, and at
+    // the end its fetch time and the batch's completion when it is the last = 6.
     // Per write of finished children — one per chunk, plus one per 250 ms the chunk takes
     // longer (results show up as they come) — one transaction: BEGIN, staging table, COPY of
     // the results (packed trades and curves), completion + results, ends UPDATE (when any),
-    // counters, COMMIT = at most 7. So 4 + 3 + 7 = 14 for this batch (a dozen per child
-    // before). Measured: 13.
+    // counters, COMMIT = at most 7. So 2 + 6 + 7 = 15 for this batch (a dozen per child
+    // before). Measured: 14.
     const named = (name: string) => statements.filter((s) => s.includes(`/* ${name} */`)).length;
     const chunks = 1;
     const writes = named('countChildren');
@@ -142,7 +191,7 @@ describe('a batch run, statement by statement', () => {
     expect(writes).toBeGreaterThanOrEqual(chunks);
     expect(writes).toBeLessThanOrEqual(chunks * (1 + Math.floor(elapsedMs / 250)));
     expect(named('writeOutcomes')).toBe(2 * writes); // the staging table, then completion + results
-    expect(statements.length).toBeLessThanOrEqual(4 + 3 * chunks + 7 * writes);
+    expect(statements.length).toBeLessThanOrEqual(2 + 6 * chunks + 7 * writes);
   });
 });
 
@@ -167,7 +216,6 @@ describe('cancelBacktest', () => {
     if (b.__typename !== 'Backtest') throw new Error(JSON.stringify(b));
     return b;
   }
-  const rawId = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1]!;
 
   it('cancels a QUEUED backtest at once and removes its job', async () => {
     const b = await submit();

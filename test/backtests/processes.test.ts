@@ -141,7 +141,7 @@ async function insertBulkInstruments(symbolPrefix: string, count: number, bars: 
     [symbolPrefix, count, range.from, bars],
   );
   // Written around the ingest: the columnar blocks backtests read are rebuilt as ingest would.
-  await deps.db.pool.query(`SELECT rebuild_candle_blocks(id, -1e13, 1e13) FROM instrument WHERE symbol LIKE $1 || '%'`, [symbolPrefix]);
+  await deps.db.pool.query(`SELECT rebuild_candle_blocks(id, $2, $3) FROM instrument WHERE symbol LIKE $1 || '%'`, [symbolPrefix, START, START + bars * HOUR]);
   return Array.from({ length: count }, (_, i) => `${symbolPrefix}${String(i + 1).padStart(3, '0')}`);
 }
 
@@ -180,6 +180,27 @@ describe('API responsiveness', () => {
 });
 
 describeWithRedis('worker processes (BullMQ)', () => {
+  it('spreads a batch over both workers: each takes chunks of it', async () => {
+    prefix = `${uniqueName('qc')}:`; // a queue of its own: only this test's two workers take the batch
+    const url = await startApi();
+    const workers = [await startWorker(), await startWorker()];
+    const symbols = await insertBulkInstruments(uniqueName('C'), 256, 1500);
+    const s = await gql<{ createStrategy: { id: string } }>(url, CreateStrategyDocument, { input: { name: 'EMA', kind: 'EMA_CROSSOVER', parameters: { fast: 4, slow: 17 } } });
+    const created = await gql<{ runBacktestBatch: { id: string } }>(url, RunBacktestBatchDocument, {
+      input: { strategyId: s.createStrategy.id, symbols, interval: '1h', from: range.from, to: new Date(START + 1500 * HOUR).toISOString() },
+    });
+    const batchId = created.runBacktestBatch.id;
+    const rawBatchId = Buffer.from(batchId, 'base64').toString().split(':')[1]!;
+    const { events } = await collectSse(url, BatchProgressDocument, { id: batchId }, headers, (e) => e.some((x) => x.batchProgress.status === 'COMPLETED'));
+    expect(events.at(-1)!.batchProgress).toMatchObject({ status: 'COMPLETED', completed: 256, failed: 0, total: 256 });
+    // Four chunks of 64: each worker logged starting at least one of them.
+    const chunksOf = (w: Started) => new Set([...w.output().matchAll(new RegExp(`"id":"${rawBatchId}\\.(\\d+)"`, 'g'))].map((m) => m[1]));
+    const [a, b] = workers.map(chunksOf);
+    expect(a!.size).toBeGreaterThanOrEqual(1);
+    expect(b!.size).toBeGreaterThanOrEqual(1);
+    expect(new Set([...a!, ...b!])).toEqual(new Set(['0', '1', '2', '3']));
+  }, 120_000);
+
   it('a 200-symbol batch completes across two workers, and killing one mid-batch loses no child', async () => {
     prefix = `${uniqueName('qk')}:`; // a queue of its own: only this test's two workers take the batch
     const url = await startApi();

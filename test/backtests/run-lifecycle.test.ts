@@ -46,13 +46,20 @@ afterAll(async () => {
 
 const runService = (candles: BacktestRunDeps['candles']): BacktestRunService => createRunService(stack.deps, { engine, candles });
 
-async function submitBatch(kind: string): Promise<string> {
-  const s = await execute(stack.app, CreateStrategyDocument, { input: { name: kind, kind: kind as never } }, trader);
+/** A batch over the three symbols (parameters make it unlike earlier ones: no result-cache hit). */
+async function submitBatch(kind: string, parameters?: Record<string, number>): Promise<string> {
+  const s = await execute(stack.app, CreateStrategyDocument, { input: { name: kind, kind: kind as never, parameters } }, trader);
   if (s.body.data!.createStrategy.__typename !== 'Strategy') throw new Error(JSON.stringify(s.body));
   const b = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId: s.body.data!.createStrategy.id, symbols, interval: '1h', ...range } }, trader);
   const batch = b.body.data!.runBacktestBatch;
   if (batch.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(batch));
   return rawId(batch.id);
+}
+
+/** A batch's start, then its one chunk (these batches have 3 children), as the jobs would run them. */
+async function runWhole(runs: BacktestRunService, batchId: string, attempt: { number: number; isLast: boolean }) {
+  await runs.runBatch(batchId, attempt);
+  await runs.runBatchChunk(batchId, (await children(batchId)).map((c) => c.id), attempt);
 }
 
 const children = (batchId: string) =>
@@ -74,7 +81,7 @@ describe('a batch child cancelled while the batch runs', () => {
       for await (const e of batchListener) batchEvents.push(e);
     })();
     try {
-      const running = runs.runBatch(batchId, { number: 1, isLast: true });
+      const running = runWhole(runs, batchId, { number: 1, isLast: true });
       // The first child is on the engine: it reports progress (its siblings wait for the thread).
       for await (const e of firstEvents as AsyncIterable<BacktestProgressEvent>) if (e.status === 'RUNNING' && e.barsProcessed > 0) break;
       const asked = performance.now();
@@ -106,18 +113,18 @@ describe('a batch whose candle source fails', () => {
 
   it('puts its children back to QUEUED and the batch stays RUNNING when another attempt follows', async () => {
     const batchId = await submitBatch('SMA_CROSSOVER');
-    await expect(runService(failing).runBatch(batchId, { number: 1, isLast: false })).rejects.toThrow(/connection terminated/);
+    await expect(runWhole(runService(failing), batchId, { number: 1, isLast: false })).rejects.toThrow(/connection terminated/);
     expect((await children(batchId)).map((c) => c.status)).toEqual(['QUEUED', 'QUEUED', 'QUEUED']);
     expect(await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: 'RUNNING' });
     // The next attempt, with a working source, finishes it.
-    await runService(stack.deps.services.marketData).runBatch(batchId, { number: 2, isLast: false });
+    await runWhole(runService(stack.deps.services.marketData), batchId, { number: 2, isLast: false });
     expect((await children(batchId)).map((c) => c.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
     expect(await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: 'COMPLETED', completed: 3, failed: 0 });
   });
 
   it('fails its children and completes the batch on the last attempt: nothing is left QUEUED or RUNNING', async () => {
     const batchId = await submitBatch('EMA_CROSSOVER');
-    await expect(runService(failing).runBatch(batchId, { number: 3, isLast: true })).rejects.toThrow(/connection terminated/);
+    await expect(runWhole(runService(failing), batchId, { number: 3, isLast: true })).rejects.toThrow(/connection terminated/);
     const final = await children(batchId);
     expect(final.map((c) => c.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
     expect(final.every((c) => c.error === 'internal error while running the backtest')).toBe(true);
@@ -144,7 +151,7 @@ describe('an attempt superseded by another (a stalled job picked up while its fi
   });
 
   it('stores a result only for the attempt that holds the run, once', async () => {
-    const batchId = await submitBatch('SMA_CROSSOVER');
+    const batchId = await submitBatch('SMA_CROSSOVER', { fast: 4, slow: 13 });
     const [child] = await children(batchId);
     const store = new BacktestsStore(stack.deps.db);
     const first = (await store.claimChildren(batchId, [child!.id], new Date()))[0]!;

@@ -12,6 +12,10 @@ CREATE TABLE "backtest_result" (
   "trade_columns" BYTEA NOT NULL,
   "equity_columns" BYTEA NOT NULL
 );
+-- A run answered from the result cache (an identical run on the same data) shows the
+-- result of the run it is identical to, instead of a copy of it.
+ALTER TABLE "backtest" ADD COLUMN "result_source_id" UUID REFERENCES "backtest"("id") ON DELETE SET NULL;
+
 -- Out of line and uncompressed: prices do not compress, and every read would pay pglz.
 ALTER TABLE "backtest_result" ALTER COLUMN "trade_columns" SET STORAGE EXTERNAL;
 ALTER TABLE "backtest_result" ALTER COLUMN "equity_columns" SET STORAGE EXTERNAL;

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { Database } from '../../db/pool.js';
 import { withTransaction } from '../../db/transaction.js';
 import type { Candles } from '../../engine/index.js';
@@ -23,11 +22,6 @@ import { ProgressReporter } from './progress-reporter.js';
 const MAX_EQUITY_POINTS = 2_000;
 /** How long cancelBacktest waits for a running backtest to confirm it stopped. */
 const CANCEL_WAIT_MS = 2_000;
-/**
- * Chunks of a batch in flight at once: one is fetched while the other runs, so engine
- * threads never wait for data, and at most two chunks' candles are in memory.
- */
-const CHUNKS_IN_FLIGHT = 2;
 /**
  * Finished children of a chunk are written together: when the chunk is done, or this long
  * after the first of them finished (so a chunk of slow runs still shows results as they
@@ -59,12 +53,6 @@ interface Settled {
   outcome: Outcome;
   /** When the engine started on it (its `startedAt` once written). */
   startedAt: Date;
-}
-
-/** A batch being run by this attempt: counters as announced, in order, from one tally. */
-interface BatchRun {
-  row: BatchRow;
-  tally: { completed: number; failed: number };
 }
 
 /**
@@ -121,55 +109,63 @@ export class BacktestRunService {
   // ── Batches ─────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Runs a batch (the `backtest.batch` job): the strategy is loaded once; children are
-   * claimed and their candles fetched with one statement each per chunk of
-   * BATCH_FETCH_SYMBOLS, run on the engine threads, and written set-based as they finish
-   * (see RESULT_WRITE_WINDOW_MS). Every finished child is announced on the batch topic; the
-   * batch completes with its counters and summary. Idempotent: children finished by an
-   * earlier attempt are not run again. When this attempt is the last (or the failure is a
-   * domain error, never retried), the unfinished children fail and the batch completes
-   * anyway, so nothing stays QUEUED or RUNNING.
-   * @throws the first failure, after the other chunks finished (the queue retries).
+   * Starts a batch (the `backtest.batch` job): claims it and splits its children, by symbol,
+   * into chunks of BATCH_FETCH_SYMBOLS, each queued as a `backtest.batch-chunk` job — with
+   * Redis, every worker process on any machine takes chunks. The split is the same on every
+   * attempt (all children, in symbol order), and a chunk's job id is the batch's and its
+   * index, so a retried start never queues a chunk twice; chunks whose children all ended
+   * are not queued. A batch with nothing left to run is closed here.
+   * @throws when the chunks cannot be queued: retried; on the last attempt the unfinished
+   *   children fail and the batch closes, so nothing stays QUEUED or RUNNING.
    */
   async runBatch(batchId: string, attempt: Attempt): Promise<void> {
-    const row = await this.deps.store.claimBatch(batchId, this.now());
-    if (!row) return;
-    const batch: BatchRun = { row, tally: { completed: row.completed, failed: row.failed } };
-    const startedAt = row.startedAt ?? this.now();
-    let dataFetchMs = 0;
-    let failure: unknown = null;
+    const batch = await this.deps.store.claimBatch(batchId, this.now());
+    if (!batch) return;
     try {
-      const strategy = await this.deps.strategies.getDefinition(row.strategyId);
-      const pending = await this.deps.store.listUnfinishedChildren(batchId);
-      const inFlight = pLimit(CHUNKS_IN_FLIGHT);
-      const chunks: Array<Promise<void>> = [];
-      for (let i = 0; i < pending.length; i += BATCH_FETCH_SYMBOLS) {
-        const ids = pending.slice(i, i + BATCH_FETCH_SYMBOLS);
-        chunks.push(
-          inFlight(async () => {
-            dataFetchMs += await this.runChunk(batch, ids, strategy, attempt);
-          }),
-        );
+      const children = await this.deps.store.listChildren(batchId);
+      let queued = 0;
+      for (let i = 0, index = 0; i < children.length; i += BATCH_FETCH_SYMBOLS, index += 1) {
+        const chunk = children.slice(i, i + BATCH_FETCH_SYMBOLS);
+        if (!chunk.some((c) => c.unfinished)) continue;
+        await this.deps.queue.enqueue('backtest.batch-chunk', { batchId, index, backtestIds: chunk.map((c) => c.id) });
+        queued += 1;
       }
-      const rejected = (await Promise.allSettled(chunks)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (rejected) failure = rejected.reason;
+      if (queued === 0) await this.closeBatchIfDone(batch.id, 0);
     } catch (error) {
-      failure = error;
+      if (attempt.isLast || error instanceof DomainError) await this.failBatch(batch, error, await this.deps.store.listChildren(batchId).then((c) => c.map((x) => x.id)));
+      throw error;
     }
-    if (failure && !attempt.isLast && !(failure instanceof DomainError)) throw failure;
-    if (failure) await this.failUnfinishedChildren(batch, failure);
-    const finishedAt = this.now();
-    const done = await this.deps.store.completeBatch(batchId, { finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime(), dataFetchMs });
-    if (done) await this.publishBatch(batchStateEvent(done, null, finishedAt));
-    if (failure) throw failure;
   }
 
   /**
-   * One chunk of a batch: claim its children (one statement), fetch their candles (one),
-   * run them on the engine threads, write their outcomes as they finish. Returns the time
-   * spent fetching candles. A failure ends or requeues the children it left unwritten.
+   * Runs one chunk of a batch (the `backtest.batch-chunk` job): claims its children (one
+   * statement), fetches their candles (one, or none from the cache), runs them on the engine
+   * threads, writes their outcomes as they finish (see RESULT_WRITE_WINDOW_MS) and announces
+   * each; the chunk that leaves nothing to run closes the batch, with its counters and
+   * summary. Idempotent: children that ended in an earlier attempt are not run again.
+   * @throws any infrastructure failure (the queue retries the chunk); on its last attempt, or
+   *   for a domain error, the chunk's unfinished children fail first.
    */
-  private async runChunk(batch: BatchRun, ids: readonly string[], strategy: StrategyDefinition, attempt: Attempt): Promise<number> {
+  async runBatchChunk(batchId: string, backtestIds: readonly string[], attempt: Attempt): Promise<void> {
+    const batch = await this.deps.store.findRunningBatch(batchId);
+    if (!batch) return;
+    let fetchMs: number;
+    try {
+      const strategy = await this.deps.strategies.getDefinition(batch.strategyId);
+      fetchMs = await this.runChunk(batch, backtestIds, strategy, attempt);
+    } catch (error) {
+      if (attempt.isLast || error instanceof DomainError) await this.failBatch(batch, error, backtestIds);
+      throw error;
+    }
+    await this.closeBatchIfDone(batch.id, fetchMs);
+  }
+
+  /**
+   * The runs of a chunk: claimed and run on the engine threads, their outcomes written as
+   * they finish. Returns the time spent fetching candles. A failure ends or requeues the
+   * children it left unwritten.
+   */
+  private async runChunk(batch: BatchRow, ids: readonly string[], strategy: StrategyDefinition, attempt: Attempt): Promise<number> {
     // Switches registered before the claim: a cancel request is never lost in between.
     const cancels = new Map(ids.map((id) => [id, this.register(id)]));
     const writer = new OutcomeWriter<Settled>((settled) => this.settle(settled, batch), this.deps.resultWriteWindowMs ?? RESULT_WRITE_WINDOW_MS);
@@ -177,10 +173,10 @@ export class BacktestRunService {
     try {
       // In the order given (by symbol): runs start, and results come, in a predictable order.
       const order = new Map(ids.map((id, i) => [id, i]));
-      children = (await this.deps.store.claimChildren(batch.row.id, ids, this.now())).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+      children = (await this.deps.store.claimChildren(batch.id, ids, this.now())).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
       const runnable = children.filter((c) => c.status === 'RUNNING');
       const fetchStarted = performance.now();
-      const candles = await this.deps.candles.loadCandlesForRuns(runnable.map((c) => c.instrumentId), batch.row.interval, batch.row.from, batch.row.to);
+      const candles = runnable.length ? await this.deps.candles.loadCandlesForRuns(runnable.map((c) => c.instrumentId), batch.interval, batch.from, batch.to) : new Map<number, Candles>();
       const fetchMs = performance.now() - fetchStarted;
       await Promise.all(
         children.map(async (run) => {
@@ -188,9 +184,7 @@ export class BacktestRunService {
             writer.add({ run, outcome: { type: 'cancelled', barsProcessed: 0 }, startedAt: run.startedAt ?? this.now() }, true);
             return;
           }
-          const series = candles.get(run.instrumentId);
-          candles.delete(run.instrumentId); // the engine thread takes the buffers; drop our reference
-          const settled = await this.execute(run, series, strategy, cancels.get(run.id)!, { writes: false });
+          const settled = await this.execute(run, candles.get(run.instrumentId), strategy, cancels.get(run.id)!, { writes: false });
           writer.add(settled, settled.outcome.type === 'cancelled');
         }),
       );
@@ -207,15 +201,32 @@ export class BacktestRunService {
     }
   }
 
-  /** A batch's final failure: its unfinished children end as FAILED, announced like any other. */
-  private async failUnfinishedChildren(batch: BatchRun, failure: unknown): Promise<void> {
-    const error = failure instanceof DomainError ? failure.message : INTERNAL_ERROR;
-    const failed = await this.deps.store.failUnfinishedChildren(batch.row.id, error, this.now());
+  /**
+   * After a chunk (or a submission every child of which was answered from the result cache):
+   * adds the chunk's fetch time; when nothing is left to run, closes the batch — counters and
+   * summary — and announces it.
+   */
+  async closeBatchIfDone(batchId: string, dataFetchMs = 0): Promise<void> {
     const at = this.now();
-    for (const run of failed) {
-      await this.publishRun(backtestStateEvent(run, at));
-      batch.tally.failed += 1;
-      await this.publishBatch(batchStateEvent({ ...batch.row, ...batch.tally }, run.id, at));
+    const closed = await this.deps.store.finishChunk(batchId, { dataFetchMs, now: at });
+    if (closed) await this.publishBatch(batchStateEvent(closed, null, at));
+  }
+
+  /** A final failure: the given children still to run end as FAILED (announced), then the batch closes if nothing is left. */
+  private async failBatch(batch: BatchRow, failure: unknown, backtestIds: readonly string[]): Promise<void> {
+    try {
+      const error = failure instanceof DomainError ? failure.message : INTERNAL_ERROR;
+      const at = this.now();
+      const failed = await this.deps.store.failUnfinished(backtestIds, error, at);
+      const counters = failed.length ? await this.deps.store.countChildren(this.deps.db.pool, batch.id, 0, failed.length) : null;
+      for (const [i, run] of failed.entries()) {
+        await this.publishRun(backtestStateEvent(run, at));
+        if (counters) await this.publishBatch(batchStateEvent({ ...counters, failed: counters.failed - failed.length + i + 1 }, run.id, at));
+      }
+      await this.closeBatchIfDone(batch.id, 0);
+    } catch (error) {
+      // The database may be what failed: the rows stay as they are until the job's next attempt.
+      this.deps.logger.warn({ err: error }, 'could not record a failed batch');
     }
   }
 
@@ -266,7 +277,7 @@ export class BacktestRunService {
    * wrote (an outcome of a superseded attempt writes nothing and says nothing). Crashed runs
    * are not written: the caller retries or fails them. Returns the first rejection and crash.
    */
-  private async settle(settled: readonly Settled[], batch: BatchRun | null): Promise<{ invalid: string | null; crashed: string | null; wrote: string[] }> {
+  private async settle(settled: readonly Settled[], batch: BatchRow | null): Promise<{ invalid: string | null; crashed: string | null; wrote: string[] }> {
     const finishedAt = this.now();
     const results: RunResult[] = [];
     const ends: RunEnd[] = [];
@@ -304,22 +315,23 @@ export class BacktestRunService {
     if (results.length + ends.length === 0) return { invalid, crashed, wrote: [] };
     // A run cancelled when claimed was ended by the claim: it is counted and announced here.
     const claimedCancelled = settled.filter((s) => s.run.status === 'CANCELLED').map((s) => s.run.id);
-    const written = await withTransaction(this.deps.db.pool, async (client) => {
+    const { written, counters } = await withTransaction(this.deps.db.pool, async (client) => {
       const w = await this.deps.store.writeOutcomes(client, results, ends);
       for (const id of claimedCancelled) w.ended.add(id);
-      if (batch) await this.deps.store.countChildren(client, batch.row.id, w.completed.size, w.ended.size);
-      return w;
+      const c = batch ? await this.deps.store.countChildren(client, batch.id, w.completed.size, w.ended.size) : null;
+      return { written: w, counters: c };
     });
     const wrote = [...events.keys()].filter((id) => written.completed.has(id) || written.ended.has(id));
+    // The batch's counters as each child of this write finished: its counts were added at once.
+    let completed = (counters?.completed ?? 0) - written.completed.size;
+    let failed = (counters?.failed ?? 0) - written.ended.size;
     for (const id of wrote) {
       const event = events.get(id)!;
       await this.publishRun(event);
-      if (!batch) continue;
-      // One tally per batch run, advanced as each child is announced: counters never go
-      // backwards, whichever chunk's write lands first.
-      if (event.status === 'COMPLETED') batch.tally.completed += 1;
-      else batch.tally.failed += 1;
-      await this.publishBatch(batchStateEvent({ ...batch.row, ...batch.tally }, id, finishedAt));
+      if (!counters) continue;
+      if (event.status === 'COMPLETED') completed += 1;
+      else failed += 1;
+      await this.publishBatch(batchStateEvent({ ...counters, completed, failed }, id, finishedAt));
     }
     return { invalid, crashed, wrote };
   }

@@ -124,7 +124,7 @@ export const BacktestNode = builder.prismaNode('Backtest', {
           assertPageSize(args, ctx);
           const result = await ctx.loaders.backtests.result.load(b.id);
           const connection = await resolveOffsetConnection({ args, defaultSize: 100, maxSize: maxPageSize(ctx) }, ({ offset, limit }) =>
-            result ? unpackTrades(Buffer.from(result.tradeColumns), result.tradeCount, offset, limit) : [],
+            result ? unpackTrades(result.tradeColumns, result.tradeCount, offset, limit) : [],
           );
           return Object.assign(connection, { totalCount: result?.tradeCount ?? 0 });
         },
@@ -145,7 +145,7 @@ export const BacktestNode = builder.prismaNode('Backtest', {
         if (!Number.isInteger(max) || max < 2 || max > 2000) throw new ValidationError([{ path: ['maxPoints'], message: 'must be a whole number from 2 to 2000' }]);
         const result = await ctx.loaders.backtests.result.load(b.id);
         if (!result) return [];
-        const curve = downsampleEquity(unpackEquity(Buffer.from(result.equityColumns)), max);
+        const curve = downsampleEquity(unpackEquity(result.equityColumns), max);
         return Array.from(curve.time, (time, i) => ({ time: new Date(time), equity: curve.equity[i]!, drawdown: curve.drawdown[i]! }));
       },
     }),

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { BacktestResult } from '../../generated/prisma/client.js';
+import type { StoredResult } from './backtests.store.js';
 import type { BacktestsService } from './backtests.service.js';
 
 /**
@@ -8,7 +8,7 @@ import type { BacktestsService } from './backtests.service.js';
  */
 export function createBacktestLoaders(backtests: BacktestsService) {
   return {
-    result: new DataLoader<string, BacktestResult | null>((ids) => backtests.listResults(ids)),
+    result: new DataLoader<string, StoredResult | null>((ids) => backtests.listResults(ids)),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { PrismaClient } from '../../db/prisma.js';
-import type { Backtest, BacktestBatch, BacktestResult, Prisma } from '../../generated/prisma/client.js';
+import type { Backtest, BacktestBatch, Prisma } from '../../generated/prisma/client.js';
 import { isUuid } from '../../lib/ids.js';
 import { ownerFilter, type Viewer } from '../accounts/access.js';
+import type { CachedRun } from './backtests.store.js';
 
 /** Selection and page a GraphQL resolver passes through (the Pothos prisma plugin's `query`). */
 export type BacktestQuery = Omit<Prisma.BacktestFindManyArgs, 'where' | 'orderBy'>;
@@ -23,44 +24,15 @@ export class BacktestsRepository {
     return this.prisma.backtest.create({ data });
   }
 
-  /** The first completed run with this identity (result-cache lookup). */
-  findCompletedRun(cacheKey: string): Promise<Backtest | null> {
-    return this.prisma.backtest.findFirst({ where: { cacheKey, status: 'COMPLETED' }, orderBy: { finishedAt: 'asc' } });
+  /**
+   * A COMPLETED run answered from the result cache: the identical run's figures, and its
+   * trades and curve by reference (result_source_id), not copied.
+   */
+  createCachedRun(data: NewBacktest, cached: CachedRun, now: Date): Promise<Backtest> {
+    return this.prisma.backtest.create({ data: { ...data, ...cachedRunFields(cached, now) } });
   }
 
-  /** A COMPLETED copy of `cached` (its results, trades and equity curve) as a new run: an identical run answered from the result cache. */
-  copyCompletedRun(cached: Backtest, data: NewBacktest, now: Date): Promise<Backtest> {
-    return this.prisma.$transaction(async (tx) => {
-      const copy = await tx.backtest.create({
-        data: {
-          ...data,
-          status: 'COMPLETED',
-          fromCache: true,
-          progress: 1,
-          barsProcessed: cached.barsProcessed,
-          totalBars: cached.totalBars,
-          metrics: cached.metrics ?? undefined,
-          assumptions: cached.assumptions ?? undefined,
-          queuedAt: now,
-          startedAt: now,
-          finishedAt: now,
-          durationMs: 0,
-        },
-      });
-      await tx.$executeRaw`/* copyCompletedRun */ INSERT INTO backtest_result (backtest_id, trade_count, trade_columns, equity_columns)
-        SELECT ${copy.id}::uuid, trade_count, trade_columns, equity_columns FROM backtest_result WHERE backtest_id = ${cached.id}::uuid`;
-      return copy;
-    });
-  }
-
-  /** The packed trades and equity curves of finished runs, in the order of `ids` (null: none stored). */
-  async listResults(ids: readonly string[]): Promise<Array<BacktestResult | null>> {
-    const rows = await this.prisma.backtestResult.findMany({ where: { backtestId: { in: [...ids] } } });
-    const byId = new Map(rows.map((r) => [r.backtestId, r]));
-    return ids.map((id) => byId.get(id) ?? null);
-  }
-
-  /** A batch and its children (QUEUED), in one transaction. */
+  /** A batch and its children (QUEUED, or COMPLETED from the result cache), in one transaction. */
   createBatch(batch: NewBatch, children: ReadonlyArray<Omit<NewBacktest, 'batchId'>>): Promise<BacktestBatch> {
     return this.prisma.$transaction(async (tx) => {
       const created = await tx.backtestBatch.create({ data: batch });
@@ -117,4 +89,22 @@ export class BacktestsRepository {
     const singles = await this.prisma.backtest.findMany({ where: { status: unfinished, batchId: null }, select: { id: true } });
     return { batchIds: batches.map((b) => b.id), backtestIds: singles.map((b) => b.id) };
   }
+}
+
+/** The columns of a run answered from the result cache (a single run or a batch child). */
+export function cachedRunFields(cached: CachedRun, now: Date) {
+  return {
+    status: 'COMPLETED' as const,
+    fromCache: true,
+    progress: 1,
+    barsProcessed: cached.barsProcessed,
+    totalBars: cached.totalBars,
+    metrics: cached.metrics as Prisma.InputJsonValue,
+    assumptions: cached.assumptions as Prisma.InputJsonValue,
+    resultSourceId: cached.sourceId,
+    queuedAt: now,
+    startedAt: now,
+    finishedAt: now,
+    durationMs: 0,
+  };
 }

@@ -1,6 +1,6 @@
 import type { BacktestConfig } from '../../config/env.js';
 import type { RunConfig } from '../../engine/index.js';
-import type { Backtest, BacktestBatch, BacktestResult, BacktestStatus, Prisma } from '../../generated/prisma/client.js';
+import type { Backtest, BacktestBatch, BacktestStatus, Prisma } from '../../generated/prisma/client.js';
 import type { JobName, JobPayload } from '../../jobs/catalog.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { NotFoundError, ValidationError, type ValidationIssue } from '../../lib/errors.js';
@@ -11,12 +11,16 @@ import type { InstrumentRef, MarketDataService } from '../market-data/market-dat
 import type { StrategiesService, StrategyDefinition } from '../strategies/strategies.service.js';
 import { NoDataError, QueueUnavailableError } from './backtests.errors.js';
 import type { BacktestBatchQuery, BacktestQuery, BacktestsRepository, NewBacktest } from './backtests.repository.js';
-import type { BacktestsStore } from './backtests.store.js';
+import type { BacktestsStore, StoredResult } from './backtests.store.js';
+import type { BacktestRunService } from './backtest-runs.service.js';
+import { cachedRunFields } from './backtests.repository.js';
 import { checkRunRange, runCacheKey, runConfigOf, type RunRequest } from './run-request.js';
 
 export interface BacktestsDeps {
   repository: BacktestsRepository;
-  store: Pick<BacktestsStore, 'listPopularRanges'>;
+  store: Pick<BacktestsStore, 'listPopularRanges' | 'findCompletedRuns' | 'listResults'>;
+  /** Closes a batch every child of which was answered from the result cache. */
+  runs: Pick<BacktestRunService, 'closeBatchIfDone'>;
   strategies: StrategiesService;
   marketData: MarketDataService;
   queue: JobQueue;
@@ -72,17 +76,19 @@ export class BacktestsService {
     if (!(await this.deps.marketData.hasCandlesInHalfOpenRange(instrument.id, input.from, input.to))) throw new NoDataError(input.symbol, input.from, input.to);
 
     const data = newRun(viewer, strategy, instrument, input, config);
-    const cached = await this.deps.repository.findCompletedRun(data.cacheKey);
-    // A result of the same computation on the same data: copy it, run nothing.
-    if (cached) return this.deps.repository.copyCompletedRun(cached, data, this.now());
+    // A result of the same computation on the same data: answer with it, run nothing.
+    const cached = (await this.deps.store.findCompletedRuns([data.cacheKey])).get(data.cacheKey);
+    if (cached) return this.deps.repository.createCachedRun(data, cached, this.now());
     const backtest = await this.deps.repository.createRun(data);
     await this.enqueueOrUndo('backtest.run', { backtestId: backtest.id }, () => this.deps.repository.deleteRun(backtest.id));
     return backtest;
   }
 
   /**
-   * Queues one strategy over many symbols as a batch: children are created QUEUED and run
-   * by one batch job (see BacktestRunService.runBatch).
+   * Queues one strategy over many symbols as a batch: children identical to finished runs
+   * (same identity as runBacktest's result cache) are COMPLETED at once from them, the rest
+   * created QUEUED and run by the batch's jobs (see BacktestRunService.runBatch); a batch
+   * every child of which is cached completes at once, without a job.
    * @throws ValidationError (including unknown symbols, listed), NotFoundError (strategy), QueueUnavailableError.
    */
   async submitBatch(viewer: Viewer, input: RunBatchInput): Promise<BacktestBatch> {
@@ -107,10 +113,33 @@ export class BacktestsService {
     }
     if (issues.length) throw new ValidationError(issues);
 
+    // Children identical to finished runs are answered from them at once; the batch runs the rest.
+    const children = symbols.map((symbol) => newRun(viewer, strategy, bySymbol.get(symbol)!, input, config));
+    const cached = await this.deps.store.findCompletedRuns(children.map((c) => c.cacheKey));
+    const now = this.now();
+    const allCached = cached.size === children.length; // symbols are distinct, and so are their identities
     const batch = await this.deps.repository.createBatch(
-      { owner: viewer.owner, strategyId: strategy.id, symbols, interval: input.interval, from: input.from, to: input.to, config: runConfigJson(config), total: symbols.length },
-      symbols.map((symbol) => newRun(viewer, strategy, bySymbol.get(symbol)!, input, config)),
+      {
+        owner: viewer.owner,
+        strategyId: strategy.id,
+        symbols,
+        interval: input.interval,
+        from: input.from,
+        to: input.to,
+        config: runConfigJson(config),
+        total: symbols.length,
+        completed: cached.size,
+        ...(allCached ? { status: 'RUNNING' as const, startedAt: now } : {}),
+      },
+      children.map((c) => {
+        const hit = cached.get(c.cacheKey);
+        return hit ? { ...c, ...cachedRunFields(hit, now) } : c;
+      }),
     );
+    if (allCached) {
+      await this.deps.runs.closeBatchIfDone(batch.id);
+      return (await this.deps.repository.findVisibleBatch(viewer, batch.id))!;
+    }
     await this.enqueueOrUndo('backtest.batch', { batchId: batch.id }, () => this.deps.repository.deleteBatch(batch.id));
     return batch;
   }
@@ -143,8 +172,8 @@ export class BacktestsService {
    * The packed trades and equity curves of finished backtests (result-columns.ts), in the
    * order of `ids` — for fields of backtests the caller was already allowed to read.
    */
-  listResults(ids: readonly string[]): Promise<Array<BacktestResult | null>> {
-    return this.deps.repository.listResults(ids);
+  listResults(ids: readonly string[]): Promise<Array<StoredResult | null>> {
+    return this.deps.store.listResults(ids);
   }
 
   /**

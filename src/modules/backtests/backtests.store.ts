@@ -86,6 +86,23 @@ export interface RunEnd {
   durationMs: number | null;
 }
 
+/** A completed run the result cache answers with. */
+export interface CachedRun {
+  /** The run whose trades and curve it shows (itself, or the run it was answered from). */
+  sourceId: string;
+  barsProcessed: number;
+  totalBars: number;
+  metrics: unknown;
+  assumptions: unknown;
+}
+
+/** Packed trades and equity curve (result-columns.ts). */
+export interface StoredResult {
+  tradeCount: number;
+  tradeColumns: Buffer;
+  equityColumns: Buffer;
+}
+
 /** The runs a write actually changed (the rest belonged to another attempt, or had ended). */
 export interface Written {
   completed: Set<string>;
@@ -139,13 +156,19 @@ export class BacktestsStore {
     return rows[0] ?? null;
   }
 
-  /** Children of a batch still to run (QUEUED, or RUNNING in an interrupted attempt), by symbol. */
-  async listUnfinishedChildren(batchId: string): Promise<string[]> {
-    const { rows } = await this.db.pool.query<{ id: string }>(
-      `/* listUnfinishedChildren */ SELECT id FROM backtest WHERE batch_id = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY symbol`,
+  /** A batch while it runs (RUNNING); null once it has ended or when it is gone. */
+  async findRunningBatch(id: string): Promise<BatchRow | null> {
+    const { rows } = await this.db.pool.query<BatchRow>(`/* findRunningBatch */ SELECT ${BATCH_COLUMNS} FROM backtest_batch WHERE id = $1 AND status = 'RUNNING'`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** Every child of a batch, by symbol, and whether it is still to run (QUEUED or RUNNING). */
+  async listChildren(batchId: string): Promise<Array<{ id: string; unfinished: boolean }>> {
+    const { rows } = await this.db.pool.query<{ id: string; unfinished: boolean }>(
+      `/* listChildren */ SELECT id, status IN ('QUEUED', 'RUNNING') AS unfinished FROM backtest WHERE batch_id = $1 ORDER BY symbol, id`,
       [batchId],
     );
-    return rows.map((r) => r.id);
+    return rows;
   }
 
   /** Claims a chunk of a batch's children in one statement (see claimRun); finished ones are left out. */
@@ -269,14 +292,14 @@ export class BacktestsStore {
     );
   }
 
-  /** Ends every child of a batch still QUEUED or RUNNING as FAILED (a batch's final failure); returns them. */
-  async failUnfinishedChildren(batchId: string, error: string, now: Date): Promise<RunRow[]> {
+  /** Ends the given runs still QUEUED or RUNNING as FAILED (a final failure); returns those it ended. */
+  async failUnfinished(ids: readonly string[], error: string, now: Date): Promise<RunRow[]> {
     const { rows } = await this.db.pool.query<RunRow>(
-      `/* failUnfinishedChildren */
+      `/* failUnfinished */
        UPDATE backtest SET status = 'FAILED', error = $2, finished_at = $3
-       WHERE batch_id = $1 AND status IN ('QUEUED', 'RUNNING')
+       WHERE id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING')
        RETURNING ${RUN_COLUMNS}`,
-      [batchId, error, now],
+      [ids, error, now],
     );
     return rows;
   }
@@ -315,34 +338,73 @@ export class BacktestsStore {
   }
 
   /**
-   * Closes a RUNNING batch in one statement: its counters and summary (average, best and
-   * worst total return of the completed children) computed from the children as stored,
-   * so they are right whatever earlier attempts counted. Null when it has ended already.
+   * After a chunk of a batch: adds its candle-fetch time, and closes the batch when no child
+   * is left to run — its counters and summary (average, best and worst total return of the
+   * completed children) computed from the children as stored, in the same statement. Chunks
+   * finishing at once serialise on the batch's row: the last one closes it, exactly once.
+   * Returns the batch's counters when this call closed it, else null.
    */
-  async completeBatch(id: string, data: { finishedAt: Date; durationMs: number; dataFetchMs: number }): Promise<BatchCounters | null> {
-    const { rows } = await this.db.pool.query<BatchCounters>(
-      `/* completeBatch */
+  async finishChunk(id: string, data: { dataFetchMs: number; now: Date }): Promise<BatchCounters | null> {
+    const { rows } = await this.db.pool.query<BatchCounters & { closed: boolean }>(
+      `/* finishChunk */
        WITH child AS (
          SELECT symbol, status, (metrics ->> 'totalReturn')::float8 AS r FROM backtest WHERE batch_id = $1
        ), ranked AS (
          SELECT symbol, r, row_number() OVER (ORDER BY r DESC, symbol) AS best, row_number() OVER (ORDER BY r ASC, symbol) AS worst
          FROM child WHERE status = 'COMPLETED' AND r IS NOT NULL
        ), figures AS (
-         SELECT (SELECT count(*) FROM child WHERE status = 'COMPLETED')::int AS completed,
-                (SELECT count(*) FROM child WHERE status <> 'COMPLETED')::int AS failed,
+         SELECT (SELECT count(*) FROM child WHERE status IN ('QUEUED', 'RUNNING')) = 0 AS done,
+                (SELECT count(*) FROM child WHERE status = 'COMPLETED')::int AS completed,
+                (SELECT count(*) FROM child WHERE status IN ('FAILED', 'CANCELLED'))::int AS failed,
                 jsonb_build_object(
                   'averageReturn', (SELECT avg(r) FROM ranked),
                   'best', (SELECT jsonb_build_object('symbol', symbol, 'totalReturn', r) FROM ranked WHERE best = 1),
                   'worst', (SELECT jsonb_build_object('symbol', symbol, 'totalReturn', r) FROM ranked WHERE worst = 1)
                 ) AS summary
        )
-       UPDATE backtest_batch b SET status = 'COMPLETED', completed = f.completed, failed = f.failed, summary = f.summary,
-              finished_at = $2, duration_ms = $3, data_fetch_ms = $4
+       UPDATE backtest_batch b
+       SET data_fetch_ms = coalesce(b.data_fetch_ms, 0) + $2,
+           status = CASE WHEN f.done THEN 'COMPLETED'::backtest_status ELSE b.status END,
+           completed = CASE WHEN f.done THEN f.completed ELSE b.completed END,
+           failed = CASE WHEN f.done THEN f.failed ELSE b.failed END,
+           summary = CASE WHEN f.done THEN f.summary ELSE b.summary END,
+           finished_at = CASE WHEN f.done THEN $3 ELSE b.finished_at END,
+           duration_ms = CASE WHEN f.done THEN (extract(epoch FROM $3 - coalesce(b.started_at, b.queued_at)) * 1000)::int ELSE b.duration_ms END
        FROM figures f
        WHERE b.id = $1 AND b.status = 'RUNNING'
-       RETURNING b.id, b.status, b.total, b.completed, b.failed`,
-      [id, data.finishedAt, data.durationMs, Math.round(data.dataFetchMs)],
+       RETURNING b.id, b.status, b.total, b.completed, b.failed, f.done AS closed`,
+      [id, Math.round(data.dataFetchMs), data.now],
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    return row?.closed ? { id: row.id, status: row.status, total: row.total, completed: row.completed, failed: row.failed } : null;
+  }
+
+  /**
+   * The completed run of each identity (cache key) that has one — the earliest — with the
+   * run whose trades and curve it shows: what the result cache answers identical runs with.
+   */
+  async findCompletedRuns(cacheKeys: readonly string[]): Promise<Map<string, CachedRun>> {
+    const { rows } = await this.db.pool.query<CachedRun & { cacheKey: string }>(
+      `/* findCompletedRuns */
+       SELECT DISTINCT ON (cache_key) cache_key AS "cacheKey", coalesce(result_source_id, id) AS "sourceId",
+              bars_processed AS "barsProcessed", total_bars AS "totalBars", metrics, assumptions
+       FROM backtest WHERE cache_key = ANY($1::text[]) AND status = 'COMPLETED'
+       ORDER BY cache_key, finished_at`,
+      [cacheKeys],
+    );
+    return new Map(rows.map(({ cacheKey, ...run }) => [cacheKey, run]));
+  }
+
+  /** The packed trades and curves backtests show (their own, or their source's), in the order of `ids`. */
+  async listResults(ids: readonly string[]): Promise<Array<StoredResult | null>> {
+    const { rows } = await this.db.pool.query<StoredResult & { id: string }>(
+      `/* listResults */
+       SELECT b.id, r.trade_count AS "tradeCount", r.trade_columns AS "tradeColumns", r.equity_columns AS "equityColumns"
+       FROM backtest b JOIN backtest_result r ON r.backtest_id = coalesce(b.result_source_id, b.id)
+       WHERE b.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map(({ id, ...result }) => [id, result]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 }
