@@ -8,6 +8,7 @@ import { pingDatabase } from './db/health.js';
 import type { Database } from './db/pool.js';
 import type { PrismaClient } from './db/prisma.js';
 import type { Logger } from './lib/logger.js';
+import { useResponseCompression } from './graphql/compression.js';
 import { schema } from './graphql/schema.js';
 import { DomainError } from './lib/errors.js';
 import { ANONYMOUS_VIEWER, type Viewer } from './modules/accounts/access.js';
@@ -69,6 +70,7 @@ export function createApp(runtime: AppDeps): App {
       loaders: createLoaders(services, runtime.prisma),
     }),
     plugins: [
+      useResponseCompression(),
       EnvelopArmorPlugin({
         maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
         costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
