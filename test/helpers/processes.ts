@@ -14,10 +14,11 @@ export interface Started {
 
 /**
  * Runs a project entry point (src/*.ts through tsx) as its own process, the way
- * `npm start` / `npm run …` would, with exactly the given environment on top of PATH/HOME.
+ * `npm start` / `npm run …` would, with exactly the given environment on top of PATH/HOME
+ * (and `nodeArgs` for node itself, e.g. --cpu-prof).
  */
-export function runEntry(entry: string, args: string[], env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], {
+export function runEntry(entry: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Started {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -216,6 +216,53 @@ describe('concurrent ingests', () => {
   });
 });
 
+describe('ingestMany (bulk loads: one refresh for all)', () => {
+  it('leaves every instrument’s aggregates, summary and cache events fresh; a bad input keeps those before it and writes nothing of its own', async () => {
+    const [a, b, bad, after] = Array.from({ length: 4 }, () => uniqueName('BULK'));
+    const start = Date.UTC(2024, 10, 4);
+    const series = [randomCandles(61, 24 * 3, start, HOUR), randomCandles(62, 24 * 5, start + 7 * 24 * HOUR, HOUR)];
+    const broken = randomCandles(63, 10, start, HOUR);
+    broken.high[4] = broken.low[4]! - 1;
+    const events = await deps.pubsub.listen('candles.ingested');
+    const seen = new Set<string>();
+    const collecting = (async () => {
+      // Other tests' ingests may publish too: wait for these two symbols' events.
+      for await (const event of events) {
+        seen.add(String(event.instrumentId));
+        if (seen.has(String((await instrumentRow(a!))?.id)) && seen.has(String((await instrumentRow(b!))?.id))) break;
+      }
+    })();
+
+    const ingested: string[] = [];
+    const run = deps.services.marketData.ingestMany(
+      [
+        { symbol: a!, baseInterval: '1h', candles: series[0]! },
+        { symbol: b!, baseInterval: '1h', candles: series[1]! },
+        { symbol: bad!, baseInterval: '1h', candles: broken },
+        { symbol: after!, baseInterval: '1h', candles: series[0]! },
+      ],
+      { maxCandles: null },
+      (result) => ingested.push(result.symbol),
+    );
+    await expect(run).rejects.toBeInstanceOf(ValidationError);
+    expect(ingested).toEqual([a, b]);
+    expect(await storedCount(bad!)).toBe(0);
+    expect(await instrumentRow(after!)).toBeUndefined();
+
+    for (const [i, symbol] of [a!, b!].entries()) {
+      const id = (await instrumentRow(symbol))!.id;
+      const { rows } = await deps.db.pool.query<{ b: Date; close: number }>('SELECT bucket AS b, close FROM candle_1d WHERE instrument_id = $1 ORDER BY bucket', [id]);
+      expect(rows.map((r) => [r.b.getTime(), r.close])).toEqual(aggregateReference(series[i]!, '1d', 0, Date.UTC(2100, 0, 1)).map((r) => [r.time, r.close]));
+    }
+    const summary = await execute(app, MarketSummaryDocument, { symbols: [a!, b!] }, admin);
+    const bySymbol = new Map(summary.body.data!.marketSummary.map((s) => [s.symbol, [s.candleCount, s.lastPrice]]));
+    expect(bySymbol).toEqual(new Map([a!, b!].map((symbol, i) => [symbol, [series[i]!.time.length, series[i]!.close.at(-1)]])));
+    // Both instruments' cache-warming events arrive (the test times out otherwise).
+    await collecting;
+    await events.close();
+  });
+});
+
 describe('ingest validation: rejected whole, nothing written, every problem listed by row', () => {
   const base = () => randomCandles(21, 6, Date.UTC(2024, 4, 1), HOUR);
   const cases: Array<[string, (c: ReturnType<typeof base>) => void, string[], RegExp]> = [

@@ -71,12 +71,14 @@ export class BacktestEventsService {
   }
 
   /**
-   * The child a batch progress event announces. Loaded once per event, however many
-   * subscribers of the batch resolve it (they share the event object the pub/sub delivers).
+   * The child a batch progress event announces: the row the event carries, else loaded once
+   * per event, however many subscribers of the batch resolve it (they share the event object
+   * the pub/sub delivers).
    * The subscriber was authorised for the batch, whose children share its owner.
    */
   findChildOfEvent(event: BatchProgressEvent): Promise<Backtest | null> {
     if (!event.backtestId) return Promise.resolve(null);
+    if (event.backtest) return Promise.resolve(event.backtest);
     let found = this.eventChildren.get(event);
     if (!found) {
       found = this.deps.repository.findRun(event.backtestId);

@@ -322,6 +322,8 @@ export class BacktestRunService {
       return { written: w, counters: c };
     });
     const wrote = [...events.keys()].filter((id) => written.completed.has(id) || written.ended.has(id));
+    // Batch events carry the children's rows (one read for the write, none per subscriber).
+    const rows = counters && wrote.length ? new Map((await this.deps.repository.findRuns(wrote)).map((r) => [r.id, r])) : null;
     // The batch's counters as each child of this write finished: its counts were added at once.
     let completed = (counters?.completed ?? 0) - written.completed.size;
     let failed = (counters?.failed ?? 0) - written.ended.size;
@@ -331,7 +333,7 @@ export class BacktestRunService {
       if (!counters) continue;
       if (event.status === 'COMPLETED') completed += 1;
       else failed += 1;
-      await this.publishBatch(batchStateEvent({ ...counters, completed, failed }, id, finishedAt));
+      await this.publishBatch(batchStateEvent({ ...counters, completed, failed }, rows?.get(id) ?? id, finishedAt));
     }
     return { invalid, crashed, wrote };
   }

@@ -27,6 +27,11 @@ export interface BatchProgressEvent {
   status: BacktestStatus;
   /** The child that just finished (null on state events). */
   backtestId: string | null;
+  /**
+   * That child's row as written, when the publisher has it: every subscriber resolves the
+   * event's `backtest` from it, without a query per event (and per subscriber).
+   */
+  backtest?: Backtest;
   at: Date;
 }
 
@@ -58,6 +63,13 @@ export function backtestStateEvent(
 }
 
 /** The event describing a batch's stored counters and status. */
-export function batchStateEvent(b: Pick<BacktestBatch, 'id' | 'completed' | 'failed' | 'total' | 'status'>, backtestId: string | null, at: Date): BatchProgressEvent {
-  return { batchId: b.id, completed: b.completed, failed: b.failed, total: b.total, status: b.status, backtestId, at };
+export function batchStateEvent(
+  b: Pick<BacktestBatch, 'id' | 'completed' | 'failed' | 'total' | 'status'>,
+  child: string | Backtest | null,
+  at: Date,
+): BatchProgressEvent {
+  const event: BatchProgressEvent = { batchId: b.id, completed: b.completed, failed: b.failed, total: b.total, status: b.status, backtestId: null, at };
+  if (typeof child === 'string') event.backtestId = child;
+  else if (child) Object.assign(event, { backtestId: child.id, backtest: child });
+  return event;
 }

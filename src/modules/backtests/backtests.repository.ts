@@ -10,7 +10,6 @@ export type BacktestBatchQuery = Omit<Prisma.BacktestBatchFindManyArgs, 'where' 
 
 /** The columns a new backtest row is created with (status QUEUED unless given). */
 export type NewBacktest = Omit<Prisma.BacktestUncheckedCreateInput, 'id'>;
-export type NewBatch = Omit<Prisma.BacktestBatchUncheckedCreateInput, 'id'>;
 
 /**
  * Prisma access to `backtest`, `backtest_batch` and `backtest_result`, owned by the backtests module:
@@ -32,13 +31,9 @@ export class BacktestsRepository {
     return this.prisma.backtest.create({ data: { ...data, ...cachedRunFields(cached, now) } });
   }
 
-  /** A batch and its children (QUEUED, or COMPLETED from the result cache), in one transaction. */
-  createBatch(batch: NewBatch, children: ReadonlyArray<Omit<NewBacktest, 'batchId'>>): Promise<BacktestBatch> {
-    return this.prisma.$transaction(async (tx) => {
-      const created = await tx.backtestBatch.create({ data: batch });
-      await tx.backtest.createMany({ data: children.map((c) => ({ ...c, batchId: created.id })) });
-      return created;
-    });
+  /** The batch, whoever owns it (for batches already authorised or just created). */
+  findBatch(id: string): Promise<BacktestBatch | null> {
+    return this.prisma.backtestBatch.findUnique({ where: { id } });
   }
 
   /** Removes a run that could not be queued. */
@@ -54,6 +49,11 @@ export class BacktestsRepository {
   /** The run, whoever owns it (for runs already authorised: jobs, events). */
   findRun(id: string): Promise<Backtest | null> {
     return this.prisma.backtest.findUnique({ where: { id } });
+  }
+
+  /** These runs, whoever owns them, in no particular order. */
+  findRuns(ids: readonly string[]): Promise<Backtest[]> {
+    return this.prisma.backtest.findMany({ where: { id: { in: [...ids] } } });
   }
 
   /** The run when the viewer may see it (access.ts), else null — also for ids that are not UUIDs. */

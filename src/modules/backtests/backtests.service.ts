@@ -13,12 +13,11 @@ import { NoDataError, QueueUnavailableError } from './backtests.errors.js';
 import type { BacktestBatchQuery, BacktestQuery, BacktestsRepository, NewBacktest } from './backtests.repository.js';
 import type { BacktestsStore, StoredResult } from './backtests.store.js';
 import type { BacktestRunService } from './backtest-runs.service.js';
-import { cachedRunFields } from './backtests.repository.js';
 import { checkRunRange, runCacheKey, runConfigOf, type RunRequest } from './run-request.js';
 
 export interface BacktestsDeps {
   repository: BacktestsRepository;
-  store: Pick<BacktestsStore, 'listPopularRanges' | 'findCompletedRuns' | 'listResults'>;
+  store: Pick<BacktestsStore, 'listPopularRanges' | 'findCompletedRuns' | 'listResults' | 'insertBatch'>;
   /** Closes a batch every child of which was answered from the result cache. */
   runs: Pick<BacktestRunService, 'closeBatchIfDone'>;
   strategies: StrategiesService;
@@ -116,32 +115,20 @@ export class BacktestsService {
     // Children identical to finished runs are answered from them at once; the batch runs the rest.
     const children = symbols.map((symbol) => newRun(viewer, strategy, bySymbol.get(symbol)!, input, config));
     const cached = await this.deps.store.findCompletedRuns(children.map((c) => c.cacheKey));
-    const now = this.now();
     const allCached = cached.size === children.length; // symbols are distinct, and so are their identities
-    const batch = await this.deps.repository.createBatch(
-      {
-        owner: viewer.owner,
-        strategyId: strategy.id,
-        symbols,
-        interval: input.interval,
-        from: input.from,
-        to: input.to,
-        config: runConfigJson(config),
-        total: symbols.length,
-        completed: cached.size,
-        ...(allCached ? { status: 'RUNNING' as const, startedAt: now } : {}),
-      },
-      children.map((c) => {
-        const hit = cached.get(c.cacheKey);
-        return hit ? { ...c, ...cachedRunFields(hit, now) } : c;
-      }),
-    );
-    if (allCached) {
-      await this.deps.runs.closeBatchIfDone(batch.id);
-      return (await this.deps.repository.findVisibleBatch(viewer, batch.id))!;
-    }
-    await this.enqueueOrUndo('backtest.batch', { batchId: batch.id }, () => this.deps.repository.deleteBatch(batch.id));
-    return batch;
+    const batchId = await this.deps.store.insertBatch({
+      owner: viewer.owner,
+      strategyId: strategy.id,
+      interval: input.interval,
+      from: input.from,
+      to: input.to,
+      config: runConfigJson(config),
+      children: children.map((c) => ({ instrumentId: c.instrumentId, symbol: c.symbol, cacheKey: c.cacheKey, cached: cached.get(c.cacheKey) ?? null })),
+      now: this.now(),
+    });
+    if (allCached) await this.deps.runs.closeBatchIfDone(batchId);
+    else await this.enqueueOrUndo('backtest.batch', { batchId }, () => this.deps.repository.deleteBatch(batchId));
+    return (await this.deps.repository.findBatch(batchId))!;
   }
 
   /** The backtest when the viewer may see it, else null (also for ids that are not UUIDs). */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { copyColumnsInto } from '../../db/binary-copy.js';
 import type { Database } from '../../db/pool.js';
@@ -96,6 +97,18 @@ export interface CachedRun {
   assumptions: unknown;
 }
 
+/** A new batch and its children (QUEUED, or COMPLETED from an identical finished run). */
+export interface NewBatchRows {
+  owner: string;
+  strategyId: string;
+  interval: string;
+  from: Date;
+  to: Date;
+  config: Record<string, unknown>;
+  children: ReadonlyArray<{ instrumentId: number; symbol: string; cacheKey: string; cached: CachedRun | null }>;
+  now: Date;
+}
+
 /** Packed trades and equity curve (result-columns.ts). */
 export interface StoredResult {
   tradeCount: number;
@@ -132,6 +145,47 @@ const CLAIM_SET = `
 
 export class BacktestsStore {
   constructor(private readonly db: Database) {}
+
+  /**
+   * Creates a batch and its children in one statement (children answered from the result
+   * cache are COMPLETED, showing their source's figures, trades and curve by reference); a
+   * batch whose children are all answered so starts RUNNING. Returns the batch's id. One
+   * statement with the children as a JSON array: Prisma's createMany binds every column of
+   * every row as a parameter, which costs ~0.8 ms a child on this path.
+   */
+  async insertBatch(batch: NewBatchRows): Promise<string> {
+    const id = randomUUID();
+    const completed = batch.children.filter((c) => c.cached).length;
+    const allCached = completed === batch.children.length;
+    const children = batch.children.map(({ instrumentId, symbol, cacheKey, cached }) => ({
+      id: randomUUID(),
+      instrumentId,
+      symbol,
+      cacheKey,
+      ...(cached ? { sourceId: cached.sourceId, barsProcessed: cached.barsProcessed, totalBars: cached.totalBars, metrics: cached.metrics, assumptions: cached.assumptions } : {}),
+    }));
+    await this.db.pool.query(
+      `/* insertBatch */
+       WITH batch AS (
+         INSERT INTO backtest_batch (id, owner, strategy_id, symbols, interval, from_ts, to_ts, config, status, total, completed, queued_at, started_at)
+         VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8::jsonb, $9::backtest_status, $10, $11, $12, CASE WHEN $9 = 'RUNNING' THEN $12::timestamptz END)
+       )
+       INSERT INTO backtest (id, owner, strategy_id, batch_id, instrument_id, symbol, interval, from_ts, to_ts, config, cache_key, queued_at,
+                             status, from_cache, progress, bars_processed, total_bars, metrics, assumptions, result_source_id, started_at, finished_at, duration_ms)
+       SELECT c."id", $2, $3, $1, c."instrumentId", c.symbol, $5, $6, $7, $8::jsonb, c."cacheKey", $12,
+              CASE WHEN cached THEN 'COMPLETED' ELSE 'QUEUED' END::backtest_status, cached, CASE WHEN cached THEN 1 ELSE 0 END,
+              coalesce(c."barsProcessed", 0), coalesce(c."totalBars", 0), c.metrics, c.assumptions, c."sourceId",
+              CASE WHEN cached THEN $12::timestamptz END, CASE WHEN cached THEN $12::timestamptz END, CASE WHEN cached THEN 0 END
+       FROM json_to_recordset($13::json) AS c("id" uuid, "instrumentId" int, symbol text, "cacheKey" text, "sourceId" uuid,
+                                             "barsProcessed" int, "totalBars" int, metrics jsonb, assumptions jsonb),
+            LATERAL (SELECT c."sourceId" IS NOT NULL AS cached) k`,
+      [
+        id, batch.owner, batch.strategyId, batch.children.map((c) => c.symbol), batch.interval, batch.from, batch.to, JSON.stringify(batch.config),
+        allCached ? 'RUNNING' : 'QUEUED', batch.children.length, completed, batch.now, JSON.stringify(children),
+      ],
+    );
+    return id;
+  }
 
   /**
    * Claims a single run: QUEUED or RUNNING (a retried or stalled attempt) → RUNNING, or →

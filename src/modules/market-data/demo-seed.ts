@@ -33,10 +33,10 @@ export interface SeedDemoResult {
 
 /**
  * Generates the deterministic demo market (see generateDemoMarket) and ingests it through the
- * same path as real data, one instrument after another (each ingest is its own transaction;
- * sequential keeps the pool and the summary refresh uncontended). Idempotent: a bar's values
- * depend only on the seed, symbol, interval and its time, so running again stores nothing
- * new except bars completed since.
+ * same path as real data, one instrument after another (each ingest is its own transaction),
+ * with one refresh of the aggregates and the market summary at the end (ingestMany).
+ * Idempotent: a bar's values depend only on the seed, symbol, interval and its time, so
+ * running again stores nothing new except bars completed since.
  * @throws ValidationError for out-of-range options.
  */
 export async function seedDemoData(marketData: MarketDataService, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
@@ -58,16 +58,14 @@ export async function seedDemoData(marketData: MarketDataService, options: SeedD
   const market = generateDemoMarket({ seed, start: new Date(start), end: new Date(end), intervalMs: base.ms!, symbols });
 
   const result: SeedDemoResult = { instruments: market.length, candles: 0, inserted: 0, updated: 0, durationMs: 0 };
-  for (const [index, instrument] of market.entries()) {
-    const ingested = await marketData.ingestCandles(
-      { symbol: instrument.symbol, baseInterval: interval, name: instrument.name, candles: instrument.candles },
-      { maxCandles: null },
-    );
+  let index = 0;
+  const inputs = market.map((instrument) => ({ symbol: instrument.symbol, baseInterval: interval, name: instrument.name, candles: instrument.candles }));
+  await marketData.ingestMany(inputs, { maxCandles: null }, (ingested) => {
     result.candles += ingested.received;
     result.inserted += ingested.inserted;
     result.updated += ingested.updated;
-    options.onInstrument?.({ symbol: instrument.symbol, index, total: market.length, inserted: ingested.inserted, updated: ingested.updated });
-  }
+    options.onInstrument?.({ symbol: ingested.symbol, index: index++, total: market.length, inserted: ingested.inserted, updated: ingested.updated });
+  });
   result.durationMs = Math.round(performance.now() - started);
   return result;
 }

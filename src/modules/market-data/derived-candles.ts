@@ -24,6 +24,15 @@ export function touchedWindow(base: IntervalSpec, minTimeMs: number, maxTimeMs: 
   };
 }
 
+/** The smallest window covering all of `windows` (one refresh after several ingests). */
+export function unionWindow(windows: readonly TouchedWindow[]): TouchedWindow {
+  const span = (pick: (w: TouchedWindow) => { from: number; to: number }) => ({
+    from: Math.min(...windows.map((w) => pick(w).from)),
+    to: Math.max(...windows.map((w) => pick(w).to)),
+  });
+  return { hour: span((w) => w.hour), day: span((w) => w.day), keepsHourly: windows.some((w) => w.keepsHourly) };
+}
+
 /**
  * Keeping candle_1h and candle_1d up to date after an ingest changed candles. One
  * implementation per dialect, chosen once: the ingest calls both steps and does not branch.

@@ -30,7 +30,7 @@ import {
   type MarketSummaryRow,
 } from './candle.store.js';
 import { toCoverage, type Coverage } from './coverage.js';
-import { derivedCandleUpkeep, touchedWindow, type DerivedCandleUpkeep } from './derived-candles.js';
+import { derivedCandleUpkeep, touchedWindow, unionWindow, type DerivedCandleUpkeep, type TouchedWindow } from './derived-candles.js';
 import { SYMBOL_PATTERN, validateIngest } from './ingest.validation.js';
 import { bumpDataVersion, lockInstrumentForIngest, type LockedInstrument } from './instrument.store.js';
 import type { InstrumentQuery, InstrumentRef, InstrumentRepository } from './instrument.repository.js';
@@ -143,6 +143,39 @@ export class MarketDataService {
    */
   async ingestCandles(input: IngestInput, options: IngestOptions = {}): Promise<IngestResult> {
     const started = performance.now();
+    const [result] = await this.ingestMany([input], options);
+    return { ...result!, durationMs: Math.round(performance.now() - started) };
+  }
+
+  /**
+   * Ingests several instruments' candles one after another (each its own transaction, as
+   * ingestCandles), then refreshes what is shared once for all of them: the continuous
+   * aggregates over the union of their windows and the market summary. A bulk load of many
+   * symbols costs one refresh instead of one per symbol. `inputs` is read lazily (a
+   * generator keeps one instrument's candles in memory at a time). When an input is
+   * invalid, those before it stay written (and refreshed) and its ValidationError is thrown.
+   */
+  async ingestMany(inputs: Iterable<IngestInput>, options: IngestOptions = {}, onIngested?: (result: IngestResult) => void): Promise<IngestResult[]> {
+    const results: IngestResult[] = [];
+    const changed: Array<{ instrumentId: number; dataVersion: string; window: TouchedWindow }> = [];
+    try {
+      for (const input of inputs) {
+        const started = performance.now();
+        const written = await this.writeIngest(input, options);
+        if (written.changed) changed.push({ instrumentId: written.result.instrumentId, dataVersion: written.result.dataVersion, window: written.window });
+        const result = { ...written.result, durationMs: Math.round(performance.now() - started) };
+        this.deps.logger.info({ symbol: result.symbol, received: result.received, inserted: result.inserted, updated: result.updated, durationMs: result.durationMs }, 'candles ingested');
+        results.push(result);
+        onIngested?.(result);
+      }
+    } finally {
+      if (changed.length > 0) await this.afterIngests(changed);
+    }
+    return results;
+  }
+
+  /** One instrument's ingest transaction (validation first: nothing is written for a bad input). */
+  private async writeIngest(input: IngestInput, options: IngestOptions) {
     const symbol = input.symbol.trim();
     const issues = validateIngest({
       symbol,
@@ -168,17 +201,8 @@ export class MarketDataService {
       const dataVersion = changed ? await bumpDataVersion(client, instrument.id) : instrument.dataVersion;
       return { instrument, ...counts, changed, dataVersion };
     });
-    if (written.changed) {
-      await this.upkeep.afterCommit(this.deps.db.pool, window);
-      await refreshMarketSummary(this.deps.db.pool);
-      // Processes that run backtests re-cache the ranges they read, in the background.
-      await this.deps.pubsub.publish('candles.ingested', { instrumentId: written.instrument.id, dataVersion: written.dataVersion });
-    }
-
     const n = input.candles.time.length;
-    const durationMs = Math.round(performance.now() - started);
-    this.deps.logger.info({ symbol, received: n, inserted: written.inserted, updated: written.updated, durationMs }, 'candles ingested');
-    return {
+    const result: IngestResult = {
       instrumentId: written.instrument.id,
       symbol,
       created: written.instrument.created,
@@ -189,8 +213,20 @@ export class MarketDataService {
       dataVersion: written.dataVersion,
       firstTime: new Date(minMs),
       lastTime: new Date(maxMs),
-      durationMs,
+      durationMs: 0,
     };
+    return { result, changed: written.changed, window };
+  }
+
+  /**
+   * After ingests committed: continuous aggregates over the union of their windows
+   * (TimescaleDB), the market summary, and the event that makes processes running backtests
+   * re-cache those instruments' ranges.
+   */
+  private async afterIngests(changed: ReadonlyArray<{ instrumentId: number; dataVersion: string; window: TouchedWindow }>): Promise<void> {
+    await this.upkeep.afterCommit(this.deps.db.pool, unionWindow(changed.map((c) => c.window)));
+    await refreshMarketSummary(this.deps.db.pool);
+    for (const { instrumentId, dataVersion } of changed) await this.deps.pubsub.publish('candles.ingested', { instrumentId, dataVersion });
   }
 
   /**

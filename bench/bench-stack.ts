@@ -1,0 +1,104 @@
+import { readFile } from 'node:fs/promises';
+import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { freePort, runEntry, type Started } from '../test/helpers/processes.js';
+import { collectSse } from '../test/helpers/sse.js';
+
+/**
+ * quantql as its users run it, for benches: the API (`npm start`'s entry) and workers
+ * (`npm run worker`'s entry) as their own processes on a prepared database, reached over
+ * HTTP and SSE like any client. Peak memory and CPU time come from /proc.
+ */
+export interface BenchProcess {
+  readonly name: string;
+  readonly started: Started;
+  /** Peak resident set (VmHWM) so far, bytes. */
+  peakRss(): Promise<number>;
+  /** User + system CPU time so far, ms. */
+  cpuMs(): Promise<number>;
+}
+
+export interface BenchStack {
+  readonly url: string;
+  readonly processes: readonly BenchProcess[];
+  post<T, V>(document: TypedDocumentNode<T, V>, variables: V): Promise<T>;
+  /** Subscribes over SSE and resolves with every event once `until` holds (or the stream ends). */
+  subscribe<T, V>(document: TypedDocumentNode<T, V>, variables: V, until: (events: T[]) => boolean): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  databaseUrl: string;
+  /** Services path: BullMQ and Redis pub/sub; the API runs no backtests, `workers` processes do. */
+  redis?: { url: string; keyPrefix: string; workers: number };
+  apiKey: string;
+  env?: Record<string, string>;
+  /** Options for node in every process (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+  nodeArgs?: string[];
+}
+
+const CLOCK_TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
+
+function benchProcess(name: string, started: Started): BenchProcess {
+  const status = () => readFile(`/proc/${started.child.pid}/status`, 'utf8');
+  return {
+    name,
+    started,
+    async peakRss() {
+      const kb = /VmHWM:\s+(\d+) kB/.exec(await status())?.[1];
+      return Number(kb) * 1024;
+    },
+    async cpuMs() {
+      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+      const stat = await readFile(`/proc/${started.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_MS;
+    },
+  };
+}
+
+export async function startStack(options: StackOptions): Promise<BenchStack> {
+  const port = await freePort();
+  const common: Record<string, string> = {
+    DATABASE_URL: options.databaseUrl,
+    DATABASE_MIGRATE_ON_START: 'false',
+    MARKET_SEED_DEMO_DATA: 'false',
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    ...(options.redis ? { REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.keyPrefix } : {}),
+    ...options.env,
+  };
+  const processes: BenchProcess[] = [];
+  const stop = async () => {
+    for (const p of processes) p.started.child.kill('SIGTERM');
+    await Promise.all(processes.map((p) => p.started.exited));
+  };
+  try {
+    const api = runEntry('src/main.ts', [], { ...common, PORT: String(port) }, options.nodeArgs);
+    processes.push(benchProcess('api', api));
+    for (let i = 0; i < (options.redis?.workers ?? 0); i++) processes.push(benchProcess(`worker ${i + 1}`, runEntry('src/worker.ts', [], common, options.nodeArgs)));
+    await api.waitFor(/quantql ready/);
+    for (const p of processes.slice(1)) await p.started.waitFor(/worker consuming backtest jobs/);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.apiKey}` };
+  return {
+    url,
+    processes,
+    async post(document, variables) {
+      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: print(document), variables }) });
+      const body = (await response.json()) as { data?: any; errors?: unknown[] };
+      if (body.errors || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+      return body.data;
+    },
+    async subscribe(document, variables, until) {
+      const { events, errors } = await collectSse(url, document, variables, headers, until);
+      if (errors.length > 0) throw new Error(`subscription errors: ${JSON.stringify(errors)}`);
+      return events;
+    },
+    stop,
+  };
+}
