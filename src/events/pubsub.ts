@@ -99,6 +99,8 @@ export function createInProcessPubSub<T extends TopicMap>(onPublishError: Publis
     mode: 'in-process',
     async publish(topic, ...args) {
       const { channel, payload } = route(topic, args);
+      // Nobody listening (most progress of batch children): nothing to serialise.
+      if (emitter.listenerCount(channel) === 0) return;
       try {
         // Round-trip through JSON so in-process subscribers see exactly what Redis would carry.
         emitter.emit(channel, JSON.parse(JSON.stringify(payload), reviveDates));

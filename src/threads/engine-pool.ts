@@ -14,6 +14,11 @@ export interface EngineTask {
   maxEquityPoints: number;
   /** Bars between progress reports (when a progress listener is given). */
   progressEvery?: number;
+  /**
+   * Reports closer together than this (ms) are not sent, except the first and the last: a
+   * run of a few milliseconds sends two messages, not one per `progressEvery` bars.
+   */
+  progressIntervalMs?: number;
 }
 
 /** What the thread sends back: the run's result, or why there is none. */

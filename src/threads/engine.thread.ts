@@ -15,6 +15,8 @@ export default function runEngineTask(task: EngineThreadTask): EngineOutcome {
   const flag = new Int32Array(task.cancel);
   const signal = { get aborted() { return Atomics.load(flag, 0) === 1; } } as AbortSignal;
   const progress = task.progress;
+  const interval = task.progressIntervalMs ?? 0;
+  let lastSent = -Infinity;
   try {
     if (signal.aborted) return { type: 'cancelled', barsProcessed: 0 };
     const result = runBacktest(
@@ -25,7 +27,12 @@ export default function runEngineTask(task: EngineThreadTask): EngineOutcome {
         signal,
         progressEvery: task.progressEvery,
         onProgress: progress
-          ? (barsProcessed, totalBars, equity) => progress.postMessage({ barsProcessed, totalBars, equity } satisfies EngineThreadProgress)
+          ? (barsProcessed, totalBars, equity) => {
+              const now = performance.now();
+              if (barsProcessed < totalBars && now - lastSent < interval) return;
+              lastSent = now;
+              progress.postMessage({ barsProcessed, totalBars, equity } satisfies EngineThreadProgress);
+            }
           : undefined,
       },
       buffers,

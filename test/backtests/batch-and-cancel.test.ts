@@ -138,19 +138,17 @@ describe('a batch run, statement by statement', () => {
   let stack: TestStack;
   let trader: Record<string, string>;
   const prefix = uniqueName('SQL');
-  const symbols = Array.from({ length: 50 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
+  const symbols = Array.from({ length: 200 }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
 
   beforeAll(async () => {
     // No consumer: the test runs the batch job itself, so only the run's statements are counted.
     stack = await startStack({ consume: false });
     trader = (await createKeyHeader(stack.deps, 'trader')).headers;
-    for (const [i, symbol] of symbols.entries()) {
-      await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(2000 + i, BARS, START, HOUR) });
-    }
+    await stack.deps.services.marketData.ingestMany(symbols.map((symbol, i) => ({ symbol, baseInterval: '1h', candles: randomCandles(2000 + i, BARS, START, HOUR) })));
   });
   afterAll(async () => stack.close());
 
-  it('claims, runs and finishes 50 children with a fixed number of statements per chunk, not per child', async () => {
+  it('claims, runs and finishes 200 children with a fixed number of statements per chunk, not per child', async () => {
     const strategyId = await createStrategy(stack, trader);
     const created = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols, interval: '1h', ...range } }, trader);
     const batch = created.body.data!.runBacktestBatch;
@@ -172,26 +170,26 @@ describe('a batch run, statement by statement', () => {
     }
     const elapsedMs = performance.now() - started;
     const rows = await stack.deps.prisma.backtest.groupBy({ by: ['status'], where: { batchId }, _count: true });
-    expect(rows).toEqual([{ status: 'COMPLETED', _count: 50 }]);
-    expect(await stack.deps.prisma.backtestResult.count({ where: { backtest: { batchId } } })).toBe(50);
+    expect(rows).toEqual([{ status: 'COMPLETED', _count: 200 }]);
+    expect(await stack.deps.prisma.backtestResult.count({ where: { backtest: { batchId } } })).toBe(200);
 
-    // 50 children are one chunk (BATCH_FETCH_SYMBOLS = 64). Per batch (its start): claim,
+    // 200 children are 4 chunks (BATCH_FETCH_SYMBOLS = 64). Per batch (its start): claim,
     // children = 2. Per chunk (its job): batch, strategy, claim, instruments, candles, and at
     // the end its fetch time and the batch's completion when it is the last = 6.
     // Per write of finished children — one per chunk, plus one per 250 ms the chunk takes
-    // longer (results show up as they come) — one transaction: BEGIN, staging table, COPY of
-    // the results (packed trades and curves), completion + results, ends UPDATE (when any),
-    // counters, COMMIT = at most 7. So 2 + 6 + 7 = 15 for this batch (a dozen per child
-    // before). Measured: 14.
+    // longer (results show up as they come) — one transaction: BEGIN, completion + packed
+    // results, ends UPDATE (when any), counters, COMMIT, then the written rows for the batch
+    // events = at most 6. So 2 + 4·6 + 4·6 = 50 for this batch when each chunk is one write
+    // (a dozen per child before). Measured: 45–46.
     const named = (name: string) => statements.filter((s) => s.includes(`/* ${name} */`)).length;
-    const chunks = 1;
+    const chunks = 4;
     const writes = named('countChildren');
     expect(named('claimChildren')).toBe(chunks);
     expect(named('findCandleBlocks')).toBe(chunks);
     expect(writes).toBeGreaterThanOrEqual(chunks);
     expect(writes).toBeLessThanOrEqual(chunks * (1 + Math.floor(elapsedMs / 250)));
-    expect(named('writeOutcomes')).toBe(2 * writes); // the staging table, then completion + results
-    expect(statements.length).toBeLessThanOrEqual(2 + 6 * chunks + 7 * writes);
+    expect(named('writeOutcomes')).toBe(writes);
+    expect(statements.length).toBeLessThanOrEqual(2 + 6 * chunks + 6 * writes);
   });
 });
 

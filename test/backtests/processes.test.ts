@@ -140,7 +140,10 @@ async function insertBulkInstruments(symbolPrefix: string, count: number, bars: 
      FROM ins, generate_series(0, $4::int - 1) h, LATERAL (SELECT 100 + 10 * sin(h / 50.0 + id) AS p) x`,
     [symbolPrefix, count, range.from, bars],
   );
-  // Written around the ingest: the columnar blocks backtests read are rebuilt as ingest would.
+  // Written around the ingest: the columnar blocks backtests read are rebuilt as ingest would
+  // (after ANALYZE: without statistics for the new chunks the planner may scan every
+  // instrument's rows for each one, which took over 30 s when autovacuum had not run yet).
+  await deps.db.pool.query('ANALYZE candle');
   await deps.db.pool.query(`SELECT rebuild_candle_blocks(id, $2, $3) FROM instrument WHERE symbol LIKE $1 || '%'`, [symbolPrefix, START, START + bars * HOUR]);
   return Array.from({ length: count }, (_, i) => `${symbolPrefix}${String(i + 1).padStart(3, '0')}`);
 }

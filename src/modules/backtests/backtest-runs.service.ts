@@ -16,7 +16,7 @@ import type { BacktestsRepository } from './backtests.repository.js';
 import type { BacktestsStore, BatchRow, RunEnd, RunResult, RunRow } from './backtests.store.js';
 import { CancelSwitch } from './cancel-switch.js';
 import { OutcomeWriter } from './outcome-writer.js';
-import { ProgressReporter } from './progress-reporter.js';
+import { PROGRESS_EVENT_MS, ProgressReporter } from './progress-reporter.js';
 
 /** Stored equity curve points (the API downsamples further on request). */
 const MAX_EQUITY_POINTS = 2_000;
@@ -260,6 +260,7 @@ export class BacktestRunService {
         config: run.config,
         maxEquityPoints: MAX_EQUITY_POINTS,
         progressEvery: Math.max(1, Math.ceil(candles.time.length / 50)),
+        progressIntervalMs: PROGRESS_EVENT_MS,
       },
       (bars, total, equity) => progress.report(bars, total, equity),
     );

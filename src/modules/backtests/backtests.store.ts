@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { copyColumnsInto } from '../../db/binary-copy.js';
 import type { Database } from '../../db/pool.js';
 import type { BacktestStatus } from '../../generated/prisma/client.js';
 import type { EngineOutcome } from '../../threads/engine-pool.js';
@@ -9,7 +8,7 @@ import { packEquity, packTrades } from './result-columns.js';
 /**
  * Raw SQL over `backtest`, `backtest_batch` and `backtest_result` for the run lifecycle:
  * the statements Prisma cannot express (conditional claims with RETURNING, set-based result
- * writes through a binary COPY). Every write is set-based, so a chunk of a batch costs the
+ * writes). Every write is set-based, so a chunk of a batch costs the
  * same few statements whether it has one child or a hundred.
  *
  * Attempts fence each other: a claim increments `attempts` and returns it, and every later
@@ -122,18 +121,8 @@ export interface Written {
   ended: Set<string>;
 }
 
-const RESULT_COLUMNS = [
-  'id', 'attempts', 'bars_processed', 'total_bars', 'metrics', 'assumptions', 'started_at', 'finished_at', 'duration_ms',
-  'trade_count', 'trade_columns', 'equity_columns',
-];
-/** jsonb's binary COPY format: a version byte, then the JSON text. */
-const JSONB_VERSION = Buffer.from([1]);
-
-function uuidBytes(id: string): Buffer {
-  const bytes = Buffer.from(id.replace(/-/g, ''), 'hex');
-  if (bytes.length !== 16) throw new Error(`not a uuid: ${id}`);
-  return bytes;
-}
+/** A result row's parameters and their types (writeOutcomes binds one row of these per run). */
+const RESULT_PARAM_TYPES = ['uuid', 'int4', 'int4', 'int4', 'jsonb', 'jsonb', 'timestamptz', 'timestamptz', 'int4', 'int4', 'bytea', 'bytea'];
 
 /** The claim of a run: RUNNING, or CANCELLED at once when a cancel was requested while it waited. */
 const CLAIM_SET = `
@@ -238,55 +227,43 @@ export class BacktestsStore {
   }
 
   /**
-   * Writes the outcome of runs in the caller's transaction, set-based: the results go to a
-   * transaction-local staging table by one binary COPY (trades and equity curves as packed
-   * columns, metrics and assumptions as JSON), then one statement completes the runs and
-   * stores their packed results; then the runs that ended without a result, in another.
+   * Writes the outcome of runs in the caller's transaction, set-based: one statement
+   * completes the runs and stores their packed results (trades and equity curves as binary
+   * parameters, metrics and assumptions as JSON); then the runs that ended without a result,
+   * in another.
    * Each write requires the run to be RUNNING in the attempt that produced the outcome.
    */
   async writeOutcomes(client: pg.PoolClient, results: readonly RunResult[], ends: readonly RunEnd[]): Promise<Written> {
     const completed = new Set<string>();
     if (results.length) {
-      await client.query(
-        `/* writeOutcomes */
-         CREATE TEMPORARY TABLE run_result (
-           id uuid, attempts int, bars_processed int, total_bars int, metrics jsonb, assumptions jsonb,
-           started_at timestamptz, finished_at timestamptz, duration_ms int,
-           trade_count int, trade_columns bytea, equity_columns bytea
-         ) ON COMMIT DROP`,
-      );
-      const json = (value: unknown) => Buffer.concat([JSONB_VERSION, Buffer.from(JSON.stringify(value))]);
-      const packed = results.map((r) => ({ uuid: uuidBytes(r.id), metrics: json(r.metrics), assumptions: json(r.assumptions), trades: packTrades(r.trades), equity: packEquity(r.equity) }));
-      const column = (f: (r: RunResult) => number) => Float64Array.from(results, f);
-      await copyColumnsInto(client, 'run_result', RESULT_COLUMNS, [
-        { type: 'bytes', at: (i) => packed[i]!.uuid },
-        { type: 'int4', values: column((r) => r.attempts) },
-        { type: 'int4', values: column((r) => r.barsProcessed) },
-        { type: 'int4', values: column((r) => r.totalBars) },
-        { type: 'bytes', at: (i) => packed[i]!.metrics },
-        { type: 'bytes', at: (i) => packed[i]!.assumptions },
-        { type: 'timestamptz', values: column((r) => r.startedAt.getTime()) },
-        { type: 'timestamptz', values: column((r) => r.finishedAt.getTime()) },
-        { type: 'int4', values: column((r) => r.durationMs) },
-        { type: 'int4', values: column((r) => r.trades.count) },
-        { type: 'bytes', at: (i) => packed[i]!.trades },
-        { type: 'bytes', at: (i) => packed[i]!.equity },
-      ]);
+      // One statement; the packed columns are bound as binary parameters (node-pg sends a
+      // Buffer as binary), so they reach backtest_result once — a staging table would store
+      // (and TOAST) every byte twice.
+      const params: unknown[] = [];
+      const values = results.map((r) => {
+        const at = params.length;
+        params.push(r.id, r.attempts, r.barsProcessed, r.totalBars, JSON.stringify(r.metrics), JSON.stringify(r.assumptions), r.startedAt, r.finishedAt, r.durationMs);
+        params.push(r.trades.count, packTrades(r.trades), packEquity(r.equity));
+        return `(${RESULT_PARAM_TYPES.map((type, k) => `$${at + k + 1}::${type}`).join(', ')})`;
+      });
       const { rows } = await client.query<{ id: string }>(
         `/* writeOutcomes */
-         WITH done AS (
+         WITH r (id, attempts, bars_processed, total_bars, metrics, assumptions, started_at, finished_at, duration_ms, trade_count, trade_columns, equity_columns) AS (
+           VALUES ${values.join(',\n                  ')}
+         ), done AS (
            UPDATE backtest b SET status = 'COMPLETED', progress = 1, bars_processed = r.bars_processed, total_bars = r.total_bars,
                   metrics = r.metrics, assumptions = r.assumptions, started_at = r.started_at, finished_at = r.finished_at,
                   duration_ms = r.duration_ms, error = NULL
-           FROM run_result r
+           FROM r
            WHERE b.id = r.id AND b.status = 'RUNNING' AND b.attempts = r.attempts
            RETURNING b.id
          )
          INSERT INTO backtest_result (backtest_id, trade_count, trade_columns, equity_columns)
-         SELECT r.id, r.trade_count, r.trade_columns, r.equity_columns FROM run_result r JOIN done USING (id)
+         SELECT r.id, r.trade_count, r.trade_columns, r.equity_columns FROM r JOIN done USING (id)
          ON CONFLICT (backtest_id) DO UPDATE
            SET trade_count = EXCLUDED.trade_count, trade_columns = EXCLUDED.trade_columns, equity_columns = EXCLUDED.equity_columns
          RETURNING backtest_id AS id`,
+        params,
       );
       for (const row of rows) completed.add(row.id);
     }

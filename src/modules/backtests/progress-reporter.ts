@@ -2,7 +2,7 @@ import { backtestStateEvent, type BacktestProgressEvent } from './backtests.even
 import type { RunRow } from './backtests.store.js';
 
 /** Progress events per backtest: at most 5 a second, plus the first and the last. */
-const PROGRESS_EVENT_MS = 200;
+export const PROGRESS_EVENT_MS = 200;
 /** Progress written to a run's row at most once a second (readers poll less than dashboards). */
 const PROGRESS_WRITE_MS = 1_000;
 
