@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { runBacktest, STRATEGY_KINDS } from './index.js';
+import { candleColumnsRead, runBacktest, STRATEGY_KINDS } from './index.js';
 import type { Candles, FillTiming, StrategyKind } from './index.js';
 import { generateRandomWalkCandles } from './testing/synthetic-candles.js';
 
@@ -98,6 +98,25 @@ describe.each(STRATEGY_KINDS.map((kind) => [kind]))('%s', (kind) => {
         expect(dear.metrics.finalEquity).toBeLessThanOrEqual(cheap.metrics.finalEquity * (1 + 1e-12));
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('reads only the columns candleColumnsRead names: the others NaN-filled give the same run', () => {
+    const read = new Set(candleColumnsRead(kind));
+    fc.assert(
+      fc.property(seriesArb, configArb, (series, config) => {
+        const candles = candlesOf(series);
+        const pruned = { ...candles };
+        for (const column of ['open', 'high', 'low', 'close', 'volume'] as const) {
+          if (!read.has(column)) pruned[column] = new Float64Array(candles.time.length).fill(Number.NaN);
+        }
+        const full = runBacktest(candles, strategy, config);
+        const partial = runBacktest(pruned, strategy, config);
+        expect(partial.metrics).toEqual(full.metrics);
+        expect(partial.trades).toEqual(full.trades);
+        expect(partial.equity.equity).toEqual(full.equity.equity);
+      }),
+      { numRuns: 40 },
     );
   });
 

@@ -6,7 +6,7 @@ import { validateRunConfig } from './run-config.js';
 import { WorkBuffers } from './work-buffers.js';
 import { LoopState, simulateBars, type LoopContext } from './simulate.js';
 import { computeSignals } from './strategies/compute-signals.js';
-import { isStrategyKind, validateStrategyParams } from './strategy-specs.js';
+import { findStrategySpec, isStrategyKind, validateStrategyParams } from './strategy-specs.js';
 import { tradesFromColumns } from './trade-log.js';
 import type {
   BacktestAssumptions,
@@ -168,9 +168,11 @@ function validateInputs(
     list.map((i) => ({ path: [root, ...i.path], message: i.message }));
   // Structure now; values as they are used: the simulator checks the time and close of
   // every bar and the open of every fill (a separate pass over a million bars costs about
-  // as much as the simulation). Only Donchian reads high and low, before the simulation.
+  // as much as the simulation). What else a strategy reads (Donchian: high and low) is
+  // checked before the simulation.
   const kind = strategy?.kind;
-  issues.push(...prefix('candles', validateCandles(candles, kind === 'DONCHIAN_BREAKOUT' ? ['high', 'low'] : [])));
+  const extra = isStrategyKind(kind) ? (findStrategySpec(kind)?.reads.filter((c): c is 'high' | 'low' => c !== 'volume') ?? []) : [];
+  issues.push(...prefix('candles', validateCandles(candles, extra)));
   const strategyCheck = validateStrategyParams(kind, strategy?.params);
   // An unknown kind is reported by validateStrategyParams with an empty path.
   const strategyRoot = isStrategyKind(kind) ? ['strategy', 'params'] : ['strategy', 'kind'];

@@ -23,6 +23,12 @@ export interface StrategySpec {
   /** Rules between parameters, in words (the validator enforces them). */
   readonly constraints: readonly string[];
   readonly parameters: readonly ParameterSpec[];
+  /**
+   * Candle columns its signals read besides close. Every run also reads time, close and
+   * open (fills); columns read by no part of a run may be left out of what is loaded for it
+   * (see candleColumnsRead).
+   */
+  readonly reads: readonly ('high' | 'low' | 'volume')[];
 }
 
 /** Longest look-back accepted for any period parameter, in bars (inclusive). */
@@ -47,6 +53,7 @@ export const strategySpecs: readonly StrategySpec[] = [
     canShort: false,
     constraints: [],
     parameters: [],
+    reads: [],
   },
   {
     kind: 'SMA_CROSSOVER',
@@ -59,6 +66,7 @@ export const strategySpecs: readonly StrategySpec[] = [
       period('fast', 10, 1, 'Fast simple moving average length, in bars.'),
       period('slow', 30, 2, 'Slow simple moving average length, in bars.'),
     ],
+    reads: [],
   },
   {
     kind: 'EMA_CROSSOVER',
@@ -71,6 +79,7 @@ export const strategySpecs: readonly StrategySpec[] = [
       period('fast', 12, 1, 'Fast exponential moving average length, in bars (smoothing 2 / (fast + 1)).'),
       period('slow', 26, 2, 'Slow exponential moving average length, in bars (smoothing 2 / (slow + 1)).'),
     ],
+    reads: [],
   },
   {
     kind: 'RSI_REVERSION',
@@ -84,6 +93,7 @@ export const strategySpecs: readonly StrategySpec[] = [
       { name: 'oversold', type: 'FLOAT', default: 30, min: 0, max: 100, description: 'Oversold level, RSI points (0–100).' },
       { name: 'overbought', type: 'FLOAT', default: 70, min: 0, max: 100, description: 'Overbought level, RSI points (0–100).' },
     ],
+    reads: [],
   },
   {
     kind: 'BOLLINGER_REVERSION',
@@ -96,6 +106,7 @@ export const strategySpecs: readonly StrategySpec[] = [
       period('period', 20, 2, 'Moving average and standard deviation window, in bars.'),
       { name: 'k', type: 'FLOAT', default: 2, min: 0.1, max: 10, description: 'Band width, in standard deviations.' },
     ],
+    reads: [],
   },
   {
     kind: 'MACD_CROSSOVER',
@@ -109,6 +120,7 @@ export const strategySpecs: readonly StrategySpec[] = [
       period('slow', 26, 2, 'Slow EMA length, in bars.'),
       period('signal', 9, 1, 'Signal line EMA length, in MACD values (bars).'),
     ],
+    reads: [],
   },
   {
     kind: 'DONCHIAN_BREAKOUT',
@@ -121,6 +133,7 @@ export const strategySpecs: readonly StrategySpec[] = [
       period('entry', 20, 1, 'Breakout channel length for entries, in bars (excluding the signal bar).'),
       period('exit', 10, 1, 'Channel length for exits, in bars (excluding the signal bar).'),
     ],
+    reads: ['high', 'low'],
   },
 ];
 
@@ -132,6 +145,18 @@ const specByKind = new Map<string, StrategySpec>(strategySpecs.map((s) => [s.kin
 /** Type guard for a strategy kind name (case-sensitive). */
 export function isStrategyKind(value: unknown): value is StrategyKind {
   return typeof value === 'string' && specByKind.has(value);
+}
+
+/** A column of Candles. */
+export type CandleColumn = 'time' | 'open' | 'high' | 'low' | 'close' | 'volume';
+
+/**
+ * The candle columns a run of `kind` reads: time, open (fills) and close always, plus what
+ * its signals read. The others may hold anything — a loader may skip them (a test runs
+ * every kind with them NaN-filled and expects the same result).
+ */
+export function candleColumnsRead(kind: StrategyKind): readonly CandleColumn[] {
+  return ['time', 'open', 'close', ...(specByKind.get(kind)?.reads ?? [])];
 }
 
 /** The spec of a kind, or null for an unknown kind. */
