@@ -9,7 +9,7 @@ export type { StrategyRequest } from './run-backtest.js';
 export { BacktestInputError, BacktestCancelledError } from './errors.js';
 export { WorkBuffers } from './work-buffers.js';
 export { candleColumnsRead, strategySpecs, STRATEGY_KINDS, validateStrategyParams } from './strategy-specs.js';
-export type { CandleColumn, ParameterSpec, StrategySpec } from './strategy-specs.js';
+export type { ParameterSpec, StrategySpec } from './strategy-specs.js';
 export { validateRunConfig } from './run-config.js';
 export { metricCatalog } from './metric-catalog.js';
 export type { MetricInfo, MetricUnit } from './metric-catalog.js';

@@ -152,11 +152,13 @@ export type CandleColumn = 'time' | 'open' | 'high' | 'low' | 'close' | 'volume'
 
 /**
  * The candle columns a run of `kind` reads: time, open (fills) and close always, plus what
- * its signals read. The others may hold anything — a loader may skip them (a test runs
- * every kind with them NaN-filled and expects the same result).
+ * its signals read; all of them for a kind this engine does not know (its run is refused
+ * anyway). The others may hold anything — a loader may skip them (a test runs every kind
+ * with them NaN-filled and expects the same result).
  */
-export function candleColumnsRead(kind: StrategyKind): readonly CandleColumn[] {
-  return ['time', 'open', 'close', ...(specByKind.get(kind)?.reads ?? [])];
+export function candleColumnsRead(kind: string): readonly CandleColumn[] {
+  const spec = specByKind.get(kind);
+  return spec ? ['time', 'open', 'close', ...spec.reads] : ['time', 'open', 'high', 'low', 'close', 'volume'];
 }
 
 /** The spec of a kind, or null for an unknown kind. */

@@ -18,8 +18,8 @@ const targets = [
 ];
 
 const MINUTE = 60_000;
-const SPAN = 2048 * MINUTE; // a 1m instrument's block
-const ANCHOR = 14_000 * SPAN; // 2024-07-..: aligned, so the ingests straddle block edges
+const SPAN = 160 * MINUTE; // a 1m instrument's block
+const ANCHOR = Math.ceil(Date.UTC(2024, 6, 1) / SPAN) * SPAN; // aligned, so the ingests straddle block edges
 
 interface Op {
   /** First bar, in minutes from ANCHOR. */
@@ -149,5 +149,15 @@ describe.each(targets)('candle blocks ($name)', ({ url }) => {
     expect(Array.from(regrouped.time)).toEqual(Array.from(sql.time));
     for (const field of ['open', 'high', 'low', 'close'] as const) expect(Array.from(regrouped[field])).toEqual(Array.from(sql[field]));
     regrouped.volume.forEach((v, i) => expect(v).toBeCloseTo(sql.volume[i]!, 6));
+
+    // A read of some columns (what a run reads): those exact, the others NaN — raw and regrouped.
+    const columns = ['time', 'open', 'close'];
+    const partial = (await deps.services.marketData.loadCandlesForRuns([instrumentId], '1m', from, to, { columns })).get(instrumentId)!;
+    const expected = rows.filter((r) => r.t >= from.getTime() && r.t < to.getTime());
+    expect([Array.from(partial.time), Array.from(partial.open), Array.from(partial.close)]).toEqual([expected.map((r) => r.t), expected.map((r) => r.open), expected.map((r) => r.close)]);
+    for (const field of ['high', 'low', 'volume'] as const) expect(partial[field].every(Number.isNaN)).toBe(true);
+    const partialRegrouped = (await deps.services.marketData.loadCandlesForRuns([instrumentId], '15m', from, to, { columns })).get(instrumentId)!;
+    expect([Array.from(partialRegrouped.time), Array.from(partialRegrouped.open), Array.from(partialRegrouped.close)]).toEqual([Array.from(sql.time), Array.from(sql.open), Array.from(sql.close)]);
+    expect(partialRegrouped.high.every(Number.isNaN)).toBe(true);
   });
 });

@@ -141,7 +141,7 @@ describe('migration runner', () => {
     const curve = unpackEquity(result!.equity_columns);
     expect([Array.from(curve.time), Array.from(curve.equity), Array.from(curve.drawdown)]).toEqual([[1704067200000, 1704070800000], [10000, 10250.5], [0, -0.125]]);
     expect(await query(url, `SELECT to_regclass('trade') AS t`)).toEqual([{ t: null }]);
-    // 3,000 hourly bars from 2024-01-01: two blocks of the 2,048-hour grid.
+    // 3,000 hourly bars from 2024-01-01: blocks of the 160-hour grid.
     const blocks = await query<{ bar_count: number; bytes: number }>(url, `SELECT bar_count, length(columns) AS bytes FROM candle_block ORDER BY block_start`);
     expect(blocks.reduce((n, b) => n + b.bar_count, 0)).toBe(3000);
     expect(blocks.every((b) => b.bytes === b.bar_count * 48)).toBe(true);

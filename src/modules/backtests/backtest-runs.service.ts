@@ -1,6 +1,6 @@
 import type { Database } from '../../db/pool.js';
 import { withTransaction } from '../../db/transaction.js';
-import type { Candles } from '../../engine/index.js';
+import { candleColumnsRead, type Candles } from '../../engine/index.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { Backtest } from '../../generated/prisma/client.js';
 import type { Attempt, JobQueue } from '../../jobs/queue.js';
@@ -91,7 +91,8 @@ export class BacktestRunService {
       if (run.status === 'CANCELLED') return;
       try {
         const strategy = await this.deps.strategies.getDefinition(run.strategyId);
-        const candles = (await this.deps.candles.loadCandlesForRuns([run.instrumentId], run.interval, run.from, run.to)).get(run.instrumentId);
+        const columns = candleColumnsRead(strategy.kind);
+        const candles = (await this.deps.candles.loadCandlesForRuns([run.instrumentId], run.interval, run.from, run.to, { columns })).get(run.instrumentId);
         const settled = await this.execute(run, candles, strategy, cancel, { writes: true });
         const { invalid, crashed } = await this.settle([settled], null);
         if (invalid) throw new BacktestFailedError(invalid);
@@ -161,37 +162,52 @@ export class BacktestRunService {
   }
 
   /**
-   * The runs of a chunk: claimed and run on the engine threads, their outcomes written as
-   * they finish. Returns the time spent fetching candles. A failure ends or requeues the
+   * The runs of a chunk: claimed, then each started on the engine threads as soon as its
+   * candles are read (while the chunk's other candles still arrive), their outcomes written
+   * as they finish. Returns the time spent fetching candles. A failure ends or requeues the
    * children it left unwritten.
    */
   private async runChunk(batch: BatchRow, ids: readonly string[], strategy: StrategyDefinition, attempt: Attempt): Promise<number> {
     // Switches registered before the claim: a cancel request is never lost in between.
     const cancels = new Map(ids.map((id) => [id, this.register(id)]));
     const writer = new OutcomeWriter<Settled>((settled) => this.settle(settled, batch), this.deps.resultWriteWindowMs ?? RESULT_WRITE_WINDOW_MS);
+    const started: Array<Promise<void>> = [];
+    const startedIds = new Set<string>();
+    const start = (run: RunRow, candles: Candles | undefined) => {
+      if (startedIds.has(run.id)) return;
+      startedIds.add(run.id);
+      started.push(
+        this.execute(run, candles, strategy, cancels.get(run.id)!, { writes: false }).then((settled) => writer.add(settled, settled.outcome.type === 'cancelled')),
+      );
+    };
     let children: RunRow[] = [];
     try {
       // In the order given (by symbol): runs start, and results come, in a predictable order.
       const order = new Map(ids.map((id, i) => [id, i]));
       children = (await this.deps.store.claimChildren(batch.id, ids, this.now())).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+      for (const run of children) {
+        if (run.status === 'CANCELLED') writer.add({ run, outcome: { type: 'cancelled', barsProcessed: 0 }, startedAt: run.startedAt ?? this.now() }, true);
+      }
       const runnable = children.filter((c) => c.status === 'RUNNING');
+      const byInstrument = new Map<number, RunRow[]>();
+      for (const run of runnable) byInstrument.set(run.instrumentId, [...(byInstrument.get(run.instrumentId) ?? []), run]);
       const fetchStarted = performance.now();
-      const candles = runnable.length ? await this.deps.candles.loadCandlesForRuns(runnable.map((c) => c.instrumentId), batch.interval, batch.from, batch.to) : new Map<number, Candles>();
+      const candles = runnable.length
+        ? await this.deps.candles.loadCandlesForRuns([...byInstrument.keys()], batch.interval, batch.from, batch.to, {
+            columns: candleColumnsRead(strategy.kind),
+            onLoaded: (instrumentId, loaded) => byInstrument.get(instrumentId)?.forEach((run) => start(run, loaded)),
+          })
+        : new Map<number, Candles>();
       const fetchMs = performance.now() - fetchStarted;
-      await Promise.all(
-        children.map(async (run) => {
-          if (run.status === 'CANCELLED') {
-            writer.add({ run, outcome: { type: 'cancelled', barsProcessed: 0 }, startedAt: run.startedAt ?? this.now() }, true);
-            return;
-          }
-          const settled = await this.execute(run, candles.get(run.instrumentId), strategy, cancels.get(run.id)!, { writes: false });
-          writer.add(settled, settled.outcome.type === 'cancelled');
-        }),
-      );
+      // The rest: children with no candles in the range (they fail: "no candles").
+      for (const run of runnable) start(run, candles.get(run.instrumentId));
+      await Promise.all(started);
       const { crashed } = await writer.drain();
       if (crashed) throw new Error(`engine crashed on a child: ${crashed}`);
       return fetchMs;
     } catch (error) {
+      // Runs already started finish (and are written) before the unwritten are ended.
+      await Promise.allSettled(started);
       await writer.drain().catch(() => undefined);
       // Children claimed here and not written: back to QUEUED for the next attempt, or FAILED.
       await this.endAfterFailure(children.filter((c) => c.status === 'RUNNING' && !writer.wrote.has(c.id)), attempt, error);

@@ -1,5 +1,5 @@
 import type { BacktestConfig } from '../../config/env.js';
-import type { RunConfig } from '../../engine/index.js';
+import { candleColumnsRead, type RunConfig } from '../../engine/index.js';
 import type { Backtest, BacktestBatch, BacktestStatus, Prisma } from '../../generated/prisma/client.js';
 import type { JobName, JobPayload } from '../../jobs/catalog.js';
 import type { JobQueue } from '../../jobs/queue.js';
@@ -169,7 +169,8 @@ export class BacktestsService {
    */
   async warmPopularCandles(instruments: number): Promise<number> {
     if (instruments <= 0) return 0;
-    return this.deps.marketData.warmCandles(await this.deps.store.listPopularRanges(instruments));
+    const ranges = await this.deps.store.listPopularRanges(instruments);
+    return this.deps.marketData.warmCandles(ranges.map(({ kind, ...range }) => ({ ...range, columns: candleColumnsRead(kind) })));
   }
 
   private async enqueueOrUndo<N extends JobName>(name: N, payload: JobPayload<N>, undo: () => Promise<unknown>): Promise<void> {

@@ -337,22 +337,24 @@ export class BacktestsStore {
 
   /**
    * The ranges most backtested over the last 30 days, of the `instruments` instruments run
-   * most (up to three ranges each): what a process that runs backtests caches on start.
+   * most (up to three ranges each, with the strategy kind that read them): what a process
+   * that runs backtests caches on start.
    */
-  async listPopularRanges(instruments: number): Promise<Array<{ instrumentId: number; interval: string; from: Date; to: Date }>> {
-    const { rows } = await this.db.pool.query<{ instrumentId: number; interval: string; from: Date; to: Date }>(
+  async listPopularRanges(instruments: number): Promise<Array<{ instrumentId: number; interval: string; from: Date; to: Date; kind: string }>> {
+    const { rows } = await this.db.pool.query<{ instrumentId: number; interval: string; from: Date; to: Date; kind: string }>(
       `/* listPopularRanges */
        WITH usage AS (
-         SELECT instrument_id, interval, from_ts, to_ts, count(*) AS runs
-         FROM backtest WHERE queued_at > now() - interval '30 days'
-         GROUP BY instrument_id, interval, from_ts, to_ts
+         SELECT b.instrument_id, b.interval, b.from_ts, b.to_ts, s.kind, count(*) AS runs
+         FROM backtest b JOIN strategy s ON s.id = b.strategy_id
+         WHERE b.queued_at > now() - interval '30 days'
+         GROUP BY b.instrument_id, b.interval, b.from_ts, b.to_ts, s.kind
        ), top AS (
          SELECT instrument_id FROM usage GROUP BY instrument_id ORDER BY sum(runs) DESC LIMIT $1
        ), ranked AS (
          SELECT u.*, row_number() OVER (PARTITION BY u.instrument_id ORDER BY u.runs DESC) AS rank
          FROM usage u JOIN top USING (instrument_id)
        )
-       SELECT instrument_id AS "instrumentId", interval, from_ts AS "from", to_ts AS "to" FROM ranked WHERE rank <= 3
+       SELECT instrument_id AS "instrumentId", interval, from_ts AS "from", to_ts AS "to", kind FROM ranked WHERE rank <= 3
        ORDER BY runs DESC`,
       [instruments],
     );

@@ -5,65 +5,90 @@ import { bucketStart } from '../../lib/time-bucket.js';
 /**
  * Candles from columnar blocks (candle_block), and candles on SharedArrayBuffers: the read
  * path of backtests. A block's bytes are six packed big-endian float8 columns (time in epoch
- * ms, open, high, low, close, volume); they are copied into the destination column by
- * column and byte-swapped there (Buffer.swap64: native, no work per bar in JavaScript).
+ * ms, open, high, low, close, volume); a read asks for time and the price columns its runs
+ * use, and they are copied into the destination column by column and byte-swapped there
+ * (Buffer.swap64: native, no work per bar in JavaScript).
  */
 
-const COLUMNS = 6;
-const FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+/** The price columns, in the order a block stores them after time. */
+export const PRICE_FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
+export type PriceField = (typeof PRICE_FIELDS)[number];
+/** The price columns candles carry: a subset of PRICE_FIELDS, in that order. */
+export type FieldSet = readonly PriceField[];
 
-/** Candles whose six columns are views of one SharedArrayBuffer. */
+/** The price columns among `columns` (other names, such as time, are ignored), in block order. */
+export function fieldSetOf(columns: Iterable<string>): FieldSet {
+  const wanted = new Set(columns);
+  return PRICE_FIELDS.filter((f) => wanted.has(f));
+}
+
+/** A short stable name of a field set (cache keys, logs): its first letters, e.g. "oc". */
+export function fieldSetCode(fields: FieldSet): string {
+  return fields.map((f) => f[0]).join('');
+}
+
+/** Candles whose time and present price columns are views of one SharedArrayBuffer. */
 export interface SharedCandles {
+  /** Columns not in `fields` are NaN (a shared read-only column): the runs reading these candles never use them. */
   candles: Candles;
+  fields: FieldSet;
   /** What the columns occupy (the cache's size of the entry). */
   bytes: number;
 }
 
 /**
- * Room for `capacity` bars in one SharedArrayBuffer, column after column: engine threads
- * (and the in-process cache) share it without a copy.
+ * Room for `capacity` bars of time and `fields` in one SharedArrayBuffer, column after
+ * column: engine threads (and the in-process cache) share it without a copy.
  */
-function allocate(capacity: number): { buffer: SharedArrayBuffer; columns: Float64Array[] } {
-  const buffer = new SharedArrayBuffer(Math.max(1, capacity) * 8 * COLUMNS);
-  return { buffer, columns: FIELDS.map((_, c) => new Float64Array(buffer, c * capacity * 8, capacity)) };
+function allocate(capacity: number, fields: FieldSet): { buffer: SharedArrayBuffer; columns: Float64Array[] } {
+  const count = 1 + fields.length;
+  const buffer = new SharedArrayBuffer(Math.max(1, capacity) * 8 * count);
+  return { buffer, columns: Array.from({ length: count }, (_, c) => new Float64Array(buffer, c * capacity * 8, capacity)) };
 }
 
-function view(columns: Float64Array[], length: number): Candles {
-  return {
-    time: columns[0]!.subarray(0, length),
-    open: columns[1]!.subarray(0, length),
-    high: columns[2]!.subarray(0, length),
-    low: columns[3]!.subarray(0, length),
-    close: columns[4]!.subarray(0, length),
-    volume: columns[5]!.subarray(0, length),
+/** The NaN column absent fields point at; one for every reader, grown when longer ones are needed. */
+let absent = new Float64Array(new SharedArrayBuffer(8 * 1024)).fill(Number.NaN);
+function absentColumn(length: number): Float64Array {
+  if (absent.length < length) absent = new Float64Array(new SharedArrayBuffer(8 * Math.max(length, 2 * absent.length))).fill(Number.NaN);
+  return absent.subarray(0, length);
+}
+
+/** Candles over `columns` (time, then `fields`) for `length` bars. */
+function view(columns: Float64Array[], length: number, fields: FieldSet): Candles {
+  const column = (field: PriceField) => {
+    const k = fields.indexOf(field);
+    return k < 0 ? absentColumn(length) : columns[k + 1]!.subarray(0, length);
   };
+  return { time: columns[0]!.subarray(0, length), open: column('open'), high: column('high'), low: column('low'), close: column('close'), volume: column('volume') };
 }
 
-/** Exactly-sized shared copy of `candles` (also from the cache's encoded form). */
-export function toSharedCandles(candles: Candles): SharedCandles {
+/** Exactly-sized shared copy of `candles`' time and `fields` (also from the cache's encoded form). */
+export function toSharedCandles(candles: Candles, fields: FieldSet = PRICE_FIELDS): SharedCandles {
   const n = candles.time.length;
-  const { columns } = allocate(n);
-  FIELDS.forEach((field, c) => columns[c]!.set(candles[field]));
-  return { candles: view(columns, n), bytes: n * 8 * COLUMNS };
+  const { columns } = allocate(n, fields);
+  columns[0]!.set(candles.time);
+  fields.forEach((field, k) => columns[k + 1]!.set(candles[field]));
+  return { candles: view(columns, n, fields), fields, bytes: n * 8 * columns.length };
 }
 
 /**
- * Shared candles from `n` bars laid out as allocate() lays them out — six native-order
- * float64 columns one after another (the cache's L2 form): one copy.
+ * Shared candles from `n` bars laid out as allocate() lays them out — native-order float64
+ * columns, time then `fields` (the cache's L2 form): one copy.
  */
-export function sharedCandlesFromBytes(bytes: Uint8Array, n: number): SharedCandles {
-  const { buffer, columns } = allocate(n);
-  new Uint8Array(buffer).set(bytes.subarray(0, n * 8 * COLUMNS));
-  return { candles: view(columns, n), bytes: n * 8 * COLUMNS };
+export function sharedCandlesFromBytes(bytes: Uint8Array, n: number, fields: FieldSet): SharedCandles {
+  const { buffer, columns } = allocate(n, fields);
+  const size = n * 8 * columns.length;
+  new Uint8Array(buffer).set(bytes.subarray(0, size));
+  return { candles: view(columns, n, fields), fields, bytes: size };
 }
 
 /** Index of the first time ≥ `ms` in a block's big-endian time column of `n` bars. */
-function lowerBound(block: Buffer, n: number, ms: number): number {
+function lowerBound(time: Buffer, n: number, ms: number): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (block.readDoubleBE(mid * 8) < ms) lo = mid + 1;
+    if (time.readDoubleBE(mid * 8) < ms) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -75,21 +100,23 @@ class Assembly {
   private capacity: number;
   length = 0;
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    private readonly fields: FieldSet,
+  ) {
     this.capacity = capacity;
-    ({ buffer: this.buffer, columns: this.columns } = allocate(capacity));
+    ({ buffer: this.buffer, columns: this.columns } = allocate(capacity, fields));
   }
 
-  /** Appends bars [from, to) of a block of `n` bars. */
-  append(block: Buffer, n: number, from: number, to: number): void {
+  /** Appends bars [from, to) of a block's columns (time, then the fields). */
+  append(block: readonly Buffer[], from: number, to: number): void {
     const count = to - from;
     if (count <= 0) return;
     if (this.length + count > this.capacity) this.grow(this.length + count);
     const bytes = new Uint8Array(this.buffer);
-    for (let c = 0; c < COLUMNS; c++) {
-      const source = block.subarray((c * n + from) * 8, (c * n + to) * 8);
+    for (let c = 0; c < this.columns.length; c++) {
       const at = this.columns[c]!.byteOffset + this.length * 8;
-      bytes.set(source, at);
+      bytes.set(block[c]!.subarray(from * 8, to * 8), at);
       Buffer.from(this.buffer, at, count * 8).swap64();
     }
     this.length += count;
@@ -97,49 +124,69 @@ class Assembly {
 
   private grow(needed: number): void {
     const capacity = Math.max(needed, this.capacity * 2);
-    const next = allocate(capacity);
-    for (let c = 0; c < COLUMNS; c++) next.columns[c]!.set(this.columns[c]!.subarray(0, this.length));
+    const next = allocate(capacity, this.fields);
+    for (let c = 0; c < this.columns.length; c++) next.columns[c]!.set(this.columns[c]!.subarray(0, this.length));
     this.buffer = next.buffer;
     this.columns = next.columns;
     this.capacity = capacity;
   }
 
   finish(): SharedCandles {
+    const candles = view(this.columns, this.length, this.fields);
     // Over a third of the room unused (a sparse range): keep an exact copy, so the cache
     // accounts for what the candles take.
-    if (this.length < (this.capacity * 2) / 3) return toSharedCandles(view(this.columns, this.length));
-    return { candles: view(this.columns, this.length), bytes: this.capacity * 8 * COLUMNS };
+    if (this.length < (this.capacity * 2) / 3) return toSharedCandles(candles, this.fields);
+    return { candles, fields: this.fields, bytes: this.capacity * 8 * this.columns.length };
   }
 }
 
 /**
  * Collects the blocks of many instruments (in instrument and time order, as findCandleBlocks
  * yields them) into each instrument's candles in [fromMs, toMs), clipping the first and last
- * block. `capacityOf` estimates an instrument's bars (it grows by doubling past that).
+ * block. `capacityOf` estimates an instrument's bars (it grows by doubling past that). An
+ * instrument's candles are complete when the next instrument's first block arrives:
+ * `onComplete` gets them then (and the last one's at finish), so its runs can start while
+ * the others are still being read.
  */
 export class BlockAssembler {
-  private readonly assemblies = new Map<number, Assembly>();
+  private current: { id: number; assembly: Assembly } | null = null;
+  private readonly done = new Map<number, SharedCandles>();
 
   constructor(
     private readonly fromMs: number,
     private readonly toMs: number,
+    private readonly fields: FieldSet,
     private readonly capacityOf: (instrumentId: number) => number,
+    private readonly onComplete: (instrumentId: number, candles: SharedCandles) => void = () => undefined,
   ) {}
 
-  add(instrumentId: number, barCount: number, block: Buffer): void {
-    if (block.length !== barCount * 8 * COLUMNS) throw new Error(`candle block of instrument ${instrumentId} holds ${block.length} bytes for ${barCount} bars`);
-    let assembly = this.assemblies.get(instrumentId);
-    if (!assembly) {
-      assembly = new Assembly(this.capacityOf(instrumentId));
-      this.assemblies.set(instrumentId, assembly);
+  /** A block: its bar count and columns (time, then the fields), each `barCount` big-endian float8. */
+  add(instrumentId: number, barCount: number, block: readonly Buffer[]): void {
+    if (block.length !== 1 + this.fields.length || block.some((column) => column.length !== barCount * 8)) {
+      throw new Error(`candle block of instrument ${instrumentId}: ${block.map((c) => c.length).join('/')} bytes for ${barCount} bars`);
     }
-    assembly.append(block, barCount, lowerBound(block, barCount, this.fromMs), lowerBound(block, barCount, this.toMs));
+    if (this.current?.id !== instrumentId) {
+      if (this.current && this.done.has(instrumentId)) throw new Error(`candle blocks of instrument ${instrumentId} out of order`);
+      this.complete();
+      this.current = { id: instrumentId, assembly: new Assembly(this.capacityOf(instrumentId), this.fields) };
+    }
+    this.current.assembly.append(block, lowerBound(block[0]!, barCount, this.fromMs), lowerBound(block[0]!, barCount, this.toMs));
   }
 
+  /** Every instrument's candles (those with no bar in the range are absent). */
   finish(): Map<number, SharedCandles> {
-    const out = new Map<number, SharedCandles>();
-    for (const [id, assembly] of this.assemblies) if (assembly.length) out.set(id, assembly.finish());
-    return out;
+    this.complete();
+    return this.done;
+  }
+
+  private complete(): void {
+    if (!this.current) return;
+    const { id, assembly } = this.current;
+    this.current = null;
+    if (!assembly.length) return;
+    const candles = assembly.finish();
+    this.done.set(id, candles);
+    this.onComplete(id, candles);
   }
 }
 
@@ -148,38 +195,42 @@ export class BlockAssembler {
  * months from 2000-01-01, UTC): first open, highest high, lowest low, last close, summed
  * volume — the SQL regrouping of the candles query, done on columns already in memory.
  */
-export function regroupCandles(source: Candles, spec: IntervalSpec): SharedCandles {
-  const n = source.time.length;
+export function regroupCandles(source: SharedCandles, spec: IntervalSpec): SharedCandles {
+  const { candles, fields } = source;
+  const n = candles.time.length;
   let buckets = 0;
   let last = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const b = bucketStart(spec, source.time[i]!);
+    const b = bucketStart(spec, candles.time[i]!);
     if (b !== last) {
       buckets += 1;
       last = b;
     }
   }
-  const { columns } = allocate(buckets);
-  const [time, open, high, low, close, volume] = columns as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const { columns } = allocate(buckets, fields);
+  const out = view(columns, buckets, fields);
+  const present = new Set(fields);
+  // Absent columns stay NaN: only what the candles carry is aggregated.
+  const { time, open, high, low, close, volume } = out;
   let k = -1;
   last = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const b = bucketStart(spec, source.time[i]!);
+    const b = bucketStart(spec, candles.time[i]!);
     if (b !== last) {
       k += 1;
       last = b;
       time[k] = b;
-      open[k] = source.open[i]!;
-      high[k] = source.high[i]!;
-      low[k] = source.low[i]!;
-      close[k] = source.close[i]!;
-      volume[k] = source.volume[i]!;
+      if (present.has('open')) open[k] = candles.open[i]!;
+      if (present.has('high')) high[k] = candles.high[i]!;
+      if (present.has('low')) low[k] = candles.low[i]!;
+      if (present.has('close')) close[k] = candles.close[i]!;
+      if (present.has('volume')) volume[k] = candles.volume[i]!;
       continue;
     }
-    if (source.high[i]! > high[k]!) high[k] = source.high[i]!;
-    if (source.low[i]! < low[k]!) low[k] = source.low[i]!;
-    close[k] = source.close[i]!;
-    volume[k] = volume[k]! + source.volume[i]!;
+    if (present.has('high') && candles.high[i]! > high[k]!) high[k] = candles.high[i]!;
+    if (present.has('low') && candles.low[i]! < low[k]!) low[k] = candles.low[i]!;
+    if (present.has('close')) close[k] = candles.close[i]!;
+    if (present.has('volume')) volume[k] = volume[k]! + candles.volume[i]!;
   }
-  return { candles: view(columns, buckets), bytes: buckets * 8 * COLUMNS };
+  return { candles: out, fields, bytes: buckets * 8 * columns.length };
 }

@@ -1,22 +1,21 @@
 import { LRUCache } from 'lru-cache';
 import type { BinaryStore } from '../../cache/redis-binary-store.js';
 import type { Logger } from '../../lib/logger.js';
-import { sharedCandlesFromBytes, type SharedCandles } from './candle-blocks.js';
+import { PRICE_FIELDS, sharedCandlesFromBytes, type SharedCandles } from './candle-blocks.js';
 
 /**
  * The candle cache of backtests (DESIGN.md §6), two levels:
  *  - L1, in process: `lru-cache` bounded in bytes; values are candles on SharedArrayBuffers,
  *    so engine threads read them without a copy;
- *  - L2, Redis (when configured): a compact binary form (a header, then the six float64
- *    columns as they are in memory), shared by every process; ranges that end in the past
- *    live longer.
+ *  - L2, Redis (when configured): a compact binary form (a header, then the float64 columns
+ *    the candles carry, as they are in memory), shared by every process; ranges that end in
+ *    the past live longer.
  * Keys carry the instrument's data version, so an ingest invalidates by changing it: old
  * entries are never read again and age out (no KEYS or SCAN). A Redis failure is a miss.
  */
 
-const MAGIC = 0x31435151; // "QQC1", little-endian
-const HEADER = 8;
-const COLUMNS = 6;
+const MAGIC = 0x32435151; // "QQC2", little-endian
+const HEADER = 12;
 /** L2 lifetimes: a range that ends in the past cannot gain bars; one reaching now can. */
 const TTL_PAST_SECONDS = 24 * 3600;
 const TTL_RECENT_SECONDS = 5 * 60;
@@ -34,24 +33,29 @@ export interface CandleCacheOptions {
   now?: () => number;
 }
 
-/** The L2 form: header (magic, bar count), then the columns, little-endian. */
+/**
+ * The L2 form: header (magic, bar count, which price columns: bit k for PRICE_FIELDS[k]),
+ * then time and those columns, little-endian.
+ */
 export function encodeCandles(value: SharedCandles): Buffer {
   const c = value.candles;
   const n = c.time.length;
-  const out = Buffer.allocUnsafe(HEADER + n * 8 * COLUMNS);
+  const columns = [c.time, ...value.fields.map((f) => c[f])];
+  const out = Buffer.allocUnsafe(HEADER + n * 8 * columns.length);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(n, 4);
-  [c.time, c.open, c.high, c.low, c.close, c.volume].forEach((column, k) => {
-    out.set(new Uint8Array(column.buffer, column.byteOffset, n * 8), HEADER + k * n * 8);
-  });
+  out.writeUInt32LE(value.fields.reduce((mask, f) => mask | (1 << PRICE_FIELDS.indexOf(f)), 0), 8);
+  columns.forEach((column, k) => out.set(new Uint8Array(column.buffer, column.byteOffset, n * 8), HEADER + k * n * 8));
   return out;
 }
 
 export function decodeCandles(bytes: Buffer): SharedCandles | null {
   if (bytes.length < HEADER || bytes.readUInt32LE(0) !== MAGIC) return null;
   const n = bytes.readUInt32LE(4);
-  if (bytes.length !== HEADER + n * 8 * COLUMNS) return null;
-  return sharedCandlesFromBytes(bytes.subarray(HEADER), n);
+  const mask = bytes.readUInt32LE(8);
+  const fields = PRICE_FIELDS.filter((_, k) => mask & (1 << k));
+  if (mask >= 1 << PRICE_FIELDS.length || bytes.length !== HEADER + n * 8 * (1 + fields.length)) return null;
+  return sharedCandlesFromBytes(bytes.subarray(HEADER), n, fields);
 }
 
 export class CandleCache {

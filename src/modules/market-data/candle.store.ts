@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { copyByteRowsOut, copyColumnsInto, copyRowsOut } from '../../db/binary-copy.js';
 import type { Candles } from '../../engine/index.js';
 import { allocateCandles, CandleColumnsBuilder, type CandleRow, type CandleSource } from './candle-columns.js';
+import { PRICE_FIELDS, type FieldSet } from './candle-blocks.js';
 
 /**
  * Raw SQL over candle, candle_1h, candle_1d and market_summary. Every statement is named,
@@ -413,28 +414,31 @@ export async function rebuildCandleBlocks(db: Queryable, instrumentId: number, f
 /**
  * The columnar blocks of many instruments that overlap [fromMs, toMs), in one statement
  * (binary COPY), ordered by instrument and time: `onBlock` gets each block's instrument,
- * bar count and packed columns (a Buffer valid only during the call).
+ * bar count and columns — time, then `fields` (Buffers valid only during the call). Only
+ * those columns leave the server: each is a slice of the block's bytes.
  */
 export async function findCandleBlocks(
   pool: pg.Pool,
-  query: { instrumentIds: readonly number[]; fromMs: number; toMs: number },
-  onBlock: (instrumentId: number, barCount: number, columns: Buffer) => void,
+  query: { instrumentIds: readonly number[]; fromMs: number; toMs: number; fields: FieldSet },
+  onBlock: (instrumentId: number, barCount: number, columns: Buffer[]) => void,
 ): Promise<number> {
   // COPY takes no bind parameters, so the values are inlined — each checked to be what it claims.
   if (!query.instrumentIds.every((id) => Number.isSafeInteger(id))) throw new Error('instrument ids must be integers');
   if (!Number.isFinite(query.fromMs) || !Number.isFinite(query.toMs)) throw new Error('range bounds must be finite');
   const ids = query.instrumentIds.length ? query.instrumentIds.join(',') : 'NULL';
+  // Stored order: time, then PRICE_FIELDS; column k is bytes [k·n·8, (k+1)·n·8).
+  const slices = [0, ...query.fields.map((f) => 1 + PRICE_FIELDS.indexOf(f))].map((k) => `substring(columns FROM ${k} * bar_count * 8 + 1 FOR bar_count * 8)`);
   const client = await pool.connect();
   try {
     return await copyByteRowsOut(
       client,
       `/* findCandleBlocks */
-       SELECT instrument_id, bar_count, columns FROM candle_block
+       SELECT instrument_id, bar_count, ${slices.join(', ')} FROM candle_block
        WHERE instrument_id IN (${ids})
          AND block_start < to_timestamp(${query.toMs} / 1000.0) AND last_ts >= to_timestamp(${query.fromMs} / 1000.0)
        ORDER BY instrument_id, block_start`,
-      ['int4', 'int4', 'bytea'],
-      (f) => onBlock(f[0] as number, f[1] as number, f[2] as Buffer),
+      ['int4', 'int4', ...slices.map(() => 'bytea' as const)],
+      (f) => onBlock(f[0] as number, f[1] as number, f.slice(2) as Buffer[]),
     );
   } finally {
     client.release();

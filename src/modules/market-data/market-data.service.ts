@@ -8,7 +8,7 @@ import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
 import { INTERVALS, type IntervalName, type IntervalSpec } from '../../lib/intervals.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CandleRow, CandleSource } from './candle-columns.js';
-import { BlockAssembler, regroupCandles, toSharedCandles, type SharedCandles } from './candle-blocks.js';
+import { BlockAssembler, fieldSetCode, fieldSetOf, PRICE_FIELDS, regroupCandles, toSharedCandles, type FieldSet, type SharedCandles } from './candle-blocks.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { CandleCache, CandleCacheStats } from './candle-cache.js';
 import { countBuckets, planCandleRead, type CandlePlan } from './candle-plan.js';
@@ -114,11 +114,13 @@ export interface CandleRange {
   interval: string;
   from: Date;
   to: Date;
+  /** The columns the runs read (see loadCandlesForRuns); all when absent. */
+  columns?: readonly string[];
 }
 
 /** The cache key of a range: the data version makes an ingest invalidate it. */
-function candleKey(instrument: InstrumentRef, interval: string, fromMs: number, toMs: number): string {
-  return `candles:v1:${instrument.id}:${instrument.dataVersion}:${interval}:${fromMs}:${toMs}`;
+function candleKey(instrument: InstrumentRef, interval: string, fromMs: number, toMs: number, fields: FieldSet): string {
+  return `candles:v2:${instrument.id}:${instrument.dataVersion}:${interval}:${fromMs}:${toMs}:${fieldSetCode(fields)}`;
 }
 
 /**
@@ -128,7 +130,7 @@ function candleKey(instrument: InstrumentRef, interval: string, fromMs: number, 
 export class MarketDataService {
   private readonly upkeep: DerivedCandleUpkeep;
   /** Ranges recently read for backtests, by instrument (most recent last): what an ingest re-caches. */
-  private readonly recentRanges = new Map<number, Map<string, { interval: string; fromMs: number; toMs: number }>>();
+  private readonly recentRanges = new Map<number, Map<string, { interval: string; fromMs: number; toMs: number; fields: FieldSet }>>();
 
   constructor(private readonly deps: MarketDataDeps) {
     this.upkeep = derivedCandleUpkeep(deps.dialect);
@@ -315,36 +317,52 @@ export class MarketDataService {
    * for their base intervals, then one per BATCH_FETCH_SYMBOLS instruments — never one per
    * instrument. Raw bars come from the columnar blocks (regrouped in memory when the interval
    * is coarser); intervals the aggregates serve come from candle_1h / candle_1d. Columns are
-   * on SharedArrayBuffers (engine threads read them without a copy). Instruments without
-   * candles in the range are absent from the map.
+   * on SharedArrayBuffers (engine threads read them without a copy). Only time and the price
+   * columns in `columns` are read (the engine's candleColumnsRead): the others are NaN.
+   * `onLoaded` gets each instrument's candles as soon as they are complete — from the cache
+   * at once, from the blocks while later instruments are still being read — so runs can
+   * start before the whole read is done. Instruments without candles in the range are
+   * absent from the map.
    * @throws ValidationError when the interval cannot be served for an instrument's base interval.
    */
-  async loadCandlesForRuns(instrumentIds: readonly number[], interval: string, from: Date, to: Date): Promise<Map<number, Candles>> {
+  async loadCandlesForRuns(
+    instrumentIds: readonly number[],
+    interval: string,
+    from: Date,
+    to: Date,
+    options: { columns?: readonly string[]; onLoaded?: (instrumentId: number, candles: Candles) => void } = {},
+  ): Promise<Map<number, Candles>> {
     const fromMs = from.getTime();
     const toMs = to.getTime();
+    const fields = options.columns ? fieldSetOf(options.columns) : PRICE_FIELDS;
     const instruments = await this.deps.instruments.listRefsByIds(instrumentIds);
     const byBase = new Map<string, InstrumentRef[]>();
     for (const i of instruments) byBase.set(i.baseInterval, [...(byBase.get(i.baseInterval) ?? []), i]);
     const out = new Map<number, Candles>();
+    const loaded = (id: number, candles: Candles) => {
+      out.set(id, candles);
+      options.onLoaded?.(id, candles);
+    };
     for (const [baseInterval, group] of byBase) {
       const planned = planCandleRead(INTERVALS[baseInterval as IntervalName], { interval, fromMs, toMs, maxPoints: null });
       if (!planned.ok) throw new ValidationError(planned.issues);
       const { plan } = planned;
-      const keys = new Map(group.map((i) => [i.id, candleKey(i, interval, fromMs, toMs)]));
+      const keys = new Map(group.map((i) => [i.id, candleKey(i, interval, fromMs, toMs, fields)]));
       const cached = await this.deps.cache.getMany([...keys.values()]);
       const missing = group.filter((i) => !cached.has(keys.get(i.id)!));
       for (const i of group) {
         const hit = cached.get(keys.get(i.id)!);
-        if (hit) out.set(i.id, hit.candles);
-        this.rememberRange(i.id, interval, fromMs, toMs);
+        if (hit) loaded(i.id, hit.candles);
+        this.rememberRange(i.id, interval, fromMs, toMs, fields);
       }
+      const complete = (id: number, candles: SharedCandles) => {
+        this.deps.cache.put(keys.get(id)!, candles, toMs);
+        loaded(id, candles.candles);
+      };
       for (let k = 0; k < missing.length; k += BATCH_FETCH_SYMBOLS) {
         const part = missing.slice(k, k + BATCH_FETCH_SYMBOLS);
-        const read = await (plan.source === 'raw' ? this.readBlocks(part, plan, from, to) : this.readAggregates(part, plan, from, to));
-        for (const [id, candles] of read) {
-          out.set(id, candles.candles);
-          this.deps.cache.put(keys.get(id)!, candles, toMs);
-        }
+        if (plan.source === 'raw') await this.readBlocks(part, plan, fields, from, to, complete);
+        else for (const [id, candles] of await this.readAggregates(part, plan, from, to)) complete(id, candles);
       }
     }
     return out;
@@ -355,14 +373,14 @@ export class MarketDataService {
    * range and chunk of instruments, as backtests read them. Returns how many series were cached.
    */
   async warmCandles(ranges: readonly CandleRange[]): Promise<number> {
-    const byRange = new Map<string, { interval: string; from: Date; to: Date; ids: number[] }>();
+    const byRange = new Map<string, { interval: string; from: Date; to: Date; columns: readonly string[] | undefined; ids: number[] }>();
     for (const r of ranges) {
-      const key = `${r.interval}:${r.from.getTime()}:${r.to.getTime()}`;
-      if (!byRange.has(key)) byRange.set(key, { interval: r.interval, from: r.from, to: r.to, ids: [] });
+      const key = `${r.interval}:${r.from.getTime()}:${r.to.getTime()}:${r.columns ? fieldSetCode(fieldSetOf(r.columns)) : '*'}`;
+      if (!byRange.has(key)) byRange.set(key, { interval: r.interval, from: r.from, to: r.to, columns: r.columns, ids: [] });
       byRange.get(key)!.ids.push(r.instrumentId);
     }
     let cached = 0;
-    for (const r of byRange.values()) cached += (await this.loadCandlesForRuns(r.ids, r.interval, r.from, r.to)).size;
+    for (const r of byRange.values()) cached += (await this.loadCandlesForRuns(r.ids, r.interval, r.from, r.to, { columns: r.columns })).size;
     return cached;
   }
 
@@ -376,16 +394,16 @@ export class MarketDataService {
     return this.deps.cache.settled();
   }
 
-  private rememberRange(instrumentId: number, interval: string, fromMs: number, toMs: number): void {
+  private rememberRange(instrumentId: number, interval: string, fromMs: number, toMs: number, fields: FieldSet): void {
     let ranges = this.recentRanges.get(instrumentId);
     if (!ranges) {
       if (this.recentRanges.size >= RECENT_INSTRUMENTS) this.recentRanges.delete(this.recentRanges.keys().next().value!);
       ranges = new Map();
       this.recentRanges.set(instrumentId, ranges);
     }
-    const key = `${interval}:${fromMs}:${toMs}`;
+    const key = `${interval}:${fromMs}:${toMs}:${fieldSetCode(fields)}`;
     ranges.delete(key);
-    ranges.set(key, { interval, fromMs, toMs });
+    ranges.set(key, { interval, fromMs, toMs, fields });
     if (ranges.size > RECENT_RANGES) ranges.delete(ranges.keys().next().value!);
   }
 
@@ -407,25 +425,33 @@ export class MarketDataService {
     const ranges = [...(this.recentRanges.get(instrumentId)?.values() ?? [])];
     if (ranges.length === 0) return;
     try {
-      const warmed = await this.warmCandles(ranges.map((r) => ({ instrumentId, interval: r.interval, from: new Date(r.fromMs), to: new Date(r.toMs) })));
+      const warmed = await this.warmCandles(ranges.map((r) => ({ instrumentId, interval: r.interval, from: new Date(r.fromMs), to: new Date(r.toMs), columns: r.fields })));
       this.deps.logger.debug({ instrumentId, ranges: ranges.length, warmed }, 'candle cache warmed after ingest');
     } catch (error) {
       this.deps.logger.warn({ err: error, instrumentId }, 'candle cache warming after ingest failed');
     }
   }
 
-  /** Raw bars from the columnar blocks (one statement), regrouped when the plan says so. */
-  private async readBlocks(instruments: readonly InstrumentRef[], plan: CandlePlan, from: Date, to: Date): Promise<Map<number, SharedCandles>> {
+  /**
+   * Raw bars from the columnar blocks (one statement), regrouped when the plan says so;
+   * `complete` gets each instrument's candles as soon as its last block is read.
+   */
+  private async readBlocks(
+    instruments: readonly InstrumentRef[],
+    plan: CandlePlan,
+    fields: FieldSet,
+    from: Date,
+    to: Date,
+    complete: (instrumentId: number, candles: SharedCandles) => void,
+  ): Promise<void> {
     const fromMs = from.getTime();
     const toMs = to.getTime();
     const base = baseSpec(instruments[0]!);
     // At most one bar per base step: columns sized once (capped; longer series grow).
     const capacity = Math.min(countBuckets(base, fromMs, toMs), 1 << 16);
-    const assembler = new BlockAssembler(fromMs, toMs, () => capacity);
-    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs }, (id, n, block) => assembler.add(id, n, block));
-    const bars = assembler.finish();
-    if (!plan.regroup) return bars;
-    return new Map([...bars].map(([id, c]) => [id, regroupCandles(c.candles, plan.interval)]));
+    const assembler = new BlockAssembler(fromMs, toMs, fields, () => capacity, (id, bars) => complete(id, plan.regroup ? regroupCandles(bars, plan.interval) : bars));
+    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs, fields }, (id, n, block) => assembler.add(id, n, block));
+    assembler.finish();
   }
 
   /** Bars of the interval from candle_1h / candle_1d (one statement), as shared columns. */
