@@ -33,7 +33,7 @@ export interface StackOptions {
   redis?: { url: string; keyPrefix: string; workers: number };
   apiKey: string;
   env?: Record<string, string>;
-  /** Options for node in every process (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+  /** Options for node in every process; default BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
   nodeArgs?: string[];
 }
 
@@ -68,15 +68,16 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     ...(options.redis ? { REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.keyPrefix } : {}),
     ...options.env,
   };
+  const nodeArgs = options.nodeArgs ?? process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
   const processes: BenchProcess[] = [];
   const stop = async () => {
     for (const p of processes) p.started.child.kill('SIGTERM');
     await Promise.all(processes.map((p) => p.started.exited));
   };
   try {
-    const api = runEntry('src/main.ts', [], { ...common, PORT: String(port) }, options.nodeArgs);
+    const api = runEntry('src/main.ts', [], { ...common, PORT: String(port) }, nodeArgs);
     processes.push(benchProcess('api', api));
-    for (let i = 0; i < (options.redis?.workers ?? 0); i++) processes.push(benchProcess(`worker ${i + 1}`, runEntry('src/worker.ts', [], common, options.nodeArgs)));
+    for (let i = 0; i < (options.redis?.workers ?? 0); i++) processes.push(benchProcess(`worker ${i + 1}`, runEntry('src/worker.ts', [], common, nodeArgs)));
     await api.waitFor(/quantql ready/);
     for (const p of processes.slice(1)) await p.started.waitFor(/worker consuming backtest jobs/);
   } catch (error) {

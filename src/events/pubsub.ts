@@ -37,6 +37,8 @@ export interface PubSub<T extends TopicMap> {
 /** An active subscription: iterate it; `close()` (or leaving a for-await) unsubscribes. */
 export interface Listener<T> extends AsyncIterableIterator<T> {
   close(): Promise<void>;
+  /** Removes and returns the events received but not yet iterated (a slow consumer's backlog). */
+  takeBacklog(): T[];
 }
 
 export type PublishErrorHandler = (error: unknown, channel: string) => void;
@@ -79,6 +81,7 @@ function pushListener<T>(onClose: () => void | Promise<void>): { listener: Liste
       return { value: undefined, done: true };
     },
     close,
+    takeBacklog: () => buffered.splice(0),
     [Symbol.asyncIterator]() {
       return this;
     },

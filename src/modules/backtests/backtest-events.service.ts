@@ -27,7 +27,12 @@ export class BacktestEventsService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Current state first, then progress until a terminal status. @throws NotFoundError on subscribe. */
+  /**
+   * Current state first, then progress until a terminal status. Each event is the run's whole
+   * state, so a subscriber that falls behind (a thousand dashboards on one API process) skips
+   * to the newest one it has received instead of replaying the backlog.
+   * @throws NotFoundError on subscribe.
+   */
   async *watchProgress(viewer: Viewer, id: string): AsyncGenerator<BacktestProgressEvent> {
     let bars = 0;
     yield* this.follow(
@@ -43,6 +48,7 @@ export class BacktestEventsService {
         bars = Math.max(bars, event.barsProcessed);
         return { items: [event], done: isTerminal(event.status) };
       },
+      'latest',
     );
   }
 
@@ -89,13 +95,16 @@ export class BacktestEventsService {
 
   /**
    * The shape of every stream: authorise (read once: NotFoundError before anything is
-   * subscribed), listen, read the current state, send what it opens with, follow events.
+   * subscribed), listen, read the current state, send what it opens with, follow events —
+   * every one, or with `backlog: 'latest'` only the newest of those waiting (events that are
+   * whole states, where a newer one supersedes the rest).
    */
   private async *follow<S, E, Y>(
     read: () => Promise<S>,
     listen: () => Promise<Listener<E>>,
     opening: (current: S) => Promise<{ items: Y[]; done: boolean }>,
     next: (event: E) => Promise<{ items: Y[]; done: boolean }>,
+    backlog: 'all' | 'latest' = 'all',
   ): AsyncGenerator<Y> {
     await read();
     const listener = await listen();
@@ -103,7 +112,8 @@ export class BacktestEventsService {
       const first = await opening(await read());
       yield* first.items;
       if (first.done) return;
-      for await (const event of listener) {
+      for await (const received of listener) {
+        const event = backlog === 'latest' ? (listener.takeBacklog().at(-1) ?? received) : received;
         const step = await next(event);
         yield* step.items;
         if (step.done) return;
@@ -119,3 +129,4 @@ export class BacktestEventsService {
     return backtest;
   }
 }
+

@@ -344,13 +344,16 @@ export class BacktestRunService {
     // The batch's counters as each child of this write finished: its counts were added at once.
     let completed = (counters?.completed ?? 0) - written.completed.size;
     let failed = (counters?.failed ?? 0) - written.ended.size;
+    // Events are stamped when announced, after the commit (their `at` is when the state they
+    // describe became visible; the rows keep `finishedAt`).
+    const announcedAt = this.now();
     for (const id of wrote) {
-      const event = events.get(id)!;
+      const event = { ...events.get(id)!, at: announcedAt };
       await this.publishRun(event);
       if (!counters) continue;
       if (event.status === 'COMPLETED') completed += 1;
       else failed += 1;
-      await this.publishBatch(batchStateEvent({ ...counters, completed, failed }, rows?.get(id) ?? id, finishedAt));
+      await this.publishBatch(batchStateEvent({ ...counters, completed, failed }, rows?.get(id) ?? id, announcedAt));
     }
     return { invalid, crashed, wrote };
   }

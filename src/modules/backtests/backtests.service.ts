@@ -67,17 +67,25 @@ export class BacktestsService {
     checkRunRange(input, issues);
     const config = runConfigOf(input, issues);
     if (issues.length) throw new ValidationError(issues);
-    const strategy = await this.deps.strategies.getRunnableStrategy(viewer, input.strategyId);
-    const instrument = await this.deps.marketData.findInstrumentRef(input.symbol);
+    // Both lookups at once (an identical run is answered in as few round trips as it can be);
+    // the strategy's error, when both fail, is the one reported.
+    const [strategyLookup, instrumentLookup] = await Promise.allSettled([
+      this.deps.strategies.getRunnableStrategy(viewer, input.strategyId),
+      this.deps.marketData.findInstrumentRef(input.symbol),
+    ]);
+    if (strategyLookup.status === 'rejected') throw strategyLookup.reason;
+    if (instrumentLookup.status === 'rejected') throw instrumentLookup.reason;
+    const [strategy, instrument] = [strategyLookup.value, instrumentLookup.value];
     if (!instrument) throw new NotFoundError('Instrument', input.symbol);
     const rangeIssues = this.deps.marketData.checkRunRange(instrument, input.interval, input.from, input.to);
     if (rangeIssues.length) throw new ValidationError(rangeIssues);
-    if (!(await this.deps.marketData.hasCandlesInHalfOpenRange(instrument.id, input.from, input.to))) throw new NoDataError(input.symbol, input.from, input.to);
 
     const data = newRun(viewer, strategy, instrument, input, config);
-    // A result of the same computation on the same data: answer with it, run nothing.
+    // A result of the same computation on the same data (the key carries the data version, so
+    // its candles are there): answer with it, run nothing.
     const cached = (await this.deps.store.findCompletedRuns([data.cacheKey])).get(data.cacheKey);
     if (cached) return this.deps.repository.createCachedRun(data, cached, this.now());
+    if (!(await this.deps.marketData.hasCandlesInHalfOpenRange(instrument.id, input.from, input.to))) throw new NoDataError(input.symbol, input.from, input.to);
     const backtest = await this.deps.repository.createRun(data);
     await this.enqueueOrUndo('backtest.run', { backtestId: backtest.id }, () => this.deps.repository.deleteRun(backtest.id));
     return backtest;
