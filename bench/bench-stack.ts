@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { freePort, runEntry, type Started } from '../test/helpers/processes.js';
@@ -39,6 +39,30 @@ export interface StackOptions {
 
 const CLOCK_TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
 
+/** The fields after the parenthesised command name of /proc/<pid>/stat (utime is [11]). */
+async function statFields(pid: number | string): Promise<{ comm: string; fields: string[] } | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return null;
+  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+}
+
+/**
+ * CPU time of every PostgreSQL process on this machine so far, ms: the live ones' own, plus
+ * what each postmaster collected from the backends it reaped (cutime/cstime), so backends
+ * that have exited still count. For the server a bench uses alone, the difference between
+ * two readings is the database's share of what happened in between.
+ */
+export async function databaseCpuMs(): Promise<number> {
+  let ticks = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await statFields(pid);
+    if (stat?.comm !== 'postgres') continue;
+    ticks += stat.fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
+  }
+  return ticks / CLOCK_TICKS_PER_MS;
+}
+
 function benchProcess(name: string, started: Started): BenchProcess {
   const status = () => readFile(`/proc/${started.child.pid}/status`, 'utf8');
   return {
@@ -49,10 +73,8 @@ function benchProcess(name: string, started: Started): BenchProcess {
       return Number(kb) * 1024;
     },
     async cpuMs() {
-      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-      const stat = await readFile(`/proc/${started.child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_MS;
+      const stat = await statFields(started.child.pid!);
+      return stat ? (Number(stat.fields[11]) + Number(stat.fields[12])) / CLOCK_TICKS_PER_MS : NaN;
     },
   };
 }

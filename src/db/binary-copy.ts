@@ -241,10 +241,33 @@ export class BinaryCopyRowDecoder {
   ) {}
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.buffered < this.needed) return;
-    const buffer = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+    if (this.ended) {
+      // Bytes after the trailer: kept, so finish() reports the stream as malformed.
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      return;
+    }
+    let rest = chunk;
+    // A row begun in earlier chunks is completed with only the bytes it still needs: copying
+    // just those (not the whole new chunk) keeps a large COPY at one pass over its bytes.
+    while (this.buffered > 0) {
+      const missing = this.needed - this.buffered;
+      if (rest.length < missing) {
+        this.chunks.push(rest);
+        this.buffered += rest.length;
+        return;
+      }
+      const head = Buffer.concat([...this.chunks, rest.subarray(0, missing)], this.needed);
+      rest = rest.subarray(missing);
+      this.keep(head, head.length, 0);
+      // Parses the row, or keeps `head` again with what it turned out to need in all.
+      this.parse(head);
+    }
+    if (rest.length) this.parse(rest);
+  }
+
+  /** Parses whole rows from `buffer`; keeps the incomplete tail (see keep). */
+  private parse(buffer: Buffer): void {
     let at = 0;
     if (!this.headerRead) {
       if (buffer.length < SIGNATURE.length + 8) return this.keep(buffer, 0, SIGNATURE.length + 8);

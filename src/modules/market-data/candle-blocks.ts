@@ -94,8 +94,14 @@ function lowerBound(time: Buffer, n: number, ms: number): number {
   return lo;
 }
 
+/**
+ * One instrument's columns being filled from blocks: bytes are copied as they come
+ * (big-endian, as stored) and swapped to native order once per column at the end — one
+ * pass, instead of a swap call per block and column.
+ */
 class Assembly {
   private buffer: SharedArrayBuffer;
+  private bytes: Uint8Array;
   private columns: Float64Array[];
   private capacity: number;
   length = 0;
@@ -106,6 +112,7 @@ class Assembly {
   ) {
     this.capacity = capacity;
     ({ buffer: this.buffer, columns: this.columns } = allocate(capacity, fields));
+    this.bytes = new Uint8Array(this.buffer);
   }
 
   /** Appends bars [from, to) of a block's columns (time, then the fields). */
@@ -113,11 +120,8 @@ class Assembly {
     const count = to - from;
     if (count <= 0) return;
     if (this.length + count > this.capacity) this.grow(this.length + count);
-    const bytes = new Uint8Array(this.buffer);
     for (let c = 0; c < this.columns.length; c++) {
-      const at = this.columns[c]!.byteOffset + this.length * 8;
-      bytes.set(block[c]!.subarray(from * 8, to * 8), at);
-      Buffer.from(this.buffer, at, count * 8).swap64();
+      this.bytes.set(block[c]!.subarray(from * 8, to * 8), this.columns[c]!.byteOffset + this.length * 8);
     }
     this.length += count;
   }
@@ -127,11 +131,13 @@ class Assembly {
     const next = allocate(capacity, this.fields);
     for (let c = 0; c < this.columns.length; c++) next.columns[c]!.set(this.columns[c]!.subarray(0, this.length));
     this.buffer = next.buffer;
+    this.bytes = new Uint8Array(this.buffer);
     this.columns = next.columns;
     this.capacity = capacity;
   }
 
   finish(): SharedCandles {
+    for (const column of this.columns) Buffer.from(this.buffer, column.byteOffset, this.length * 8).swap64();
     const candles = view(this.columns, this.length, this.fields);
     // Over a third of the room unused (a sparse range): keep an exact copy, so the cache
     // accounts for what the candles take.
