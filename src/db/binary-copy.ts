@@ -1,4 +1,4 @@
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
@@ -104,6 +104,55 @@ export async function copyColumnsInto(
   if (rows === undefined) throw new Error('binary COPY needs at least one column of values');
   const stream = client.query(copyFrom(`COPY ${table} (${columnNames.join(', ')}) FROM STDIN (FORMAT binary)`));
   await pipeline(encodeBinaryCopy(rows, columns), stream);
+  return stream.rowCount;
+}
+
+/** A field of copyByteRowsInto: an int4, or bytes already in the column's binary form. */
+export type BinaryRowField = { int4: number } | Buffer;
+
+/**
+ * COPY … FROM STDIN (FORMAT binary) of rows whose fields are mostly large byte strings
+ * (packed result columns): each string goes to the socket as the Buffer it is — no copy into
+ * a statement or a chunk (node-pg's bind message grows by copying, and every copy of megabytes
+ * lands in memory the process has not touched). Only the small framing is allocated. Every
+ * piece is written in one tick, so the socket sends them with a few writev calls.
+ */
+export async function copyByteRowsInto(client: pg.PoolClient, table: string, columnNames: readonly string[], rows: ReadonlyArray<readonly BinaryRowField[]>): Promise<number> {
+  // Checked before anything is sent: a COPY cut off midway would leave the connection in COPY mode.
+  if (rows.some((row) => row.length !== columnNames.length)) throw new Error(`binary COPY rows must have ${columnNames.length} fields`);
+  const stream = client.query(copyFrom(`COPY ${table} (${columnNames.join(', ')}) FROM STDIN (FORMAT binary)`));
+  const done = finished(stream);
+  const header = Buffer.alloc(SIGNATURE.length + 8);
+  SIGNATURE.copy(header, 0);
+  stream.write(header);
+  for (const row of rows) {
+    // The framing between byte strings — the field count first, then each field's length
+    // and int4 values — as small Buffers; the byte strings themselves as they are.
+    let words: number[] = [];
+    let first = true;
+    const frame = () => {
+      const bytes = Buffer.allocUnsafe((first ? 2 : 0) + words.length * 4);
+      let at = first ? bytes.writeInt16BE(row.length, 0) : 0;
+      for (const word of words) at = bytes.writeInt32BE(word, at);
+      first = false;
+      words = [];
+      return bytes;
+    };
+    for (const field of row) {
+      if (!Buffer.isBuffer(field)) {
+        words.push(4, field.int4);
+        continue;
+      }
+      words.push(field.length);
+      stream.write(frame());
+      stream.write(field);
+    }
+    if (first || words.length) stream.write(frame());
+  }
+  const trailer = Buffer.alloc(2);
+  trailer.writeInt16BE(-1, 0);
+  stream.end(trailer);
+  await done;
   return stream.rowCount;
 }
 

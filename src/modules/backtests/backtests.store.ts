@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { copyByteRowsInto } from '../../db/binary-copy.js';
 import type { Database } from '../../db/pool.js';
 import type { BacktestStatus } from '../../generated/prisma/client.js';
 import type { EngineOutcome } from '../../threads/engine-pool.js';
@@ -121,8 +122,11 @@ export interface Written {
   ended: Set<string>;
 }
 
-/** A result row's parameters and their types (writeOutcomes binds one row of these per run). */
-const RESULT_PARAM_TYPES = ['uuid', 'int4', 'int4', 'int4', 'jsonb', 'jsonb', 'timestamptz', 'timestamptz', 'int4', 'int4', 'bytea', 'bytea'];
+/** A completion's parameters and their types (writeOutcomes binds one row of these per run). */
+const COMPLETION_PARAM_TYPES = ['uuid', 'int4', 'int4', 'int4', 'jsonb', 'jsonb', 'timestamptz', 'timestamptz', 'int4'];
+
+/** A uuid in its binary COPY form. */
+const uuidBytes = (id: string) => Buffer.from(id.replaceAll('-', ''), 'hex');
 
 /** The claim of a run: RUNNING, or CANCELLED at once when a cancel was requested while it waited. */
 const CLAIM_SET = `
@@ -228,27 +232,27 @@ export class BacktestsStore {
 
   /**
    * Writes the outcome of runs in the caller's transaction, set-based: one statement
-   * completes the runs and stores their packed results (trades and equity curves as binary
-   * parameters, metrics and assumptions as JSON); then the runs that ended without a result,
-   * in another.
+   * completes the runs (metrics and assumptions as JSON), one binary COPY stores the packed
+   * results of those it completed (trades and equity curves); then the runs that ended
+   * without a result, in another statement.
    * Each write requires the run to be RUNNING in the attempt that produced the outcome.
    */
   async writeOutcomes(client: pg.PoolClient, results: readonly RunResult[], ends: readonly RunEnd[]): Promise<Written> {
     const completed = new Set<string>();
     if (results.length) {
-      // One statement; the packed columns are bound as binary parameters (node-pg sends a
-      // Buffer as binary), so they reach backtest_result once — a staging table would store
-      // (and TOAST) every byte twice.
+      // The runs' completion in one statement (only runs still RUNNING in that attempt, an
+      // earlier attempt's stored result removed), then their packed columns by binary COPY,
+      // straight from the engine's buffers: bound as statement parameters they were copied
+      // three times over into memory never touched before (see copyByteRowsInto).
       const params: unknown[] = [];
       const values = results.map((r) => {
         const at = params.length;
         params.push(r.id, r.attempts, r.barsProcessed, r.totalBars, JSON.stringify(r.metrics), JSON.stringify(r.assumptions), r.startedAt, r.finishedAt, r.durationMs);
-        params.push(r.trades.count, packTrades(r.trades), packEquity(r.equity));
-        return `(${RESULT_PARAM_TYPES.map((type, k) => `$${at + k + 1}::${type}`).join(', ')})`;
+        return `(${COMPLETION_PARAM_TYPES.map((type, k) => `$${at + k + 1}::${type}`).join(', ')})`;
       });
       const { rows } = await client.query<{ id: string }>(
         `/* writeOutcomes */
-         WITH r (id, attempts, bars_processed, total_bars, metrics, assumptions, started_at, finished_at, duration_ms, trade_count, trade_columns, equity_columns) AS (
+         WITH r (id, attempts, bars_processed, total_bars, metrics, assumptions, started_at, finished_at, duration_ms) AS (
            VALUES ${values.join(',\n                  ')}
          ), done AS (
            UPDATE backtest b SET status = 'COMPLETED', progress = 1, bars_processed = r.bars_processed, total_bars = r.total_bars,
@@ -257,15 +261,22 @@ export class BacktestsStore {
            FROM r
            WHERE b.id = r.id AND b.status = 'RUNNING' AND b.attempts = r.attempts
            RETURNING b.id
+         ), stale AS (
+           DELETE FROM backtest_result WHERE backtest_id IN (SELECT id FROM done)
          )
-         INSERT INTO backtest_result (backtest_id, trade_count, trade_columns, equity_columns)
-         SELECT r.id, r.trade_count, r.trade_columns, r.equity_columns FROM r JOIN done USING (id)
-         ON CONFLICT (backtest_id) DO UPDATE
-           SET trade_count = EXCLUDED.trade_count, trade_columns = EXCLUDED.trade_columns, equity_columns = EXCLUDED.equity_columns
-         RETURNING backtest_id AS id`,
+         SELECT id FROM done`,
         params,
       );
       for (const row of rows) completed.add(row.id);
+      const written = results.filter((r) => completed.has(r.id));
+      if (written.length) {
+        await copyByteRowsInto(
+          client,
+          'backtest_result',
+          ['backtest_id', 'trade_count', 'trade_columns', 'equity_columns'],
+          written.map((r) => [uuidBytes(r.id), { int4: r.trades.count }, packTrades(r.trades), packEquity(r.equity)]),
+        );
+      }
     }
     const ended = ends.length ? await this.writeEnds(client, ends) : new Set<string>();
     return { completed, ended };
