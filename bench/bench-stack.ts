@@ -47,20 +47,21 @@ async function statFields(pid: number | string): Promise<{ comm: string; fields:
 }
 
 /**
- * CPU time of every PostgreSQL process on this machine so far, ms: the live ones' own, plus
- * what each postmaster collected from the backends it reaped (cutime/cstime), so backends
- * that have exited still count. For the server a bench uses alone, the difference between
- * two readings is the database's share of what happened in between.
+ * CPU time so far of every process of these servers on this machine (by command name, e.g.
+ * `postgres`, `redis-server`), ms: the live ones' own, plus what each parent collected from
+ * the children it reaped (cutime/cstime), so PostgreSQL backends that have exited still
+ * count. For servers a bench uses alone, the difference between two readings is their share
+ * of what happened in between.
  */
-export async function databaseCpuMs(): Promise<number> {
-  let ticks = 0;
+export async function serverCpuMs(commands: readonly string[]): Promise<Record<string, number>> {
+  const ticks: Record<string, number> = Object.fromEntries(commands.map((c) => [c, 0]));
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const stat = await statFields(pid);
-    if (stat?.comm !== 'postgres') continue;
-    ticks += stat.fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
+    if (!stat || !(stat.comm in ticks)) continue;
+    ticks[stat.comm]! += stat.fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
   }
-  return ticks / CLOCK_TICKS_PER_MS;
+  return Object.fromEntries(Object.entries(ticks).map(([c, t]) => [c, t / CLOCK_TICKS_PER_MS]));
 }
 
 function benchProcess(name: string, started: Started): BenchProcess {

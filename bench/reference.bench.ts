@@ -3,7 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { downsampleEquity, runBacktest as runEngine, WorkBuffers } from '../src/engine/index.js';
 import { BacktestBatchDocument, BatchProgressDocument, CreateStrategyDocument, RunBacktestBatchDocument } from '../examples/generated/graphql.js';
 import { describeDialect, median, seededHourlyCandles, withBenchDatabase, withBenchRuntime } from './bench-database.js';
-import { databaseCpuMs, startStack, type BenchStack } from './bench-stack.js';
+import { serverCpuMs, startStack, type BenchStack } from './bench-stack.js';
 
 /**
  * The reference workload (DESIGN.md §9, issue 10): one SMA crossover over 211 symbols ×
@@ -71,8 +71,8 @@ interface PathFigures {
   cached: number[];
   naiveMs: number;
   processes: Array<{ name: string; peakRss: number; cpuCold: number; cpuWarm: number }>;
-  /** CPU of every PostgreSQL process (the server serves only this bench). */
-  databaseCpu: { cold: number; warm: number };
+  /** CPU of the servers' processes (they serve only this bench): PostgreSQL, and Redis on the services path. */
+  serverCpu: Array<{ name: string; cold: number; warm: number }>;
 }
 
 async function measurePath(path: Path): Promise<PathFigures> {
@@ -101,7 +101,8 @@ async function measurePath(path: Path): Promise<PathFigures> {
         redis: path === 'services' ? { url: requireEnv('REDIS_URL'), keyPrefix: `quantql-bench-${randomUUID()}:`, workers: 2 } : undefined,
       });
       try {
-        const cpu = () => Promise.all([...stack.processes.map((p) => p.cpuMs()), databaseCpuMs()]);
+        const servers = path === 'services' ? ['postgres', 'redis-server'] : ['postgres'];
+        const cpu = async () => [...(await Promise.all(stack.processes.map((p) => p.cpuMs()))), ...Object.values(await serverCpuMs(servers))];
         const strategy = (await stack.post(CreateStrategyDocument, { input: { name: 'SMA 10/30', kind: STRATEGY.kind, parameters: STRATEGY.params } })).createStrategy;
         if (strategy.__typename !== 'Strategy') throw new Error(`createStrategy: ${JSON.stringify(strategy)}`);
 
@@ -117,11 +118,13 @@ async function measurePath(path: Path): Promise<PathFigures> {
         const processes = await Promise.all(
           stack.processes.map(async (p, i) => ({ name: p.name, peakRss: await p.peakRss(), cpuCold: cpu1[i]! - cpu0[i]!, cpuWarm: (cpu2[i]! - cpu1[i]!) / WARM_RUNS })),
         );
-        const db = stack.processes.length;
-        const databaseCpu = { cold: cpu1[db]! - cpu0[db]!, warm: (cpu2[db]! - cpu1[db]!) / WARM_RUNS };
+        const serverCpu = servers.map((name, k) => {
+          const i = stack.processes.length + k;
+          return { name: name === 'postgres' ? 'PostgreSQL' : 'Redis', cold: cpu1[i]! - cpu0[i]!, warm: (cpu2[i]! - cpu1[i]!) / WARM_RUNS };
+        });
         await stack.stop();
         const naiveMs = await naivePath(deps);
-        return { path, database, ingestSeconds, floorMs, cold, warm, cached, naiveMs, processes, databaseCpu };
+        return { path, database, ingestSeconds, floorMs, cold, warm, cached, naiveMs, processes, serverCpu };
       } finally {
         await stack.stop();
       }
@@ -195,7 +198,7 @@ function report(f: PathFigures): void {
   for (const p of f.processes) {
     console.log(`  ${`process ${p.name}`.padEnd(26)} peak RSS ${(p.peakRss / MiB).toFixed(0).padStart(5)} MiB (≤ 1 GB: ${check(p.peakRss <= 1e9)}), CPU cold ${s(p.cpuCold)}, warm ${s(p.cpuWarm)}`);
   }
-  console.log(`  ${'PostgreSQL (all processes)'.padEnd(26)} CPU cold ${s(f.databaseCpu.cold)}, warm ${s(f.databaseCpu.warm)}`);
+  for (const server of f.serverCpu) console.log(`  ${`${server.name} (all processes)`.padEnd(26)} CPU cold ${s(server.cold)}, warm ${s(server.warm)}`);
 }
 
 console.log(
