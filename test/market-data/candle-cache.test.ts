@@ -107,6 +107,40 @@ describeWithRedis('candle cache, shared (L2 in Redis)', () => {
   });
 });
 
+describeWithRedis('candle cache, filled from another process', () => {
+  let reader: Runtime;
+  let peer: Runtime;
+  beforeAll(async () => {
+    const prefix = `${uniqueName('cf')}:`;
+    reader = await createTestDeps({ REDIS_KEY_PREFIX: prefix });
+    peer = await createTestDeps({ REDIS_KEY_PREFIX: prefix });
+  });
+  afterAll(async () => {
+    await reader.close();
+    await peer.close();
+  });
+
+  it('copies what another process read from the database into its own memory, so its next read needs neither', async () => {
+    const warming = await peer.services.marketData.keepCacheWarm();
+    try {
+      const symbol = uniqueName('C5');
+      const id = await ingest(reader, symbol, 8);
+      const read = (deps: Runtime) => deps.services.marketData.loadCandlesForRuns([id], '1h', from, to);
+      const entries = peer.services.marketData.candleCacheStats().l1.entries;
+      const original = (await read(reader)).get(id)!;
+      // The peer fills its L1 in the background once the reader announces the range: wait for that (a condition, not a clock).
+      while (peer.services.marketData.candleCacheStats().l1.entries === entries) await new Promise((resolve) => setImmediate(resolve));
+      const l2 = peer.services.marketData.candleCacheStats().l2!;
+      const fromMemory = await countStatements(peer, () => read(peer));
+      expect(fromMemory.blockReads).toBe(0);
+      expect(peer.services.marketData.candleCacheStats().l2).toEqual(l2); // not even Redis
+      expect(Array.from((await read(peer)).get(id)!.close)).toEqual(Array.from(original.close));
+    } finally {
+      await warming.close();
+    }
+  });
+});
+
 describe('warming after an ingest', () => {
   let deps: Runtime;
   beforeAll(async () => {

@@ -70,6 +70,11 @@ export class CandleCache {
     this.now = options.now ?? Date.now;
   }
 
+  /** Whether there is a level shared between processes (L2). */
+  get shared(): boolean {
+    return this.options.l2 !== null;
+  }
+
   /** The cached candles of `keys` (L1, then L2 for what L1 lacks, in one round trip); misses are absent. */
   async getMany(keys: readonly string[]): Promise<Map<string, SharedCandles>> {
     const found = new Map<string, SharedCandles>();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { MarketConfig } from '../../config/env.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { Database } from '../../db/pool.js';
@@ -106,6 +107,13 @@ const RECENT_INSTRUMENTS = 1_000;
 export type MarketDataTopics = {
   /** Channel `candles.ingested`: an instrument's candles changed (every process that runs backtests re-caches its ranges). */
   'candles.ingested': [event: { instrumentId: number; dataVersion: string }];
+  /**
+   * Channel `candles.cached`: a process read these ranges from the database and put them in
+   * the shared cache (L2); every other process that runs backtests copies them into its own
+   * L1 while it reads nothing itself, so the next batch finds them in memory whichever
+   * worker takes which chunk.
+   */
+  'candles.cached': [event: { origin: string; keys: string[] }];
 };
 
 /** A range of candles backtests read (what warming re-caches). */
@@ -131,6 +139,11 @@ export class MarketDataService {
   private readonly upkeep: DerivedCandleUpkeep;
   /** Ranges recently read for backtests, by instrument (most recent last): what an ingest re-caches. */
   private readonly recentRanges = new Map<number, Map<string, { interval: string; fromMs: number; toMs: number; fields: FieldSet }>>();
+  /** This process, in `candles.cached` events (its own are ignored). */
+  private readonly origin = randomUUID();
+  /** Candle reads for runs in progress here, and who waits for there to be none (see peerFill). */
+  private activeReads = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly deps: MarketDataDeps) {
     this.upkeep = derivedCandleUpkeep(deps.dialect);
@@ -332,6 +345,25 @@ export class MarketDataService {
     to: Date,
     options: { columns?: readonly string[]; onLoaded?: (instrumentId: number, candles: Candles) => void } = {},
   ): Promise<Map<number, Candles>> {
+    this.activeReads += 1;
+    const readFromDatabase: string[] = [];
+    try {
+      return await this.readCandlesForRuns(instrumentIds, interval, from, to, options, readFromDatabase);
+    } finally {
+      this.activeReads -= 1;
+      if (this.activeReads === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (readFromDatabase.length && this.deps.cache.shared) void this.announceCached(readFromDatabase);
+    }
+  }
+
+  private async readCandlesForRuns(
+    instrumentIds: readonly number[],
+    interval: string,
+    from: Date,
+    to: Date,
+    options: { columns?: readonly string[]; onLoaded?: (instrumentId: number, candles: Candles) => void },
+    readFromDatabase: string[],
+  ): Promise<Map<number, Candles>> {
     const fromMs = from.getTime();
     const toMs = to.getTime();
     const fields = options.columns ? fieldSetOf(options.columns) : PRICE_FIELDS;
@@ -357,6 +389,7 @@ export class MarketDataService {
       }
       const complete = (id: number, candles: SharedCandles) => {
         this.deps.cache.put(keys.get(id)!, candles, toMs);
+        readFromDatabase.push(keys.get(id)!);
         loaded(id, candles.candles);
       };
       for (let k = 0; k < missing.length; k += BATCH_FETCH_SYMBOLS) {
@@ -417,7 +450,34 @@ export class MarketDataService {
     void (async () => {
       for await (const { instrumentId } of ingests) await this.warmRecentRanges(instrumentId);
     })();
-    return ingests;
+    if (!this.deps.cache.shared) return ingests;
+    const cachedElsewhere = await this.deps.pubsub.listen('candles.cached');
+    void (async () => {
+      for await (const { origin, keys } of cachedElsewhere) if (origin !== this.origin) await this.peerFill(keys);
+    })();
+    return { close: async () => void (await Promise.all([ingests.close(), cachedElsewhere.close()])) };
+  }
+
+  /** Tells the other processes which ranges this one put in the shared cache, once they have landed there. */
+  private async announceCached(keys: string[]): Promise<void> {
+    await this.deps.cache.settled();
+    await this.deps.pubsub.publish('candles.cached', { origin: this.origin, keys });
+  }
+
+  /**
+   * Copies ranges another process cached from the shared level into this one's L1 — while
+   * this process reads no candles itself, a chunk at a time, so it never slows a read for a
+   * batch; a failure only leaves them uncached.
+   */
+  private async peerFill(keys: readonly string[]): Promise<void> {
+    try {
+      for (let k = 0; k < keys.length; k += BATCH_FETCH_SYMBOLS) {
+        while (this.activeReads > 0) await new Promise<void>((wake) => this.idleWaiters.push(wake));
+        await this.deps.cache.getMany(keys.slice(k, k + BATCH_FETCH_SYMBOLS));
+      }
+    } catch (error) {
+      this.deps.logger.debug({ err: error }, 'candle cache fill from another process failed');
+    }
   }
 
   /** After an ingest: the instrument's recently read ranges, cached again at its new data version. */
