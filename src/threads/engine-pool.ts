@@ -53,6 +53,8 @@ export interface EngineRunner {
   start(): void;
   /** Candle buffers are transferred to the thread: the caller must not use them afterwards. */
   run(task: EngineTask, onProgress?: EngineProgress): EngineRun;
+  /** Resolves once no run is in flight — at once when none is; true when it had to wait. */
+  whenIdle(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,8 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
     });
   };
   if (!options.lazy) piscina = start();
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
   return {
     threads,
     start() {
@@ -117,6 +121,7 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
         (b): b is ArrayBuffer => Object.prototype.toString.call(b) === '[object ArrayBuffer]',
       );
       piscina ??= start();
+      inFlight += 1;
       const message: EngineThreadTask = { ...task, cancel, progress: channel?.port2 ?? null };
       const outcome = (
         piscina.run(message, { transferList: channel ? [...transferList, channel.port2] : transferList, signal: abort.signal }) as Promise<EngineOutcome>
@@ -129,6 +134,8 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
           settled = true;
           clearTimeout(hardStop);
           channel?.port1.close();
+          inFlight -= 1;
+          if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
         });
       return {
         outcome,
@@ -143,6 +150,11 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
           hardStop.unref();
         },
       };
+    },
+    async whenIdle() {
+      if (inFlight === 0) return false;
+      await new Promise<void>((wake) => idleWaiters.push(wake));
+      return true;
     },
     async close() {
       await piscina?.destroy();

@@ -48,6 +48,11 @@ export interface MarketDataDeps {
   dialect: Dialect;
   logger: Logger;
   config: MarketConfig;
+  /**
+   * Resolves once this process's engine threads run nothing (true when it had to wait): the
+   * cache fill from other processes waits for it. Absent: not waited for.
+   */
+  whenEngineIdle?: () => Promise<boolean>;
 }
 
 export interface IngestInput {
@@ -143,7 +148,7 @@ export class MarketDataService {
   private readonly origin = randomUUID();
   /** Candle reads for runs in progress here, and who waits for there to be none (see peerFill). */
   private activeReads = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(private readonly deps: MarketDataDeps) {
     this.upkeep = derivedCandleUpkeep(deps.dialect);
@@ -458,6 +463,14 @@ export class MarketDataService {
     return { close: async () => void (await Promise.all([ingests.close(), cachedElsewhere.close()])) };
   }
 
+  /** Resolves once this process reads no candles for runs and (when it says) runs nothing on its engine threads. */
+  private async untilIdle(): Promise<void> {
+    for (;;) {
+      if (this.activeReads > 0) await new Promise<void>((wake) => this.idleWaiters.push(wake));
+      else if (!(await this.deps.whenEngineIdle?.())) return;
+    }
+  }
+
   /** Tells the other processes which ranges this one put in the shared cache, once they have landed there. */
   private async announceCached(keys: string[]): Promise<void> {
     await this.deps.cache.settled();
@@ -466,13 +479,13 @@ export class MarketDataService {
 
   /**
    * Copies ranges another process cached from the shared level into this one's L1 — while
-   * this process reads no candles itself, a chunk at a time, so it never slows a read for a
-   * batch; a failure only leaves them uncached.
+   * this process neither reads candles nor runs backtests, a chunk at a time, so it never
+   * slows a batch; a failure only leaves them uncached.
    */
   private async peerFill(keys: readonly string[]): Promise<void> {
     try {
       for (let k = 0; k < keys.length; k += BATCH_FETCH_SYMBOLS) {
-        while (this.activeReads > 0) await new Promise<void>((wake) => this.idleWaiters.push(wake));
+        await this.untilIdle();
         await this.deps.cache.getMany(keys.slice(k, k + BATCH_FETCH_SYMBOLS));
       }
     } catch (error) {
