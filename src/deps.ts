@@ -140,7 +140,7 @@ function createServices(config: Config, logger: Logger, clients: Clients, role: 
     dialect: clients.dialect,
     logger,
     config: config.market,
-    whenEngineIdle: () => clients.engine.whenIdle(),
+    peerFill: config.cache.peerFill ? { whenEngineIdle: () => clients.engine.whenIdle() } : undefined,
   });
   const repository = new BacktestsRepository(clients.prisma);
   const store = new BacktestsStore(clients.db);

@@ -66,6 +66,7 @@ const envSchema = z.object({
 
   CACHE_L1_MAX_MB: int(0, 1_000_000).default(512),
   CACHE_WARM_INSTRUMENTS: int(0, 10_000).default(20),
+  CACHE_PEER_FILL: bool.default(true),
 
   GRAPHQL_MAX_DEPTH: int(1, 100).default(12),
   GRAPHQL_MAX_COST: int(1, 1_000_000).default(20_000),
@@ -135,6 +136,8 @@ export interface CacheConfig {
   l1MaxBytes: number;
   /** Instruments whose popular ranges a process that runs backtests caches on start (0: none). */
   warmInstruments: number;
+  /** Copy ranges other processes read from the database into this process's L1 while it is idle (with Redis). */
+  peerFill: boolean;
 }
 
 export interface Config {
@@ -226,7 +229,7 @@ export function loadConfig(
       seedDemoData: env.MARKET_SEED_DEMO_DATA ?? embedded,
     },
     backtest: { maxBatchSymbols: env.BACKTEST_MAX_BATCH_SYMBOLS },
-    cache: { l1MaxBytes: env.CACHE_L1_MAX_MB * 2 ** 20, warmInstruments: env.CACHE_WARM_INSTRUMENTS },
+    cache: { l1MaxBytes: env.CACHE_L1_MAX_MB * 2 ** 20, warmInstruments: env.CACHE_WARM_INSTRUMENTS, peerFill: env.CACHE_PEER_FILL },
     queueMode: redis ? 'bullmq' : 'in-process',
     pubsubMode: redis ? 'redis' : 'in-process',
   };

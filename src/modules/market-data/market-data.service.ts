@@ -49,10 +49,11 @@ export interface MarketDataDeps {
   logger: Logger;
   config: MarketConfig;
   /**
-   * Resolves once this process's engine threads run nothing (true when it had to wait): the
-   * cache fill from other processes waits for it. Absent: not waited for.
+   * Filling this process's L1 with what other processes read from the database (see
+   * keepCacheWarm), waiting while `whenEngineIdle` says its engine threads work (true when
+   * it had to wait); absent: no such fill.
    */
-  whenEngineIdle?: () => Promise<boolean>;
+  peerFill?: { whenEngineIdle: () => Promise<boolean> };
 }
 
 export interface IngestInput {
@@ -455,7 +456,7 @@ export class MarketDataService {
     void (async () => {
       for await (const { instrumentId } of ingests) await this.warmRecentRanges(instrumentId);
     })();
-    if (!this.deps.cache.shared) return ingests;
+    if (!this.deps.cache.shared || !this.deps.peerFill) return ingests;
     const cachedElsewhere = await this.deps.pubsub.listen('candles.cached');
     void (async () => {
       for await (const { origin, keys } of cachedElsewhere) if (origin !== this.origin) await this.peerFill(keys);
@@ -467,7 +468,7 @@ export class MarketDataService {
   private async untilIdle(): Promise<void> {
     for (;;) {
       if (this.activeReads > 0) await new Promise<void>((wake) => this.idleWaiters.push(wake));
-      else if (!(await this.deps.whenEngineIdle?.())) return;
+      else if (!(await this.deps.peerFill?.whenEngineIdle())) return;
     }
   }
 
