@@ -179,7 +179,9 @@ function requireEnv(name: string): string {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(ms < 100 ? 3 : 2)} s`;
-const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
+/** The time budgets are for the reference set; a scaled-down run shows its figures and ratios only. */
+const FULL_SCALE = SYMBOLS === 211 && BARS === 44_000;
+const check = (ok: boolean) => (!FULL_SCALE ? 'n/a at this scale' : ok ? 'met' : 'MISSED');
 
 function report(f: PathFigures): void {
   const warm = median(f.warm);
