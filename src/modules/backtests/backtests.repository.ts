@@ -2,7 +2,6 @@ import type { PrismaClient } from '../../db/prisma.js';
 import type { Backtest, BacktestBatch, Prisma } from '../../generated/prisma/client.js';
 import { isUuid } from '../../lib/ids.js';
 import { ownerFilter, type Viewer } from '../accounts/access.js';
-import type { CachedRun } from './backtests.store.js';
 
 /** Selection and page a GraphQL resolver passes through (the Pothos prisma plugin's `query`). */
 export type BacktestQuery = Omit<Prisma.BacktestFindManyArgs, 'where' | 'orderBy'>;
@@ -21,14 +20,6 @@ export class BacktestsRepository {
 
   createRun(data: NewBacktest): Promise<Backtest> {
     return this.prisma.backtest.create({ data });
-  }
-
-  /**
-   * A COMPLETED run answered from the result cache: the identical run's figures, and its
-   * trades and curve by reference (result_source_id), not copied.
-   */
-  createCachedRun(data: NewBacktest, cached: CachedRun, now: Date): Promise<Backtest> {
-    return this.prisma.backtest.create({ data: { ...data, ...cachedRunFields(cached, now) } });
   }
 
   /** The batch, whoever owns it (for batches already authorised or just created). */
@@ -89,22 +80,4 @@ export class BacktestsRepository {
     const singles = await this.prisma.backtest.findMany({ where: { status: unfinished, batchId: null }, select: { id: true } });
     return { batchIds: batches.map((b) => b.id), backtestIds: singles.map((b) => b.id) };
   }
-}
-
-/** The columns of a run answered from the result cache (a single run or a batch child). */
-export function cachedRunFields(cached: CachedRun, now: Date) {
-  return {
-    status: 'COMPLETED' as const,
-    fromCache: true,
-    progress: 1,
-    barsProcessed: cached.barsProcessed,
-    totalBars: cached.totalBars,
-    metrics: cached.metrics as Prisma.InputJsonValue,
-    assumptions: cached.assumptions as Prisma.InputJsonValue,
-    resultSourceId: cached.sourceId,
-    queuedAt: now,
-    startedAt: now,
-    finishedAt: now,
-    durationMs: 0,
-  };
 }

@@ -17,7 +17,7 @@ import { checkRunRange, runCacheKey, runConfigOf, type RunRequest } from './run-
 
 export interface BacktestsDeps {
   repository: BacktestsRepository;
-  store: Pick<BacktestsStore, 'listPopularRanges' | 'findCompletedRuns' | 'listResults' | 'insertBatch'>;
+  store: Pick<BacktestsStore, 'listPopularRanges' | 'findCompletedRuns' | 'createCachedRun' | 'listResults' | 'insertBatch'>;
   /** Closes a batch every child of which was answered from the result cache. */
   runs: Pick<BacktestRunService, 'closeBatchIfDone'>;
   strategies: StrategiesService;
@@ -83,8 +83,11 @@ export class BacktestsService {
     const data = newRun(viewer, strategy, instrument, input, config);
     // A result of the same computation on the same data (the key carries the data version, so
     // its candles are there): answer with it, run nothing.
-    const cached = (await this.deps.store.findCompletedRuns([data.cacheKey])).get(data.cacheKey);
-    if (cached) return this.deps.repository.createCachedRun(data, cached, this.now());
+    const cached = await this.deps.store.createCachedRun(
+      { owner: viewer.owner, strategyId: strategy.id, instrumentId: instrument.id, symbol: instrument.symbol, interval: input.interval, from: input.from, to: input.to, config: data.config, cacheKey: data.cacheKey },
+      this.now(),
+    );
+    if (cached) return cached;
     if (!(await this.deps.marketData.hasCandlesInHalfOpenRange(instrument.id, input.from, input.to))) throw new NoDataError(input.symbol, input.from, input.to);
     const backtest = await this.deps.repository.createRun(data);
     await this.enqueueOrUndo('backtest.run', { backtestId: backtest.id }, () => this.deps.repository.deleteRun(backtest.id));

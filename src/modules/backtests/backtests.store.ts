@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { copyByteRowsInto } from '../../db/binary-copy.js';
 import type { Database } from '../../db/pool.js';
-import type { BacktestStatus } from '../../generated/prisma/client.js';
+import type { Backtest, BacktestStatus } from '../../generated/prisma/client.js';
 import type { EngineOutcome } from '../../threads/engine-pool.js';
 import { packEquity, packTrades } from './result-columns.js';
 
@@ -38,6 +38,26 @@ export interface RunRow {
   startedAt: Date | null;
   /** The claiming attempt's fence (see the file comment). */
   attempts: number;
+}
+
+/** Every column of `backtest`, named as Prisma's Backtest names them. */
+const BACKTEST_COLUMNS = `id, owner, strategy_id AS "strategyId", batch_id AS "batchId", instrument_id AS "instrumentId", symbol, interval,
+  from_ts AS "from", to_ts AS "to", config, cache_key AS "cacheKey", status, progress, bars_processed AS "barsProcessed",
+  total_bars AS "totalBars", from_cache AS "fromCache", error, metrics, queued_at AS "queuedAt", started_at AS "startedAt",
+  finished_at AS "finishedAt", duration_ms AS "durationMs", assumptions, cancel_requested_at AS "cancelRequestedAt", attempts,
+  result_source_id AS "resultSourceId"`;
+
+/** A single run to create: what identifies it and what it runs on. */
+export interface NewRunRow {
+  owner: string;
+  strategyId: string;
+  instrumentId: number;
+  symbol: string;
+  interval: string;
+  from: Date;
+  to: Date;
+  config: unknown;
+  cacheKey: string;
 }
 
 const RUN_COLUMNS = `id, status, strategy_id AS "strategyId", batch_id AS "batchId", instrument_id AS "instrumentId",
@@ -427,6 +447,26 @@ export class BacktestsStore {
    * The completed run of each identity (cache key) that has one — the earliest — with the
    * run whose trades and curve it shows: what the result cache answers identical runs with.
    */
+  /**
+   * A new run answered from the result cache in one statement, when a run with its identity
+   * key has COMPLETED: the identical run's figures, its trades and curve by reference
+   * (result_source_id). Null when there is none (nothing is written then). The row comes back
+   * in Prisma's shape (it answers runBacktest).
+   */
+  async createCachedRun(run: NewRunRow, now: Date): Promise<Backtest | null> {
+    const { rows } = await this.db.pool.query<Backtest>(
+      `/* createCachedRun */
+       INSERT INTO backtest (id, owner, strategy_id, instrument_id, symbol, interval, from_ts, to_ts, config, cache_key, status, from_cache, progress,
+                             bars_processed, total_bars, metrics, assumptions, result_source_id, queued_at, started_at, finished_at, duration_ms)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, 'COMPLETED', true, 1,
+              src.bars_processed, src.total_bars, src.metrics, src.assumptions, coalesce(src.result_source_id, src.id), $11, $11, $11, 0
+       FROM (SELECT * FROM backtest WHERE cache_key = $10 AND status = 'COMPLETED' ORDER BY finished_at LIMIT 1) src
+       RETURNING ${BACKTEST_COLUMNS}`,
+      [randomUUID(), run.owner, run.strategyId, run.instrumentId, run.symbol, run.interval, run.from, run.to, JSON.stringify(run.config), run.cacheKey, now],
+    );
+    return rows[0] ?? null;
+  }
+
   async findCompletedRuns(cacheKeys: readonly string[]): Promise<Map<string, CachedRun>> {
     const { rows } = await this.db.pool.query<CachedRun & { cacheKey: string }>(
       `/* findCompletedRuns */
