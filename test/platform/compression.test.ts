@@ -46,6 +46,9 @@ describe('response compression', () => {
     const br = await candles('br');
     expect(br.encoding).toBe('br');
     expect(JSON.parse(brotliDecompressSync(br.body).toString())).toEqual(json);
+    expect(br.body.length).toBeLessThan(plain.body.length / 2);
+    // Browsers list several ("gzip, deflate, br"): the first one the server offers is used.
+    expect((await candles('gzip, deflate, br')).encoding).toBe('gzip');
   });
 
   it('leaves small answers and event streams as they are', async () => {
