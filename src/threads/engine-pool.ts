@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { WorkInFlight } from '../lib/work-in-flight.js';
 import type { BacktestAssumptions, BacktestMetrics, Candles, RunConfigInput, StrategyRequest, TradeColumns, ValidationIssue } from '../engine/index.js';
 
 /** How long a cancelled run may take to notice its flag before its thread is terminated. */
@@ -94,8 +95,7 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
     });
   };
   if (!options.lazy) piscina = start();
-  let inFlight = 0;
-  const idleWaiters: Array<() => void> = [];
+  const inFlight = new WorkInFlight();
   return {
     threads,
     start() {
@@ -121,7 +121,7 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
         (b): b is ArrayBuffer => Object.prototype.toString.call(b) === '[object ArrayBuffer]',
       );
       piscina ??= start();
-      inFlight += 1;
+      inFlight.begin();
       const message: EngineThreadTask = { ...task, cancel, progress: channel?.port2 ?? null };
       const outcome = (
         piscina.run(message, { transferList: channel ? [...transferList, channel.port2] : transferList, signal: abort.signal }) as Promise<EngineOutcome>
@@ -134,8 +134,7 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
           settled = true;
           clearTimeout(hardStop);
           channel?.port1.close();
-          inFlight -= 1;
-          if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
+          inFlight.end();
         });
       return {
         outcome,
@@ -151,11 +150,7 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
         },
       };
     },
-    async whenIdle() {
-      if (inFlight === 0) return false;
-      await new Promise<void>((wake) => idleWaiters.push(wake));
-      return true;
-    },
+    whenIdle: () => inFlight.whenIdle(),
     async close() {
       await piscina?.destroy();
     },

@@ -11,7 +11,7 @@ import type { InstrumentRef, MarketDataService } from '../market-data/market-dat
 import type { StrategiesService, StrategyDefinition } from '../strategies/strategies.service.js';
 import { NoDataError, QueueUnavailableError } from './backtests.errors.js';
 import type { BacktestBatchQuery, BacktestQuery, BacktestsRepository, NewBacktest } from './backtests.repository.js';
-import type { BacktestsStore, StoredResult } from './backtests.store.js';
+import type { BacktestsStore, NewRunRow, StoredResult } from './backtests.store.js';
 import type { BacktestRunService } from './backtest-runs.service.js';
 import { checkRunRange, runCacheKey, runConfigOf, type RunRequest } from './run-request.js';
 
@@ -83,10 +83,7 @@ export class BacktestsService {
     const data = newRun(viewer, strategy, instrument, input, config);
     // A result of the same computation on the same data (the key carries the data version, so
     // its candles are there): answer with it, run nothing.
-    const cached = await this.deps.store.createCachedRun(
-      { owner: viewer.owner, strategyId: strategy.id, instrumentId: instrument.id, symbol: instrument.symbol, interval: input.interval, from: input.from, to: input.to, config: data.config, cacheKey: data.cacheKey },
-      this.now(),
-    );
+    const cached = await this.deps.store.createCachedRun(data, this.now());
     if (cached) return cached;
     if (!(await this.deps.marketData.hasCandlesInHalfOpenRange(instrument.id, input.from, input.to))) throw new NoDataError(input.symbol, input.from, input.to);
     const backtest = await this.deps.repository.createRun(data);
@@ -196,7 +193,7 @@ export class BacktestsService {
 }
 
 /** The row of a new run (QUEUED), with its result-cache identity. */
-function newRun(viewer: Viewer, strategy: StrategyDefinition, instrument: InstrumentRef, request: RunRequest, config: RunConfig): NewBacktest & { cacheKey: string } {
+function newRun(viewer: Viewer, strategy: StrategyDefinition, instrument: InstrumentRef, request: RunRequest, config: RunConfig): NewBacktest & NewRunRow {
   return {
     owner: viewer.owner,
     strategyId: strategy.id,

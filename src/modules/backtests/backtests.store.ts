@@ -444,10 +444,6 @@ export class BacktestsStore {
   }
 
   /**
-   * The completed run of each identity (cache key) that has one — the earliest — with the
-   * run whose trades and curve it shows: what the result cache answers identical runs with.
-   */
-  /**
    * A new run answered from the result cache in one statement, when a run with its identity
    * key has COMPLETED: the identical run's figures, its trades and curve by reference
    * (result_source_id). Null when there is none (nothing is written then). The row comes back
@@ -467,6 +463,10 @@ export class BacktestsStore {
     return rows[0] ?? null;
   }
 
+  /**
+   * The completed run of each identity (cache key) that has one — the earliest — with the
+   * run whose trades and curve it shows: what the result cache answers identical runs with.
+   */
   async findCompletedRuns(cacheKeys: readonly string[]): Promise<Map<string, CachedRun>> {
     const { rows } = await this.db.pool.query<CachedRun & { cacheKey: string }>(
       `/* findCompletedRuns */

@@ -8,6 +8,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
 import { INTERVALS, type IntervalName, type IntervalSpec } from '../../lib/intervals.js';
 import type { Logger } from '../../lib/logger.js';
+import { WorkInFlight } from '../../lib/work-in-flight.js';
 import type { CandleRow, CandleSource } from './candle-columns.js';
 import { BlockAssembler, fieldSetCode, fieldSetOf, PRICE_FIELDS, regroupCandles, toSharedCandles, type FieldSet, type SharedCandles } from './candle-blocks.js';
 import type { PubSub } from '../../events/pubsub.js';
@@ -147,9 +148,8 @@ export class MarketDataService {
   private readonly recentRanges = new Map<number, Map<string, { interval: string; fromMs: number; toMs: number; fields: FieldSet }>>();
   /** This process, in `candles.cached` events (its own are ignored). */
   private readonly origin = randomUUID();
-  /** Candle reads for runs in progress here, and who waits for there to be none (see peerFill). */
-  private activeReads = 0;
-  private readonly idleWaiters: Array<() => void> = [];
+  /** Candle reads for runs in progress here (peerFill waits for there to be none). */
+  private readonly reads = new WorkInFlight();
 
   constructor(private readonly deps: MarketDataDeps) {
     this.upkeep = derivedCandleUpkeep(deps.dialect);
@@ -351,13 +351,12 @@ export class MarketDataService {
     to: Date,
     options: { columns?: readonly string[]; onLoaded?: (instrumentId: number, candles: Candles) => void } = {},
   ): Promise<Map<number, Candles>> {
-    this.activeReads += 1;
+    this.reads.begin();
     const readFromDatabase: string[] = [];
     try {
       return await this.readCandlesForRuns(instrumentIds, interval, from, to, options, readFromDatabase);
     } finally {
-      this.activeReads -= 1;
-      if (this.activeReads === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      this.reads.end();
       if (readFromDatabase.length && this.deps.cache.shared) void this.announceCached(readFromDatabase);
     }
   }
@@ -466,10 +465,8 @@ export class MarketDataService {
 
   /** Resolves once this process reads no candles for runs and (when it says) runs nothing on its engine threads. */
   private async untilIdle(): Promise<void> {
-    for (;;) {
-      if (this.activeReads > 0) await new Promise<void>((wake) => this.idleWaiters.push(wake));
-      else if (!(await this.deps.peerFill?.whenEngineIdle())) return;
-    }
+    // Either wait may let the other kind of work start: done only when neither had to wait.
+    while ((await this.reads.whenIdle()) || (await this.deps.peerFill?.whenEngineIdle()));
   }
 
   /** Tells the other processes which ranges this one put in the shared cache, once they have landed there. */
