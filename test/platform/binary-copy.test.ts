@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createDatabase, type Database } from '../../src/db/pool.js';
-import { BinaryCopyDecoder, BinaryCopyRowDecoder, copyByteRowsOut, copyColumnsInto, copyRowsOut, encodeBinaryCopy } from '../../src/db/binary-copy.js';
+import { BinaryCopyDecoder, BinaryCopyRowDecoder, copyByteRowsInto, copyByteRowsOut, copyColumnsInto, copyRowsOut, encodeBinaryCopy } from '../../src/db/binary-copy.js';
 
 /**
  * The hand-written binary COPY encoder against a real server: every value must come back
@@ -120,6 +120,29 @@ describe('binary COPY encoder', () => {
       [2147483647, Number.NaN, Number.NaN],
       [0, -0.000001, Date.UTC(2030, 0, 1)],
     ]);
+  });
+
+  it('writes rows of byte strings and int4s as they are (packed results), and refuses a malformed row before sending anything', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('CREATE TEMP TABLE copy_bytes (id bytea, n int4, a bytea, b bytea)');
+      const big = Buffer.alloc(300_000, 7);
+      const rows = [
+        [Buffer.from('0001', 'hex'), { int4: 5 }, big, Buffer.alloc(0)],
+        [Buffer.from('ff', 'hex'), { int4: -1 }, Buffer.from('abc'), Buffer.from('de', 'hex')],
+      ];
+      expect(await copyByteRowsInto(client, 'copy_bytes', ['id', 'n', 'a', 'b'], rows)).toBe(2);
+      const { rows: stored } = await client.query(`SELECT encode(id, 'hex') AS id, n, length(a) AS a, md5(a) = md5($1::bytea) AS same, encode(b, 'hex') AS b FROM copy_bytes ORDER BY n`, [big]);
+      expect(stored).toEqual([
+        { id: 'ff', n: -1, a: 3, same: false, b: 'de' },
+        { id: '0001', n: 5, a: 300_000, same: true, b: '' },
+      ]);
+      await expect(copyByteRowsInto(client, 'copy_bytes', ['id', 'n', 'a', 'b'], [[Buffer.from('01', 'hex'), { int4: 1 }]])).rejects.toThrow(/4 fields/);
+      // Nothing was sent: the connection is not left in COPY mode, the table is unchanged.
+      expect((await client.query('SELECT count(*)::int AS n FROM copy_bytes')).rows[0].n).toBe(2);
+    } finally {
+      client.release();
+    }
   });
 
   it('reads rows with byte strings of any size, whatever the chunk boundaries (candle blocks)', async () => {
