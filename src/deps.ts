@@ -3,6 +3,7 @@ import type { Services } from './context.js';
 import { resolveDatabase, type ResolvedDatabase } from './db/connect.js';
 import { detectDialect, type Dialect } from './db/dialect.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
+import { ChangeFeed } from './db/change-feed.js';
 import { createDatabase, type Database } from './db/pool.js';
 import { assertSchemaCurrent, prepareDatabase } from './db/prepare.js';
 import { createPrisma, type PrismaClient } from './db/prisma.js';
@@ -13,6 +14,7 @@ import type { JobQueue } from './jobs/queue.js';
 import type { Logger } from './lib/logger.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
+import { API_KEY_CHANNEL, KeyCache } from './modules/accounts/key-cache.js';
 import { BacktestEventsService } from './modules/backtests/backtest-events.service.js';
 import { BacktestRunService } from './modules/backtests/backtest-runs.service.js';
 import type { BacktestTopics } from './modules/backtests/backtests.events.js';
@@ -48,6 +50,8 @@ export interface Clients {
   engine: EngineRunner;
   /** The caches' second level (Redis), when configured. */
   cacheStore: BinaryStore | null;
+  /** Changes to API keys (LISTEN); connects on the first authentication, so only API processes open it. */
+  apiKeyChanges: ChangeFeed;
   /** The embedded server when this process uses one. */
   embedded: EmbeddedDatabase | null;
 }
@@ -109,6 +113,7 @@ export async function createRuntime(config: Config, logger: Logger, database: Re
     queue: config.redis ? new BullMqQueue(config.redis.url, config.redis.keyPrefix, { stalledIntervalMs: config.worker.stalledIntervalMs }) : new InProcessQueue(),
     engine: createEnginePool(config.worker.concurrency, { lazy: true }),
     cacheStore: config.redis ? createRedisBinaryStore(config.redis.url, config.redis.keyPrefix) : null,
+    apiKeyChanges: new ChangeFeed({ url: database.url, channel: API_KEY_CHANNEL, logger }),
     embedded: database.embedded,
   };
   return {
@@ -120,6 +125,7 @@ export async function createRuntime(config: Config, logger: Logger, database: Re
       await clients.queue.close().catch(() => undefined);
       await clients.engine.close().catch(() => undefined);
       await clients.cacheStore?.close();
+      await clients.apiKeyChanges.close();
       await clients.pubsub.close();
       await clients.prisma.$disconnect().catch(() => undefined);
       await db.pool.end().catch(() => undefined);
@@ -129,7 +135,11 @@ export async function createRuntime(config: Config, logger: Logger, database: Re
 }
 
 function createServices(config: Config, logger: Logger, clients: Clients, role: ProcessRole): Services {
-  const accounts = new AccountsService(new AccountsRepository(clients.prisma));
+  const keyCacheTtlMs = config.auth.keyCacheTtlMs;
+  const accounts = new AccountsService(
+    new AccountsRepository(clients.prisma),
+    keyCacheTtlMs > 0 ? new KeyCache(clients.apiKeyChanges, { ttlMs: keyCacheTtlMs }) : null,
+  );
   const strategies = new StrategiesService(new StrategiesRepository(clients.prisma));
   const marketData = new MarketDataService({
     db: clients.db,

@@ -59,6 +59,7 @@ const envSchema = z.object({
   BACKTEST_MAX_BATCH_SYMBOLS: int(1, 10_000).default(500),
 
   AUTH_ANONYMOUS_READ: bool.optional(),
+  AUTH_KEY_CACHE_SECONDS: int(0, 3_600).default(60),
 
   MARKET_CANDLES_MAX_POINTS: int(10, 1_000_000).default(10_000),
   MARKET_INGEST_MAX_CANDLES: int(1, 1_000_000).default(50_000),
@@ -147,7 +148,11 @@ export interface Config {
   database: DatabaseConfig;
   redis: RedisConfig | null;
   worker: WorkerConfig;
-  auth: { anonymousRead: boolean };
+  auth: {
+    anonymousRead: boolean;
+    /** How long an authenticated key is trusted without reading it again; 0 reads it on every request. */
+    keyCacheTtlMs: number;
+  };
   graphql: GraphqlConfig;
   market: MarketConfig;
   backtest: BacktestConfig;
@@ -213,7 +218,7 @@ export function loadConfig(
       concurrency: env.WORKER_CONCURRENCY ?? Math.max(1, defaults.availableCores ?? 1),
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
     },
-    auth: { anonymousRead: env.AUTH_ANONYMOUS_READ ?? embedded },
+    auth: { anonymousRead: env.AUTH_ANONYMOUS_READ ?? embedded, keyCacheTtlMs: env.AUTH_KEY_CACHE_SECONDS * 1000 },
     graphql: {
       graphiql: env.GRAPHQL_GRAPHIQL ?? env.NODE_ENV !== 'production',
       hideSuggestions: env.NODE_ENV === 'production',

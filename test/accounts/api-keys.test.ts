@@ -68,7 +68,7 @@ describe('API keys', () => {
   });
 
   it('serves anonymous readers when the switch is on (the embedded default)', async () => {
-    const openDeps = { ...deps, config: { ...deps.config, auth: { anonymousRead: true } } };
+    const openDeps = { ...deps, config: { ...deps.config, auth: { ...deps.config.auth, anonymousRead: true } } };
     const openApp = createApp(openDeps);
     const res = await execute(openApp, ViewerDocument);
     expect(res.body.data!.viewer).toEqual({ owner: 'anonymous', role: 'READER', anonymous: true });
@@ -102,5 +102,77 @@ describe('API keys', () => {
     const ids2 = second.body.data!.apiKeys.edges.map((e) => e.node.id);
     expect(ids2).toHaveLength(2);
     expect(ids2.some((id) => ids1.includes(id))).toBe(false);
+  });
+});
+
+describe('authenticated keys kept between requests', () => {
+  const apiKeyStatements = () => {
+    const seen: string[] = [];
+    const stop = deps.db.onQuery(({ text }) => {
+      if (/\bapi_key\b/.test(text)) seen.push(text);
+    });
+    return { seen, stop };
+  };
+  /** Resolves when the feed delivers a change for `hash` (after the cache has evicted it). */
+  const nextChange = (hash: string) =>
+    new Promise<void>((resolve) => {
+      const stop = deps.apiKeyChanges.listen({ changed: (h) => h === hash && (stop(), resolve()), reset: () => undefined });
+    });
+
+  it('reads a key once, then answers from memory until another process revokes it', async () => {
+    const { key, headers, owner } = await createKeyHeader(deps, 'reader');
+    await deps.apiKeyChanges.whenLive();
+    expect((await execute(app, ViewerDocument, {}, headers)).body.data!.viewer.owner).toBe(owner);
+
+    const counted = apiKeyStatements();
+    for (let i = 0; i < 3; i++) expect((await execute(app, ViewerDocument, {}, headers)).status).toBe(200);
+    expect(counted.seen).toEqual([]);
+
+    // Revoked by hand on another connection, as the apikey command or another replica would.
+    const heard = nextChange(hashApiKey(key));
+    await deps.db.pool.query('UPDATE api_key SET revoked_at = now() WHERE key_hash = $1', [hashApiKey(key)]);
+    await heard;
+    const revoked = await execute(app, ViewerDocument, {}, headers);
+    counted.stop();
+    expect(revoked.status).toBe(401);
+    expect(counted.seen.length).toBeGreaterThan(1); // the UPDATE, then the lookup the cache no longer answered
+  });
+
+  it('does not notify (nor evict) on the once-a-minute last_used_at touch', async () => {
+    const { key } = await createKeyHeader(deps, 'reader');
+    const heard: string[] = [];
+    const stop = deps.apiKeyChanges.listen({ changed: (h) => heard.push(h), reset: () => undefined });
+    const touched = nextChange(hashApiKey(key));
+    await deps.db.pool.query('UPDATE api_key SET last_used_at = now(), label = $2 WHERE key_hash = $1', [hashApiKey(key), 'renamed']);
+    await deps.db.pool.query('DELETE FROM api_key WHERE key_hash = $1', [hashApiKey(key)]);
+    await touched; // notifications arrive in commit order: the touch's would have come first
+    stop();
+    expect(heard.filter((h) => h === hashApiKey(key))).toHaveLength(1);
+  });
+
+  it('bypasses the cache while the feed is down and uses it again once it is back', async () => {
+    const { headers } = await createKeyHeader(deps, 'reader');
+    await deps.apiKeyChanges.whenLive();
+    await execute(app, ViewerDocument, {}, headers);
+
+    const down = new Promise<void>((resolve) => {
+      const stop = deps.apiKeyChanges.listen({ changed: () => undefined, reset: () => !deps.apiKeyChanges.live && (stop(), resolve()) });
+    });
+    const { rowCount } = await deps.db.pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'quantql-listen:quantql_api_key_changed' AND datname = current_database()",
+    );
+    expect(rowCount).toBeGreaterThan(0);
+    await down;
+
+    const counted = apiKeyStatements();
+    expect((await execute(app, ViewerDocument, {}, headers)).status).toBe(200);
+    expect(counted.seen).toHaveLength(1); // read again: a change may have been missed
+
+    await deps.apiKeyChanges.whenLive();
+    await execute(app, ViewerDocument, {}, headers); // read once more, cached from here
+    const before = counted.seen.length;
+    expect((await execute(app, ViewerDocument, {}, headers)).status).toBe(200);
+    counted.stop();
+    expect(counted.seen).toHaveLength(before);
   });
 });

@@ -4,6 +4,7 @@ import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
 import { ANONYMOUS_VIEWER, ROLES, type Role, type Viewer } from './access.js';
 import type { AccountsRepository, ApiKeyQuery } from './accounts.repository.js';
 import { InvalidApiKeyError } from './accounts.errors.js';
+import type { KeyCache } from './key-cache.js';
 
 /**
  * API keys: `qql_<prefix>_<secret>`. The secret has 192 bits of entropy, so a plain SHA-256
@@ -31,7 +32,11 @@ export interface CreatedApiKey {
 
 /** Accounts: API keys and the viewer they authenticate. */
 export class AccountsService {
-  constructor(private readonly repository: AccountsRepository) {}
+  constructor(
+    private readonly repository: AccountsRepository,
+    /** Authenticated keys kept between requests; without it every request reads its key. */
+    private readonly keys: KeyCache | null = null,
+  ) {}
 
   /**
    * Creates a key for `owner` with `role`.
@@ -67,10 +72,18 @@ export class AccountsService {
    */
   async authenticate(key: string, now: Date): Promise<Viewer> {
     if (!KEY_PATTERN.test(key)) throw new InvalidApiKeyError();
-    const row = await this.repository.findApiKeyByHash(hashApiKey(key));
-    if (!row || row.revokedAt) throw new InvalidApiKeyError();
+    const hash = hashApiKey(key);
+    let row = this.keys?.get(hash);
+    if (!row) {
+      const generation = this.keys?.begin() ?? 0;
+      row = (await this.repository.findApiKeyByHash(hash)) ?? undefined;
+      if (!row || row.revokedAt) throw new InvalidApiKeyError();
+      this.keys?.set(hash, row, generation);
+    }
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      // Best effort: auditing must never fail a request.
+      // Best effort: auditing must never fail a request. The cached row remembers the touch
+      // (its trigger ignores last_used_at, so the touch does not evict it).
+      row.lastUsedAt = now;
       this.repository.touchApiKey(row.id, now).catch(() => undefined);
     }
     return { owner: row.owner, role: row.role, anonymous: false, apiKeyId: row.id };
@@ -87,8 +100,11 @@ export class AccountsService {
   }
 
   /** Revokes the active key with that prefix; returns how many were revoked (0 or 1). */
-  revokeApiKey(prefix: string, now: Date): Promise<number> {
-    return this.repository.revokeApiKey(prefix, now);
+  async revokeApiKey(prefix: string, now: Date): Promise<number> {
+    const revoked = await this.repository.revokeApiKey(prefix, now);
+    // Other processes hear it from api_key's trigger; this one must not wait for that.
+    this.keys?.clear();
+    return revoked;
   }
 }
 
