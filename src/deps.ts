@@ -116,12 +116,14 @@ export async function createRuntime(config: Config, logger: Logger, database: Re
     apiKeyChanges: new ChangeFeed({ url: database.url, channel: API_KEY_CHANNEL, logger }),
     embedded: database.embedded,
   };
+  const services = createServices(config, logger, clients, role);
   return {
     ...clients,
     config,
     logger,
-    services: createServices(config, logger, clients, role),
+    services,
     async close() {
+      await services.marketData.close();
       await clients.queue.close().catch(() => undefined);
       await clients.engine.close().catch(() => undefined);
       await clients.cacheStore?.close();

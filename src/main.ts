@@ -18,14 +18,18 @@ runCli(
     const logger = createLogger(config.log.level);
     const runtime = await openRuntime(config, logger, { prepare: config.database.migrateOnStart, runsBacktests: config.queueMode === 'in-process' });
     let consumer: JobConsumer | null = null;
+    let aggregates: { close(): Promise<void> } | null = null;
     let listening;
     try {
       if (config.market.seedDemoData) await seedDemoDataIfEmpty(runtime.services.marketData, logger);
+      // TimescaleDB: the aggregates follow ingests made by any process, in the background.
+      aggregates = await runtime.services.marketData.keepAggregatesFresh();
       // Embedded mode: this process is also the worker (engine on threads, never this loop).
       if (runtime.queue.mode === 'in-process') consumer = await startJobConsumer(runtime);
       listening = await listen(createApp(runtime), config.http.host, config.http.port);
     } catch (error) {
       await consumer?.stop();
+      await aggregates?.close();
       await runtime.close();
       throw error;
     }
@@ -41,6 +45,7 @@ runCli(
     onShutdown(logger, config.http.shutdownTimeoutMs, async () => {
       await listening.close();
       await consumer?.stop();
+      await aggregates?.close();
       await runtime.close();
     });
   },

@@ -35,7 +35,12 @@ beforeAll(async () => {
   if (deps.dialect.timescaledb) {
     await deps.db.pool.query(`CALL refresh_continuous_aggregate('candle_1d', '2023-12-31', '2024-01-03')`);
   }
-  await deps.db.pool.query('REFRESH MATERIALIZED VIEW CONCURRENTLY market_summary');
+  // What ingest does in its transaction after writing candles: blocks, then the summary rows.
+  await deps.db.pool.query(
+    `SELECT rebuild_candle_blocks(id, $2, $3) FROM instrument WHERE symbol LIKE $1 || '%'`,
+    [prefix, Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 3)],
+  );
+  await deps.db.pool.query(`SELECT refresh_market_summary(array_agg(id)) FROM instrument WHERE symbol LIKE $1 || '%'`, [prefix]);
 });
 afterAll(async () => deps.close());
 

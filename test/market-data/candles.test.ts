@@ -25,6 +25,8 @@ beforeAll(async () => {
   deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true' });
   app = createApp(deps);
   await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: series });
+  // TimescaleDB: what the background refresh does a moment later (freshness.test.ts reads before it).
+  await deps.services.marketData.refreshAggregates();
 });
 afterAll(async () => deps.close());
 

@@ -74,7 +74,7 @@ describe('ingestCandles (GraphQL, admin)', () => {
     expect(BigInt(version3)).toBe(BigInt(version1) + 1n);
   });
 
-  it('leaves candle_1h / candle_1d and the market summary fresh right after the ingest', async () => {
+  it('leaves the market summary fresh right after the ingest, and candle_1h / candle_1d once the aggregates are refreshed', async () => {
     const symbol = uniqueName('FRESH');
     const start = Date.UTC(2024, 3, 1, 22, 0);
     const series = randomCandles(5, 240, start, MINUTE); // 22:00 → 02:00 next day: spans two days
@@ -96,6 +96,7 @@ describe('ingestCandles (GraphQL, admin)', () => {
         expect(r.volume).toBeCloseTo(ref[i]!.volume, 6);
       });
     };
+    await deps.services.marketData.refreshAggregates();
     await check('candle_1h', '1h', series);
     await check('candle_1d', '1d', series);
 
@@ -132,10 +133,11 @@ describe('ingestCandles (GraphQL, admin)', () => {
       close: Float64Array.from([...merged.close, 777]),
       volume: Float64Array.from([...merged.volume, fix.volume[1]!]),
     };
-    await check('candle_1h', '1h', extended);
-    await check('candle_1d', '1d', extended);
     summary = await execute(app, MarketSummaryDocument, { symbols: [symbol] }, admin);
     expect(summary.body.data!.marketSummary[0]).toMatchObject({ lastPrice: 777, candleCount: 241, allTimeHigh: 1_000 });
+    await deps.services.marketData.refreshAggregates();
+    await check('candle_1h', '1h', extended);
+    await check('candle_1d', '1d', extended);
   });
 });
 
@@ -208,6 +210,7 @@ describe('concurrent ingests', () => {
     const symbols = Array.from({ length: 4 }, () => uniqueName('PAR'));
     const start = Date.UTC(2024, 6, 1);
     await Promise.all(symbols.map((symbol, i) => deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: randomCandles(300 + i, 180, start, MINUTE) })));
+    await deps.services.marketData.refreshAggregates();
     const { rows } = await deps.db.pool.query<{ symbol: string; n: number }>(
       `SELECT i.symbol, count(*)::int AS n FROM candle_1h h JOIN instrument i ON i.id = h.instrument_id WHERE i.symbol = ANY($1) GROUP BY i.symbol ORDER BY i.symbol`,
       [symbols],
@@ -216,7 +219,7 @@ describe('concurrent ingests', () => {
   });
 });
 
-describe('ingestMany (bulk loads: one refresh for all)', () => {
+describe('ingestMany (bulk loads)', () => {
   it('leaves every instrument’s aggregates, summary and cache events fresh; a bad input keeps those before it and writes nothing of its own', async () => {
     const [a, b, bad, after] = Array.from({ length: 4 }, () => uniqueName('BULK'));
     const start = Date.UTC(2024, 10, 4);
@@ -249,6 +252,7 @@ describe('ingestMany (bulk loads: one refresh for all)', () => {
     expect(await storedCount(bad!)).toBe(0);
     expect(await instrumentRow(after!)).toBeUndefined();
 
+    await deps.services.marketData.refreshAggregates();
     for (const [i, symbol] of [a!, b!].entries()) {
       const id = (await instrumentRow(symbol))!.id;
       const { rows } = await deps.db.pool.query<{ b: Date; close: number }>('SELECT bucket AS b, close FROM candle_1d WHERE instrument_id = $1 ORDER BY bucket', [id]);

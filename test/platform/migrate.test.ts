@@ -93,7 +93,7 @@ describe('migration runner', () => {
         data: { backtestId: backtest.id, tradeCount: 1, tradeColumns: new Uint8Array(80), equityColumns: new Uint8Array(24) },
       });
       await prisma.candleBlock.create({
-        data: { instrumentId: instrument.id, blockStart: new Date(0), barCount: 1, firstTs: new Date(0), lastTs: new Date(0), columns: new Uint8Array(48) },
+        data: { instrumentId: instrument.id, blockStart: new Date(0), barCount: 1, firstTs: new Date(0), lastTs: new Date(0), highMax: 1, lowMin: 1, columns: new Uint8Array(48) },
       });
       await prisma.apiKey.create({ data: { owner: 'o', role: 'admin', prefix: 'abcdefgh', keyHash: 'h' } });
       const read = await prisma.backtest.findUniqueOrThrow({ where: { id: backtest.id }, include: { result: true, batch: true } });

@@ -42,6 +42,14 @@ describe('planCandleRead: the source', () => {
     // Hour-aligned but not day-aligned: a daily read comes from candle_1h.
     expect(plan(planCandleRead(INTERVALS['1m'], { interval: '1d', fromMs: FROM + HOUR, toMs: FROM + 10 * DAY, maxPoints: null }))).toMatchObject({ source: 'candle_1h', regroup: true });
   });
+
+  it('reads the raw bars of an instrument whose aggregates lag its data', () => {
+    for (const interval of ['1h', '1d', '1w']) {
+      const planned = plan(planCandleRead(INTERVALS['1m'], { interval, fromMs: FROM, toMs: FROM + 70 * DAY, maxPoints: null, aggregatesFresh: false }));
+      expect(planned).toMatchObject({ source: 'raw', regroup: true });
+    }
+    expect(plan(planCandleRead(INTERVALS['1m'], { interval: '1d', fromMs: FROM, toMs: FROM + 10 * DAY, maxPoints: null, aggregatesFresh: true }))).toMatchObject({ source: 'candle_1d' });
+  });
 });
 
 describe('planCandleRead: maxPoints and the cap', () => {

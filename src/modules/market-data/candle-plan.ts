@@ -30,6 +30,11 @@ export interface CandleReadRequest {
   toMs: number;
   /** At most this many buckets: the interval is widened until the series fits. null: no widening. */
   maxPoints: number | null;
+  /**
+   * false when the instrument's candle_1h / candle_1d lag its data (TimescaleDB between an
+   * ingest and the aggregates' refresh): only the raw bars serve it then. Default true.
+   */
+  aggregatesFresh?: boolean;
 }
 
 /** Does a bucket of `outer` always consist of whole buckets of the fixed width `innerMs`? */
@@ -64,7 +69,7 @@ const invalid = (...issues: ValidationIssue[]): CandlePlanResult => ({ ok: false
  * Plans a read of candles stored at `base`: the effective interval (widened until at most
  * maxPoints buckets) and the coarsest source that serves it exactly — candle_1d or
  * candle_1h when their resolution divides the interval, is coarser than the base interval
- * and the range is aligned to it; otherwise the raw candles. `cap` bounds the points of any
+ * and the range is aligned to it (and they are fresh); otherwise the raw candles. `cap` bounds the points of any
  * read (MARKET_CANDLES_MAX_POINTS; backtests pass no cap).
  */
 export function planCandleRead(base: IntervalSpec, request: CandleReadRequest, cap = Number.POSITIVE_INFINITY): CandlePlanResult {
@@ -107,7 +112,7 @@ export function planCandleRead(base: IntervalSpec, request: CandleReadRequest, c
   }
   const aligned = (ms: number) => fromMs % ms === 0 && toMs % ms === 0;
   for (const [source, ms] of [['candle_1d', DAY_MS], ['candle_1h', HOUR_MS]] as const) {
-    if (readsAggregate(source, base) && divides(ms, interval) && aligned(ms)) {
+    if (request.aggregatesFresh !== false && readsAggregate(source, base) && divides(ms, interval) && aligned(ms)) {
       return { ok: true, plan: { interval, source, regroup: interval.ms !== ms } };
     }
   }

@@ -158,9 +158,13 @@ export async function refreshContinuousAggregate(
   }
 }
 
-/** Recomputes the dashboard summary (CONCURRENTLY: readers are never blocked). */
-export async function refreshMarketSummary(db: Queryable): Promise<void> {
-  await db.query(`/* refreshMarketSummary */ REFRESH MATERIALIZED VIEW CONCURRENTLY market_summary`);
+/**
+ * Recomputes the dashboard summary rows of these instruments (the SQL function
+ * refresh_market_summary: index probes and block reads, milliseconds per instrument). Ingest
+ * calls it in its transaction for the instrument it wrote.
+ */
+export async function refreshMarketSummaries(db: Queryable, instrumentIds: readonly number[]): Promise<void> {
+  await db.query(`/* refreshMarketSummaries */ SELECT refresh_market_summary($1::int[])`, [instrumentIds]);
 }
 
 const SOURCE_SQL: Record<CandleSource, { table: string; ts: string }> = {

@@ -35,13 +35,17 @@ export function unionWindow(windows: readonly TouchedWindow[]): TouchedWindow {
 
 /**
  * Keeping candle_1h and candle_1d up to date after an ingest changed candles. One
- * implementation per dialect, chosen once: the ingest calls both steps and does not branch.
+ * implementation per dialect, chosen once: the ingest calls it and does not branch.
  */
 export interface DerivedCandleUpkeep {
+  /**
+   * 'fresh': inTransaction recomputes them, so they follow the ingest atomically (portable).
+   * 'behind': they are left behind and refreshed later for many ingests at once (TimescaleDB;
+   * see aggregate-refresh.ts); reads use the raw bars meanwhile.
+   */
+  readonly afterIngest: 'fresh' | 'behind';
   /** Inside the ingest transaction, under the instrument's lock. */
   inTransaction(client: pg.PoolClient, instrumentId: number, window: TouchedWindow): Promise<void>;
-  /** After the commit. */
-  afterCommit(pool: pg.Pool, window: TouchedWindow): Promise<void>;
 }
 
 /**
@@ -50,30 +54,37 @@ export interface DerivedCandleUpkeep {
  * candle_1d is computed from candle_1h when that is kept (24× fewer rows than minute bars).
  */
 const portableUpkeep: DerivedCandleUpkeep = {
+  afterIngest: 'fresh',
   async inTransaction(client, instrumentId, window) {
     if (window.keepsHourly) await recomputeDerivedCandles(client, instrumentId, 'candle_1h', 'raw', window.hour.from, window.hour.to);
     await recomputeDerivedCandles(client, instrumentId, 'candle_1d', window.keepsHourly ? 'candle_1h' : 'raw', window.day.from, window.day.to);
   },
-  async afterCommit() {},
 };
 
 /**
- * TimescaleDB: continuous aggregates, refreshed over the touched window after the commit
- * (TimescaleDB refuses a refresh inside a transaction). Both read `candle` and neither
- * depends on the other: refreshed side by side on two connections.
+ * TimescaleDB: continuous aggregates, which materialise a time window for every instrument
+ * in it — refreshing after each ingest made a bulk load of many symbols quadratic. They are
+ * refreshed after the commit, coalesced over many ingests (AggregateRefresher).
  */
-function timescaleUpkeep(dialect: Dialect): DerivedCandleUpkeep {
-  return {
-    async inTransaction() {},
-    async afterCommit(pool, window) {
-      await Promise.all([
-        window.keepsHourly && refreshContinuousAggregate(pool, 'candle_1h', window.hour.from, window.hour.to, dialect.caggRefreshOptions),
-        refreshContinuousAggregate(pool, 'candle_1d', window.day.from, window.day.to, dialect.caggRefreshOptions),
-      ]);
-    },
-  };
-}
+const timescaleUpkeep: DerivedCandleUpkeep = {
+  afterIngest: 'behind',
+  async inTransaction() {},
+};
 
 export function derivedCandleUpkeep(dialect: Dialect): DerivedCandleUpkeep {
-  return dialect.timescaledb ? timescaleUpkeep(dialect) : portableUpkeep;
+  return dialect.timescaledb ? timescaleUpkeep : portableUpkeep;
+}
+
+/**
+ * TimescaleDB: materialises candle_1h / candle_1d over the union of the windows these
+ * instruments changed (both read `candle`, neither depends on the other: side by side on two
+ * connections). Must run outside a transaction.
+ */
+export async function refreshContinuousAggregates(pool: pg.Pool, dialect: Dialect, windows: readonly TouchedWindow[]): Promise<void> {
+  if (windows.length === 0) return;
+  const window = unionWindow(windows);
+  await Promise.all([
+    window.keepsHourly && refreshContinuousAggregate(pool, 'candle_1h', window.hour.from, window.hour.to, dialect.caggRefreshOptions),
+    refreshContinuousAggregate(pool, 'candle_1d', window.day.from, window.day.to, dialect.caggRefreshOptions),
+  ]);
 }

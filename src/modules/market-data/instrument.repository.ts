@@ -10,9 +10,16 @@ export interface InstrumentRef {
   symbol: string;
   baseInterval: string;
   dataVersion: bigint;
+  /** The data version candle_1h / candle_1d reflect (behind dataVersion: read raw bars). */
+  aggregatesVersion: bigint;
 }
 
-const REF = { id: true, symbol: true, baseInterval: true, dataVersion: true } as const;
+/** Whether the instrument's candle_1h / candle_1d reflect its current data. */
+export function aggregatesFresh(instrument: Pick<InstrumentRef, 'dataVersion' | 'aggregatesVersion'>): boolean {
+  return instrument.aggregatesVersion === instrument.dataVersion;
+}
+
+const REF = { id: true, symbol: true, baseInterval: true, dataVersion: true, aggregatesVersion: true } as const;
 
 /** Prisma access to `instrument` (reads; ingest writes it with raw SQL in its transaction). */
 export class InstrumentRepository {

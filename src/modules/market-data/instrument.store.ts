@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
-/** Raw SQL on `instrument` used inside the ingest transaction (same connection as the candle writes). */
-type Queryable = Pick<pg.PoolClient, 'query'>;
+/** Raw SQL on `instrument`: inside the ingest transaction (same connection as the candle writes), and the aggregates' freshness. */
+type Queryable = Pick<pg.PoolClient | pg.Pool, 'query'>;
 
 export interface LockedInstrument {
   id: number;
@@ -40,13 +40,64 @@ export async function lockInstrumentForIngest(
   };
 }
 
-/** Marks the instrument's data as changed: every cache key built from the old version misses. */
-export async function bumpDataVersion(db: Queryable, instrumentId: number): Promise<string> {
+/**
+ * Marks the instrument's data as changed: every cache key built from the old version misses.
+ * Its derived candles either follow in the same transaction (`aggregates: 'fresh'`, the
+ * portable dialect recomputed them) or fall behind until a refresh catches up, remembering
+ * the span of bars [fromMs, toMs] that changed (TimescaleDB).
+ */
+export async function bumpDataVersion(
+  db: Queryable,
+  instrumentId: number,
+  change: { aggregates: 'fresh' | 'behind'; fromMs: number; toMs: number },
+): Promise<string> {
   const { rows } = await db.query<{ data_version: string }>(
     `/* bumpDataVersion */
-     UPDATE instrument SET data_version = data_version + 1, updated_at = now()
+     UPDATE instrument SET data_version = data_version + 1, updated_at = now(),
+       aggregates_version = CASE WHEN $2 THEN data_version + 1 ELSE aggregates_version END,
+       aggregates_refreshed_at = CASE WHEN $2 THEN now() ELSE aggregates_refreshed_at END,
+       aggregates_stale_from = CASE WHEN $2 THEN NULL ELSE least(aggregates_stale_from, to_timestamp($3 / 1000.0)) END,
+       aggregates_stale_to = CASE WHEN $2 THEN NULL ELSE greatest(aggregates_stale_to, to_timestamp($4 / 1000.0)) END
      WHERE id = $1 RETURNING data_version::text`,
-    [instrumentId],
+    [instrumentId, change.aggregates === 'fresh', change.fromMs, change.toMs],
   );
   return rows[0]!.data_version;
+}
+
+/** An instrument whose derived candles are behind its data. */
+export interface InstrumentBehind {
+  id: number;
+  baseInterval: string;
+  dataVersion: string;
+  /** The span of bars changed since the last refresh. */
+  staleFromMs: number;
+  staleToMs: number;
+}
+
+export async function findInstrumentsBehind(db: Queryable): Promise<InstrumentBehind[]> {
+  const { rows } = await db.query<InstrumentBehind>(
+    `/* findInstrumentsBehind */
+     SELECT id, base_interval AS "baseInterval", data_version::text AS "dataVersion",
+            (extract(epoch FROM aggregates_stale_from) * 1000)::float8 AS "staleFromMs",
+            (extract(epoch FROM aggregates_stale_to) * 1000)::float8 AS "staleToMs"
+     FROM instrument
+     WHERE aggregates_version <> data_version AND aggregates_stale_from IS NOT NULL`,
+  );
+  return rows;
+}
+
+/**
+ * Records that the derived candles reflect these data versions — only for instruments still
+ * at them (one ingested meanwhile stays behind for the next refresh). Returns how many.
+ */
+export async function markAggregatesRefreshed(db: Queryable, instruments: ReadonlyArray<{ id: number; dataVersion: string }>): Promise<number> {
+  const result = await db.query(
+    `/* markAggregatesRefreshed */
+     UPDATE instrument i SET aggregates_version = v.version, aggregates_stale_from = NULL, aggregates_stale_to = NULL,
+            aggregates_refreshed_at = now()
+     FROM unnest($1::int[], $2::bigint[]) AS v(id, version)
+     WHERE i.id = v.id AND i.data_version = v.version`,
+    [instruments.map((i) => i.id), instruments.map((i) => i.dataVersion)],
+  );
+  return result.rowCount ?? 0;
 }

@@ -113,6 +113,18 @@ builder.prismaNode('Instrument', {
       description: 'Changes on every ingest that changes data; results computed from older versions are stale.',
       resolve: (i) => i.dataVersion.toString(),
     }),
+    aggregatesFresh: t.boolean({
+      description:
+        'Whether the hourly and daily aggregates reflect the current data version. With TimescaleDB they are refreshed in the background, a few seconds after ingests pause; until then candles of this instrument are computed from its raw bars (same values, slower).',
+      select: { dataVersion: true, aggregatesVersion: true },
+      resolve: (i) => i.aggregatesVersion === i.dataVersion,
+    }),
+    aggregatesDataVersion: t.string({
+      description: 'The data version the hourly and daily aggregates reflect (equal to dataVersion when fresh).',
+      select: { aggregatesVersion: true },
+      resolve: (i) => i.aggregatesVersion.toString(),
+    }),
+    aggregatesRefreshedAt: t.expose('aggregatesRefreshedAt', { type: 'DateTime', nullable: true, description: 'When the aggregates last caught up with the data.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'First ingest.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last ingest that changed data.' }),
     latestCandle: t.field({
@@ -246,7 +258,7 @@ const IngestCandlesPayload = builder.objectRef<IngestResult>('IngestCandlesPaylo
     dataVersion: t.exposeString('dataVersion', { description: 'Data version after the ingest.' }),
     firstTime: t.expose('firstTime', { type: 'DateTime', nullable: true, description: 'Earliest candle of the request.' }),
     lastTime: t.expose('lastTime', { type: 'DateTime', nullable: true, description: 'Latest candle of the request.' }),
-    durationMs: t.exposeInt('durationMs', { description: 'Server time spent, including aggregate and summary refresh.' }),
+    durationMs: t.exposeInt('durationMs', { description: 'Server time spent, including the summary (TimescaleDB aggregates are refreshed afterwards, in the background).' }),
   }),
 });
 

@@ -25,17 +25,18 @@ import {
   hasCandlesInHalfOpenRange,
   insertStagedCandles,
   rebuildCandleBlocks,
-  refreshMarketSummary,
+  refreshMarketSummaries,
   stageCandles,
   upsertStagedCandles,
   type CoverageRow,
   type MarketSummaryRow,
 } from './candle.store.js';
 import { toCoverage, type Coverage } from './coverage.js';
-import { derivedCandleUpkeep, touchedWindow, unionWindow, type DerivedCandleUpkeep, type TouchedWindow } from './derived-candles.js';
+import { AggregateRefresher, type AggregateRefreshTiming } from './aggregate-refresh.js';
+import { derivedCandleUpkeep, touchedWindow, type DerivedCandleUpkeep } from './derived-candles.js';
 import { SYMBOL_PATTERN, validateIngest } from './ingest.validation.js';
 import { bumpDataVersion, lockInstrumentForIngest, type LockedInstrument } from './instrument.store.js';
-import type { InstrumentQuery, InstrumentRef, InstrumentRepository } from './instrument.repository.js';
+import { aggregatesFresh, type InstrumentQuery, type InstrumentRef, type InstrumentRepository } from './instrument.repository.js';
 import { InstrumentNotFoundError } from './market-data.errors.js';
 
 export type { InstrumentRef };
@@ -55,6 +56,8 @@ export interface MarketDataDeps {
    * it had to wait); absent: no such fill.
    */
   peerFill?: { whenEngineIdle: () => Promise<boolean> };
+  /** When TimescaleDB's aggregates are refreshed after ingests (tests shorten it). */
+  aggregateRefresh?: AggregateRefreshTiming;
 }
 
 export interface IngestInput {
@@ -151,8 +154,15 @@ export class MarketDataService {
   /** Candle reads for runs in progress here (peerFill waits for there to be none). */
   private readonly reads = new WorkInFlight();
 
+  /** TimescaleDB: catches the continuous aggregates up with ingests (null: portable, always fresh). */
+  private readonly refresher: AggregateRefresher | null;
+
   constructor(private readonly deps: MarketDataDeps) {
     this.upkeep = derivedCandleUpkeep(deps.dialect);
+    this.refresher =
+      this.upkeep.afterIngest === 'behind'
+        ? new AggregateRefresher({ pool: deps.db.pool, dialect: deps.dialect, logger: deps.logger, timing: deps.aggregateRefresh })
+        : null;
   }
 
   /**
@@ -169,28 +179,23 @@ export class MarketDataService {
   }
 
   /**
-   * Ingests several instruments' candles one after another (each its own transaction, as
-   * ingestCandles), then refreshes what is shared once for all of them: the continuous
-   * aggregates over the union of their windows and the market summary. A bulk load of many
-   * symbols costs one refresh instead of one per symbol. `inputs` is read lazily (a
-   * generator keeps one instrument's candles in memory at a time). When an input is
-   * invalid, those before it stay written (and refreshed) and its ValidationError is thrown.
+   * Ingests several instruments' candles one after another, each its own transaction (as
+   * ingestCandles) that leaves its summary row and (portable) derived candles exact.
+   * TimescaleDB's continuous aggregates are refreshed in the background for many ingests at
+   * once (AggregateRefresher); reads of an instrument they lag use its raw bars. `inputs` is
+   * read lazily (a generator keeps one instrument's candles in memory at a time). When an
+   * input is invalid, those before it stay written and its ValidationError is thrown.
    */
   async ingestMany(inputs: Iterable<IngestInput>, options: IngestOptions = {}, onIngested?: (result: IngestResult) => void): Promise<IngestResult[]> {
     const results: IngestResult[] = [];
-    const changed: Array<{ instrumentId: number; dataVersion: string; window: TouchedWindow }> = [];
-    try {
-      for (const input of inputs) {
-        const started = performance.now();
-        const written = await this.writeIngest(input, options);
-        if (written.changed) changed.push({ instrumentId: written.result.instrumentId, dataVersion: written.result.dataVersion, window: written.window });
-        const result = { ...written.result, durationMs: Math.round(performance.now() - started) };
-        this.deps.logger.info({ symbol: result.symbol, received: result.received, inserted: result.inserted, updated: result.updated, durationMs: result.durationMs }, 'candles ingested');
-        results.push(result);
-        onIngested?.(result);
-      }
-    } finally {
-      if (changed.length > 0) await this.afterIngests(changed);
+    for (const input of inputs) {
+      const started = performance.now();
+      const written = await this.writeIngest(input, options);
+      const result = { ...written.result, durationMs: Math.round(performance.now() - started) };
+      if (written.changed) await this.afterIngest(result);
+      this.deps.logger.info({ symbol: result.symbol, received: result.received, inserted: result.inserted, updated: result.updated, durationMs: result.durationMs }, 'candles ingested');
+      results.push(result);
+      onIngested?.(result);
     }
     return results;
   }
@@ -218,8 +223,9 @@ export class MarketDataService {
       if (changed) {
         await rebuildCandleBlocks(client, instrument.id, minMs, maxMs);
         await this.upkeep.inTransaction(client, instrument.id, window);
+        await refreshMarketSummaries(client, [instrument.id]);
       }
-      const dataVersion = changed ? await bumpDataVersion(client, instrument.id) : instrument.dataVersion;
+      const dataVersion = changed ? await bumpDataVersion(client, instrument.id, { aggregates: this.upkeep.afterIngest, fromMs: minMs, toMs: maxMs }) : instrument.dataVersion;
       return { instrument, ...counts, changed, dataVersion };
     });
     const n = input.candles.time.length;
@@ -239,15 +245,40 @@ export class MarketDataService {
     return { result, changed: written.changed, window };
   }
 
+  /** After an ingest committed: the aggregates' refresh scheduled, and the event that makes processes running backtests re-cache its ranges. */
+  private async afterIngest(result: IngestResult): Promise<void> {
+    this.refresher?.schedule();
+    await this.deps.pubsub.publish('candles.ingested', { instrumentId: result.instrumentId, dataVersion: result.dataVersion });
+  }
+
   /**
-   * After ingests committed: continuous aggregates over the union of their windows
-   * (TimescaleDB), the market summary, and the event that makes processes running backtests
-   * re-cache those instruments' ranges.
+   * Brings TimescaleDB's continuous aggregates up to date with every ingest committed so far
+   * (what the background refresh does; tests and benches call it to wait for it). Returns how
+   * many instruments it brought up to date; 0 on the portable dialect (always up to date).
    */
-  private async afterIngests(changed: ReadonlyArray<{ instrumentId: number; dataVersion: string; window: TouchedWindow }>): Promise<void> {
-    await this.upkeep.afterCommit(this.deps.db.pool, unionWindow(changed.map((c) => c.window)));
-    await refreshMarketSummary(this.deps.db.pool);
-    for (const { instrumentId, dataVersion } of changed) await this.deps.pubsub.publish('candles.ingested', { instrumentId, dataVersion });
+  async refreshAggregates(): Promise<number> {
+    return (await this.refresher?.refreshNow()) ?? 0;
+  }
+
+  /** Stops the aggregates' refresh (waiting for one in progress); the runtime calls it before closing the pool. */
+  async close(): Promise<void> {
+    await this.refresher?.stop();
+  }
+
+  /**
+   * For long-running processes: refreshes TimescaleDB's aggregates after ingests made by any
+   * process (`candles.ingested`) and sweeps for instruments left behind (an import command
+   * that exited, a refresh lost with its process). Nothing to do on the portable dialect.
+   */
+  async keepAggregatesFresh(): Promise<{ close(): Promise<void> }> {
+    const refresher = this.refresher;
+    if (!refresher) return { close: async () => undefined };
+    const ingests = await this.deps.pubsub.listen('candles.ingested');
+    void (async () => {
+      for await (const _ of ingests) refresher.schedule();
+    })();
+    refresher.startSweeping();
+    return { close: () => ingests.close() };
   }
 
   /**
@@ -272,7 +303,11 @@ export class MarketDataService {
     // Arguments are checked before the symbol, so a bad request says what is wrong with it
     // even for an unknown symbol (planned against the finest base interval then).
     const base = instrument ? baseSpec(instrument) : INTERVALS['1m'];
-    const planned = planCandleRead(base, { interval: query.interval, fromMs: query.from.getTime(), toMs: query.to.getTime(), maxPoints: query.maxPoints ?? null }, cap);
+    const planned = planCandleRead(
+      base,
+      { interval: query.interval, fromMs: query.from.getTime(), toMs: query.to.getTime(), maxPoints: query.maxPoints ?? null, aggregatesFresh: !instrument || aggregatesFresh(instrument) },
+      cap,
+    );
     if (!planned.ok) throw new ValidationError(planned.issues);
     if (!instrument) throw new InstrumentNotFoundError(query.symbol);
     const { plan } = planned;
@@ -373,15 +408,19 @@ export class MarketDataService {
     const toMs = to.getTime();
     const fields = options.columns ? fieldSetOf(options.columns) : PRICE_FIELDS;
     const instruments = await this.deps.instruments.listRefsByIds(instrumentIds);
+    // Planned per base interval and freshness of the aggregates (one plan per group).
     const byBase = new Map<string, InstrumentRef[]>();
-    for (const i of instruments) byBase.set(i.baseInterval, [...(byBase.get(i.baseInterval) ?? []), i]);
+    for (const i of instruments) {
+      const group = `${i.baseInterval}:${aggregatesFresh(i)}`;
+      byBase.set(group, [...(byBase.get(group) ?? []), i]);
+    }
     const out = new Map<number, Candles>();
     const loaded = (id: number, candles: Candles) => {
       out.set(id, candles);
       options.onLoaded?.(id, candles);
     };
-    for (const [baseInterval, group] of byBase) {
-      const planned = planCandleRead(INTERVALS[baseInterval as IntervalName], { interval, fromMs, toMs, maxPoints: null });
+    for (const group of byBase.values()) {
+      const planned = planCandleRead(baseSpec(group[0]!), { interval, fromMs, toMs, maxPoints: null, aggregatesFresh: aggregatesFresh(group[0]!) });
       if (!planned.ok) throw new ValidationError(planned.issues);
       const { plan } = planned;
       const keys = new Map(group.map((i) => [i.id, candleKey(i, interval, fromMs, toMs, fields)]));
