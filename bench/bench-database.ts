@@ -15,7 +15,12 @@ import { createLogger } from '../src/lib/logger.js';
  * (any database URL of that server), or on a throw-away embedded PostgreSQL when it is null.
  * `run` gets its URL; the database (and an embedded server) is gone afterwards.
  */
-export async function withBenchDatabase<T>(name: string, adminUrl: string | null, run: (url: string) => Promise<T>): Promise<T> {
+export async function withBenchDatabase<T>(
+  name: string,
+  adminUrl: string | null,
+  run: (url: string) => Promise<T>,
+  options: { timescaledb?: 'auto' | 'off' } = {},
+): Promise<T> {
   let cleanup = async () => {};
   if (!adminUrl) {
     const root = await mkdtemp(join(tmpdir(), 'quantql-bench-'));
@@ -34,7 +39,7 @@ export async function withBenchDatabase<T>(name: string, adminUrl: string | null
     await admin.query(`DROP DATABASE IF EXISTS ${db}`);
     await admin.query(`CREATE DATABASE ${db}`);
     const url = adminUrl.replace(/\/[^/?]+(\?.*)?$/, `/${db}`);
-    await migrate({ url });
+    await migrate({ url, timescaledb: options.timescaledb });
     return await run(url);
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
