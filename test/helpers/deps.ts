@@ -2,6 +2,8 @@ import { loadConfig, type Config } from '../../src/config/env.js';
 import { createRuntime, type Runtime } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
 
+const databaseName = (url: string | undefined) => (url ? new URL(url).pathname.slice(1) : 'none');
+
 /** Config for the shared test database; overrides are env-style strings, as an operator would set them. */
 function testConfig(overrides: Record<string, string | undefined> = {}): Config {
   return loadConfig({
@@ -12,6 +14,10 @@ function testConfig(overrides: Record<string, string | undefined> = {}): Config 
     DATABASE_POOL_MAX: '4',
     CACHE_WARM_INSTRUMENTS: '0',
     REDIS_URL: process.env.REDIS_URL,
+    // Each run's databases are new (instrument ids and data versions start again), and a run
+    // has two (TimescaleDB and portable): Redis keys carry the database's name, so no run or
+    // database finds another's cached candles.
+    REDIS_KEY_PREFIX: `quantql-test:${databaseName(overrides.DATABASE_URL ?? process.env.TEST_DATABASE_URL)}:`,
     ...overrides,
   });
 }

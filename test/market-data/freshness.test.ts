@@ -58,20 +58,40 @@ async function expectExact(symbol: string, series: Candles) {
   }
 }
 
+/**
+ * Runs `check` while no process can refresh the aggregates: other test files' runtimes
+ * refresh in the background after their ingests (the whole table, ours included), which
+ * would make "behind" a race. A refresh takes these advisory locks before it materialises
+ * anything and marks instruments only after, so holding them keeps ours behind.
+ */
+async function withRefreshesHeld(check: () => Promise<void>): Promise<void> {
+  const client = await deps.db.pool.connect();
+  const locks = ['quantql:refresh:candle_1h', 'quantql:refresh:candle_1d'];
+  try {
+    for (const lock of locks) await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
+    await check();
+  } finally {
+    for (const lock of locks) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
+    client.release();
+  }
+}
+
 describe('aggregates per instrument', () => {
   it('an ingest into A leaves B on its aggregates and A exact from raw bars until the refresh', async () => {
     const a = randomCandles(101, BARS, START, MINUTE);
     const b = randomCandles(102, BARS, START, MINUTE);
-    await deps.services.marketData.ingestMany([
-      { symbol: A, baseInterval: '1m', candles: a },
-      { symbol: B, baseInterval: '1m', candles: b },
-    ]);
     const behind = deps.dialect.timescaledb;
-    // Right after the ingests: exact either way; TimescaleDB reads raw bars for both.
-    expect((await read(A, '1d')).aggregatesFresh).toBe(!behind);
-    await expectExact(A, a);
-    await expectExact(B, b);
-    expect((await read(A, '1d')).source).toBe(behind ? 'raw' : 'candle_1d');
+    await withRefreshesHeld(async () => {
+      await deps.services.marketData.ingestMany([
+        { symbol: A, baseInterval: '1m', candles: a },
+        { symbol: B, baseInterval: '1m', candles: b },
+      ]);
+      // Right after the ingests: exact either way; TimescaleDB reads raw bars for both.
+      expect((await read(A, '1d')).aggregatesFresh).toBe(!behind);
+      await expectExact(A, a);
+      await expectExact(B, b);
+      expect((await read(A, '1d')).source).toBe(behind ? 'raw' : 'candle_1d');
+    });
 
     await deps.services.marketData.refreshAggregates();
     for (const symbol of [A, B]) {
@@ -95,7 +115,6 @@ describe('aggregates per instrument', () => {
       close: Float64Array.of(corrected.close[600]!, ...fix.close),
       volume: Float64Array.of(a.volume[600]!, ...fix.volume),
     };
-    await deps.services.marketData.ingestCandles({ symbol: A, baseInterval: '1m', candles: patch });
     const merged: Candles = {
       time: Float64Array.of(...a.time, ...fix.time),
       open: Float64Array.of(...a.open, ...fix.open),
@@ -105,14 +124,17 @@ describe('aggregates per instrument', () => {
       volume: Float64Array.of(...a.volume, ...fix.volume),
     };
 
-    // A is behind (TimescaleDB) and read from raw bars, exactly; B still from its aggregates.
-    const aNow = await read(A, '1d');
-    expect(aNow.aggregatesFresh).toBe(!behind);
-    expect(aNow.source).toBe(behind ? 'raw' : 'candle_1d');
-    await expectExact(A, merged);
-    const bNow = await read(B, '1d');
-    expect(bNow).toMatchObject({ aggregatesFresh: true, source: 'candle_1d' });
-    await expectExact(B, b);
+    await withRefreshesHeld(async () => {
+      await deps.services.marketData.ingestCandles({ symbol: A, baseInterval: '1m', candles: patch });
+      // A is behind (TimescaleDB) and read from raw bars, exactly; B still from its aggregates.
+      const aNow = await read(A, '1d');
+      expect(aNow.aggregatesFresh).toBe(!behind);
+      expect(aNow.source).toBe(behind ? 'raw' : 'candle_1d');
+      await expectExact(A, merged);
+      const bNow = await read(B, '1d');
+      expect(bNow).toMatchObject({ aggregatesFresh: true, source: 'candle_1d' });
+      await expectExact(B, b);
+    });
 
     // The refresh brings A back onto its aggregates, still exact.
     expect(await deps.services.marketData.refreshAggregates()).toBeGreaterThanOrEqual(behind ? 1 : 0);

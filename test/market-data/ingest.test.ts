@@ -146,6 +146,7 @@ describe('hourly and daily uploads', () => {
     const symbol = uniqueName('HRLY');
     const series = randomCandles(41, 24 * 9 + 5, Date.UTC(2024, 9, 3, 19), HOUR);
     await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: series });
+    await deps.services.marketData.refreshAggregates();
     const id = (await instrumentRow(symbol))!.id;
     const { rows } = await deps.db.pool.query<{ b: Date; open: number; high: number; low: number; close: number; volume: number; n: string }>(
       `SELECT bucket AS b, open, high, low, close, volume, bar_count::text AS n FROM candle_1d WHERE instrument_id = $1 ORDER BY bucket`,

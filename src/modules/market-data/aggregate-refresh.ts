@@ -40,6 +40,7 @@ export class AggregateRefresher {
   private waitingSince = 0;
   private running: Promise<number> | null = null;
   private stopped = false;
+  private lastDurationMs = 0;
 
   constructor(
     private readonly deps: { pool: pg.Pool; dialect: Dialect; logger: Logger; timing?: AggregateRefreshTiming },
@@ -55,7 +56,10 @@ export class AggregateRefresher {
     const now = Date.now();
     if (!this.timer) this.waitingSince = now;
     else clearTimeout(this.timer);
-    const delay = Math.max(0, Math.min(this.timing.quietMs, this.waitingSince + this.timing.maxWaitMs - now));
+    // The ceiling grows with the last refresh's duration: refreshes take at most a tenth of
+    // the time while ingests keep coming (a bulk load), however large the window has grown.
+    const maxWaitMs = Math.max(this.timing.maxWaitMs, 9 * this.lastDurationMs);
+    const delay = Math.max(0, Math.min(this.timing.quietMs, this.waitingSince + maxWaitMs - now));
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.refreshNow().catch(() => undefined);
@@ -104,7 +108,8 @@ export class AggregateRefresher {
       const windows = behind.map((i) => touchedWindow(INTERVALS[i.baseInterval as IntervalName], i.staleFromMs, i.staleToMs));
       await refreshContinuousAggregates(this.deps.pool, this.deps.dialect, windows);
       const refreshed = await markAggregatesRefreshed(this.deps.pool, behind);
-      this.deps.logger.info({ instruments: refreshed, behind: behind.length, durationMs: Math.round(performance.now() - started) }, 'continuous aggregates refreshed');
+      this.lastDurationMs = performance.now() - started;
+      this.deps.logger.info({ instruments: refreshed, behind: behind.length, durationMs: Math.round(this.lastDurationMs) }, 'continuous aggregates refreshed');
       return refreshed;
     } catch (error) {
       // They stay behind (read from raw bars) until the next ingest or sweep.

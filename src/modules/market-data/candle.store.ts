@@ -448,3 +448,22 @@ export async function findCandleBlocks(
     client.release();
   }
 }
+
+/**
+ * TimescaleDB: compresses the candle chunks whose whole time range lies in [fromMs, toMs)
+ * (what the compression policy does for chunks older than 30 days), skipping those already
+ * compressed. Returns the chunks compressed now. Reads, upserts, the blocks' rebuild and
+ * the aggregates' refresh all work on compressed chunks (TimescaleDB ≥ 2.11 decompresses
+ * the rows an ingest changes).
+ */
+export async function compressCandleChunks(db: Queryable, fromMs: number, toMs: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `/* compressCandleChunks */
+     SELECT count(compress_chunk(format('%I.%I', chunk_schema, chunk_name)::regclass, if_not_compressed => true))::int AS n
+     FROM timescaledb_information.chunks
+     WHERE hypertable_name = 'candle' AND NOT is_compressed
+       AND range_start >= to_timestamp($1 / 1000.0) AND range_end <= to_timestamp($2 / 1000.0)`,
+    [fromMs, toMs],
+  );
+  return rows[0]!.n;
+}

@@ -15,6 +15,7 @@ import type { PubSub } from '../../events/pubsub.js';
 import type { CandleCache, CandleCacheStats } from './candle-cache.js';
 import { countBuckets, planCandleRead, type CandlePlan } from './candle-plan.js';
 import {
+  compressCandleChunks,
   findCandleColumns,
   findCandleColumnsMany,
   findCoverage,
@@ -258,6 +259,19 @@ export class MarketDataService {
    */
   async refreshAggregates(): Promise<number> {
     return (await this.refresher?.refreshNow()) ?? 0;
+  }
+
+  /**
+   * Compresses the candle chunks wholly inside [from, to) now instead of waiting for the
+   * policy (operators: `npm run db:compress`; tests). Returns how many it compressed.
+   * @throws ValidationError on the portable dialect (nothing is compressed there) or a bad range.
+   */
+  async compressCandles(from: Date, to: Date): Promise<number> {
+    const issues: ValidationIssue[] = [];
+    if (!this.deps.dialect.timescaledb) issues.push({ path: [], message: 'compression needs TimescaleDB; this database uses the portable dialect' });
+    if (!(from.getTime() < to.getTime())) issues.push({ path: ['to'], message: 'must be after from' });
+    if (issues.length) throw new ValidationError(issues);
+    return compressCandleChunks(this.deps.db.pool, from.getTime(), to.getTime());
   }
 
   /** Stops the aggregates' refresh (waiting for one in progress); the runtime calls it before closing the pool. */
