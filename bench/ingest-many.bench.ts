@@ -1,5 +1,6 @@
 import { loadavg, cpus } from 'node:os';
 import type { Runtime } from '../src/deps.js';
+import { generateRandomWalkCandles } from '../src/engine/testing/synthetic-candles.js';
 import { describeDialect, seededHourlyCandles, withBenchDatabase, withBenchRuntime } from './bench-database.js';
 
 /**
@@ -22,13 +23,21 @@ const adminUrl = process.env.DATABASE_URL ?? null;
 
 interface Load {
   dialect: string;
+  /** A 10-year daily import into the empty database (budget ≤ 0.5 s: chunk creation dominates). */
+  dailyMs: number;
   every10th: Array<[number, number]>;
   totalMs: number;
   catchUpMs: number;
   storage: Array<[string, number]>;
+  /** TimescaleDB: every chunk compressed afterwards — how long, and the candle table's size then. */
+  compressed: { ms: number; chunks: number; bytes: number } | null;
 }
 
 async function load(deps: Runtime): Promise<Load> {
+  const daily = generateRandomWalkCandles(3_653, 7, { startTime: Date.UTC(2014, 0, 1), barMs: 86_400_000, volatility: 0.02 });
+  const d = performance.now();
+  await deps.services.marketData.ingestCandles({ symbol: 'DAILY10Y', baseInterval: '1d', candles: daily }, { maxCandles: null });
+  const dailyMs = performance.now() - d;
   const every10th: Array<[number, number]> = [];
   const started = performance.now();
   for (let i = 0; i < SYMBOLS; i++) {
@@ -41,7 +50,16 @@ async function load(deps: Runtime): Promise<Load> {
   const c = performance.now();
   await deps.services.marketData.refreshAggregates();
   const catchUpMs = performance.now() - c;
-  return { dialect: describeDialect(deps), every10th, totalMs, catchUpMs, storage: await storage(deps) };
+  const sizes = await storage(deps);
+  let compressed: Load['compressed'] = null;
+  if (deps.dialect.timescaledb) {
+    const z = performance.now();
+    const chunks = await deps.services.marketData.compressCandles(new Date(0), new Date(Date.UTC(2100, 0, 1)));
+    const ms = performance.now() - z;
+    const { rows } = await deps.db.pool.query<{ bytes: number }>(`SELECT hypertable_size('candle')::float8 AS bytes`);
+    compressed = { ms, chunks, bytes: rows[0]!.bytes };
+  }
+  return { dialect: describeDialect(deps), dailyMs, every10th, totalMs, catchUpMs, storage: sizes, compressed };
 }
 
 async function storage(deps: Runtime): Promise<Array<[string, number]>> {
@@ -76,11 +94,17 @@ for (let k = 0; k < runs[0]!.every10th.length; k++) {
 }
 console.log(`${'total'.padEnd(12)}${runs.map((r) => s(r.totalMs).padStart(40)).join('')}`);
 console.log(`${'+ catch-up'.padEnd(12)}${runs.map((r) => s(r.catchUpMs).padStart(40)).join('')}`);
+console.log(`${'10y daily'.padEnd(12)}${runs.map((r) => s(r.dailyMs).padStart(40)).join('')}   (one import into the empty database; budget ≤ 0.5 s)`);
 for (const r of runs) {
   const at = (n: number) => r.every10th.find(([i]) => i === n)?.[1];
   const [tenth, last] = [at(10), at(200) ?? r.every10th.at(-1)?.[1]];
   const growth = tenth && last ? `${(last / tenth).toFixed(2)}× (#${at(200) ? 200 : r.every10th.at(-1)![0]} / #10; budget ≤ 1.5×)` : 'n/a';
   console.log(`[${r.dialect}] growth ${growth}; storage ${r.storage.map(([name, bytes]) => `${name} ${(bytes / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
+  if (r.compressed) {
+    const before = r.storage.find(([name]) => name === 'candle')![1];
+    const saved = 1 - r.compressed.bytes / before;
+    console.log(`[${r.dialect}] compressed ${r.compressed.chunks} chunks in ${s(r.compressed.ms)}: candle ${(before / 2 ** 20).toFixed(1)} → ${(r.compressed.bytes / 2 ** 20).toFixed(1)} MiB (${(saved * 100).toFixed(0)} % saved)`);
+  }
 }
 if (runs.length === 2) {
   const [portable, timescale] = runs as [Load, Load];
