@@ -1,7 +1,7 @@
 import { loadavg, cpus } from 'node:os';
 import type { Runtime } from '../src/deps.js';
 import { generateRandomWalkCandles } from '../src/engine/testing/synthetic-candles.js';
-import { describeDialect, seededHourlyCandles, withBenchDatabase, withBenchRuntime } from './bench-database.js';
+import { describeDialect, median, seededHourlyCandles, withBenchDatabase, withBenchRuntime } from './bench-database.js';
 
 /**
  * Many symbols loaded one ingest at a time (issue 12): N symbols × BARS hourly bars over the
@@ -26,6 +26,8 @@ interface Load {
   /** A 10-year daily import into the empty database (budget ≤ 0.5 s: chunk creation dominates). */
   dailyMs: number;
   every10th: Array<[number, number]>;
+  /** Every ingest's time, in order. */
+  all: number[];
   totalMs: number;
   catchUpMs: number;
   storage: Array<[string, number]>;
@@ -39,12 +41,14 @@ async function load(deps: Runtime): Promise<Load> {
   await deps.services.marketData.ingestCandles({ symbol: 'DAILY10Y', baseInterval: '1d', candles: daily }, { maxCandles: null });
   const dailyMs = performance.now() - d;
   const every10th: Array<[number, number]> = [];
+  const all: number[] = [];
   const started = performance.now();
   for (let i = 0; i < SYMBOLS; i++) {
     const candles = seededHourlyCandles(i, BARS, START);
     const t = performance.now();
     await deps.services.marketData.ingestCandles({ symbol: `MANY${String(i).padStart(3, '0')}`, baseInterval: '1h', candles }, { maxCandles: null });
-    if ((i + 1) % 10 === 0) every10th.push([i + 1, performance.now() - t]);
+    all.push(performance.now() - t);
+    if ((i + 1) % 10 === 0) every10th.push([i + 1, all.at(-1)!]);
   }
   const totalMs = performance.now() - started;
   const c = performance.now();
@@ -59,7 +63,7 @@ async function load(deps: Runtime): Promise<Load> {
     const { rows } = await deps.db.pool.query<{ bytes: number }>(`SELECT hypertable_size('candle')::float8 AS bytes`);
     compressed = { ms, chunks, bytes: rows[0]!.bytes };
   }
-  return { dialect: describeDialect(deps), dailyMs, every10th, totalMs, catchUpMs, storage: sizes, compressed };
+  return { dialect: describeDialect(deps), dailyMs, every10th, all, totalMs, catchUpMs, storage: sizes, compressed };
 }
 
 async function storage(deps: Runtime): Promise<Array<[string, number]>> {
@@ -96,9 +100,15 @@ console.log(`${'total'.padEnd(12)}${runs.map((r) => s(r.totalMs).padStart(40)).j
 console.log(`${'+ catch-up'.padEnd(12)}${runs.map((r) => s(r.catchUpMs).padStart(40)).join('')}`);
 console.log(`${'10y daily'.padEnd(12)}${runs.map((r) => s(r.dailyMs).padStart(40)).join('')}   (one import into the empty database; budget ≤ 0.5 s)`);
 for (const r of runs) {
-  const at = (n: number) => r.every10th.find(([i]) => i === n)?.[1];
-  const [tenth, last] = [at(10), at(200) ?? r.every10th.at(-1)?.[1]];
-  const growth = tenth && last ? `${(last / tenth).toFixed(2)}× (#${at(200) ? 200 : r.every10th.at(-1)![0]} / #10; budget ≤ 1.5×)` : 'n/a';
+  // One ingest's time is noisy (a background refresh or a checkpoint may land on it): the
+  // growth is also given for the medians of the ten ingests around the 10th and the 200th.
+  const at = (n: number) => r.all[n - 1];
+  const around = (n: number) => median(r.all.slice(Math.max(0, n - 5), n + 5));
+  const lastN = Math.min(200, r.all.length);
+  const growth =
+    r.all.length >= 20
+      ? `#${lastN} / #10 ${(at(lastN)! / at(10)!).toFixed(2)}×, medians around them ${(around(lastN) / around(10)).toFixed(2)}× (budget ≤ 1.5×)`
+      : 'n/a';
   console.log(`[${r.dialect}] growth ${growth}; storage ${r.storage.map(([name, bytes]) => `${name} ${(bytes / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
   if (r.compressed) {
     const before = r.storage.find(([name]) => name === 'candle')![1];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
 import type { Runtime as Deps } from '../../src/deps.js';
 import type { Candles } from '../../src/engine/index.js';
+import { AggregateRefresher } from '../../src/modules/market-data/aggregate-refresh.js';
 import { aggregateReference, randomCandles } from '../helpers/candles.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { post } from '../helpers/graphql.js';
@@ -140,5 +141,38 @@ describe('aggregates per instrument', () => {
     expect(await deps.services.marketData.refreshAggregates()).toBeGreaterThanOrEqual(behind ? 1 : 0);
     expect(await read(A, '1d')).toMatchObject({ aggregatesFresh: true, source: 'candle_1d' });
     await expectExact(A, merged);
+  });
+});
+
+describe('the background refresh (TimescaleDB)', () => {
+  it('coalesces ingests into one refresh once they pause, and brings the instruments up to date', async () => {
+    if (!deps.dialect.timescaledb) {
+      console.log('background refresh test skipped: the portable dialect recomputes aggregates in the ingest');
+      return;
+    }
+    const runs: number[] = [];
+    let done!: () => void;
+    const refreshed = new Promise<void>((resolve) => (done = resolve));
+    const refresher = new AggregateRefresher({
+      pool: deps.db.pool,
+      dialect: deps.dialect,
+      logger: deps.logger,
+      timing: { quietMs: 200, maxWaitMs: 10_000, sweepMs: 600_000 },
+      onRefreshed: (n) => {
+        runs.push(n);
+        done();
+      },
+    });
+    const symbols = [uniqueName('BGA'), uniqueName('BGB'), uniqueName('BGC')];
+    // Three ingests, each scheduling: one refresh after the last (other processes' refreshes
+    // may take some of them first — then ours finds fewer, never stale ones).
+    for (const [i, symbol] of symbols.entries()) {
+      await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: randomCandles(200 + i, 600, START + 20 * DAY, MINUTE) });
+      refresher.schedule();
+    }
+    await refreshed;
+    await refresher.stop();
+    expect(runs).toHaveLength(1);
+    for (const symbol of symbols) expect((await read(symbol, '1d')).aggregatesFresh).toBe(true);
   });
 });

@@ -43,7 +43,14 @@ export class AggregateRefresher {
   private lastDurationMs = 0;
 
   constructor(
-    private readonly deps: { pool: pg.Pool; dialect: Dialect; logger: Logger; timing?: AggregateRefreshTiming },
+    private readonly deps: {
+      pool: pg.Pool;
+      dialect: Dialect;
+      logger: Logger;
+      timing?: AggregateRefreshTiming;
+      /** Called after each refresh, with how many instruments it brought up to date. */
+      onRefreshed?: (instruments: number) => void;
+    },
   ) {}
 
   private get timing(): AggregateRefreshTiming {
@@ -56,9 +63,9 @@ export class AggregateRefresher {
     const now = Date.now();
     if (!this.timer) this.waitingSince = now;
     else clearTimeout(this.timer);
-    // The ceiling grows with the last refresh's duration: refreshes take at most a tenth of
-    // the time while ingests keep coming (a bulk load), however large the window has grown.
-    const maxWaitMs = Math.max(this.timing.maxWaitMs, 9 * this.lastDurationMs);
+    // The ceiling grows with the last refresh's duration: refreshes take at most a twentieth
+    // of the time while ingests keep coming (a bulk load), however large the window has grown.
+    const maxWaitMs = Math.max(this.timing.maxWaitMs, 19 * this.lastDurationMs);
     const delay = Math.max(0, Math.min(this.timing.quietMs, this.waitingSince + maxWaitMs - now));
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -104,12 +111,16 @@ export class AggregateRefresher {
     const started = performance.now();
     try {
       const behind = await findInstrumentsBehind(this.deps.pool);
-      if (behind.length === 0) return 0;
+      if (behind.length === 0) {
+        this.deps.onRefreshed?.(0);
+        return 0;
+      }
       const windows = behind.map((i) => touchedWindow(INTERVALS[i.baseInterval as IntervalName], i.staleFromMs, i.staleToMs));
       await refreshContinuousAggregates(this.deps.pool, this.deps.dialect, windows);
       const refreshed = await markAggregatesRefreshed(this.deps.pool, behind);
       this.lastDurationMs = performance.now() - started;
       this.deps.logger.info({ instruments: refreshed, behind: behind.length, durationMs: Math.round(this.lastDurationMs) }, 'continuous aggregates refreshed');
+      this.deps.onRefreshed?.(refreshed);
       return refreshed;
     } catch (error) {
       // They stay behind (read from raw bars) until the next ingest or sweep.
