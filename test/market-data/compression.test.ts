@@ -22,8 +22,8 @@ const BARS = 15 * 1440; // 15 days
 const symbol = uniqueName('ZIP');
 const from = new Date(START);
 const to = new Date(START + 16 * DAY);
-// Chunks are compressed whole: a window around the data (28-day chunks) that no other test writes in.
-const [zipFrom, zipTo] = [new Date(Date.UTC(2031, 0, 1)), new Date(Date.UTC(2031, 6, 1))];
+// Chunks are compressed whole: a window around the data's (91-day) chunks that no other test writes in.
+const [zipFrom, zipTo] = [new Date(Date.UTC(2030, 0, 1)), new Date(Date.UTC(2032, 0, 1))];
 
 beforeAll(async () => {
   deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true' });
