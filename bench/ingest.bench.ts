@@ -3,8 +3,8 @@ import { minuteSeries, withBenchDeps } from './bench-database.js';
 /**
  * Budget (DESIGN.md §9): ingest ≥ 100,000 candles/s.
  * quantql's path: validation, binary COPY into a staging table, one INSERT (new range) or
- * INSERT … ON CONFLICT (overlapping range) in one transaction, then aggregate and summary
- * refresh. Baseline in the same run: one INSERT … ON CONFLICT per candle.
+ * INSERT … ON CONFLICT (overlapping range), the blocks, the portable aggregates and the
+ * summary row in one transaction (TimescaleDB's aggregates follow in the background). Baseline in the same run: one INSERT … ON CONFLICT per candle.
  *   npx tsx bench/ingest.bench.ts            (embedded PostgreSQL)
  *   DATABASE_URL=postgresql://…/postgres npx tsx bench/ingest.bench.ts   (e.g. TimescaleDB)
  */
