@@ -158,7 +158,10 @@ describe('a batch run, statement by statement', () => {
     // The jobs run from here: the batch's start, then its chunk, on this stack's queue.
     const events = await stack.deps.pubsub.listen('batch', batchId);
     const statements: string[] = [];
-    const stop = stack.deps.db.onQuery((e) => statements.push(e.text));
+    // The aggregates' background refresh after the setup's ingests (TimescaleDB) shares the
+    // pool but is not the batch's work: not counted.
+    const upkeep = /\/\* (findInstrumentsBehind|refreshContinuousAggregate|markAggregatesRefreshed) \*\//;
+    const stop = stack.deps.db.onQuery((e) => upkeep.test(e.text) || statements.push(e.text));
     const started = performance.now();
     const consumer = await startJobConsumer(stack.deps, { resumeUnfinished: false });
     try {
