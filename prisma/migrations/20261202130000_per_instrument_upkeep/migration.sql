@@ -57,6 +57,9 @@ FROM (
   GROUP BY k2.instrument_id, k2.block_start
 ) x
 WHERE k.instrument_id = x.instrument_id AND k.block_start = x.block_start;
+-- Blocks left without any candle (DATABASE_RETENTION dropped their chunks) describe nothing
+-- stored any more: removed rather than left without extremes.
+DELETE FROM candle_block WHERE high_max IS NULL;
 ALTER TABLE candle_block ALTER COLUMN high_max SET NOT NULL, ALTER COLUMN low_min SET NOT NULL;
 
 -- 3. The market summary becomes a table kept per instrument: the ingest's transaction
