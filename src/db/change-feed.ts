@@ -54,7 +54,9 @@ export class ChangeFeed {
     const { url, channel, logger } = this.options;
     // pg-listen is CommonJS with an ES-style default export.
     const subscriber = pgListen.default(
-      { connectionString: url, application_name: `quantql-listen:${channel}` },
+      // A connection that dies silently (no FIN) is found by pg-listen's check every 30 s:
+      // its query times out, and the feed reconnects (and is not live meanwhile).
+      { connectionString: url, application_name: `quantql-listen:${channel}`, query_timeout: 5_000, keepAliveInitialDelayMillis: 10_000 },
       // Keep trying for as long as the process lives; the cache is simply bypassed meanwhile.
       { retryLimit: Infinity, retryTimeout: 0, retryInterval: (attempt) => Math.min(250 * 2 ** attempt, 5_000), parse: String },
     );
