@@ -55,8 +55,9 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     idFieldOptions: { description: 'Global id: pass it to node(id:) or to any argument taking this type’s id.' },
     nodeTypeOptions: { description: 'An object with a global id, fetchable with node(id:).' },
-    nodeQueryOptions: { description: 'The object with this global id; null when unknown or not visible to you.', args: { id: { description: 'A global id.' } } },
-    nodesQueryOptions: { description: 'The objects with these global ids, in order; null where unknown or not visible to you.', args: { ids: { description: 'Global ids.' } } },
+    // node / nodes are src/graphql/node-lookup.ts (ids that are not ids answer null there).
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
     pageInfoTypeOptions: { description: 'Where a page sits in its list (Relay cursor pagination).' },
     hasNextPageFieldOptions: { description: 'More items follow this page (ask with after: endCursor).' },
     hasPreviousPageFieldOptions: { description: 'Items precede this page (ask with before: startCursor).' },

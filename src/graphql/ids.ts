@@ -1,4 +1,4 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 
 /**
  * The one reader of ids clients send: a Relay global ID of `typename` (what `id` fields
@@ -16,4 +16,13 @@ export function parseGlobalId(id: string | number, typename: string): string {
     // not base64 / not a global id: a raw id
   }
   return value;
+}
+
+/**
+ * The global id of a row, as its type's `id` field returns it. Every id the API hands out
+ * is global — on objects, in subscription events and in mutation payloads — so a client
+ * can pass any of them to node(id:) or compare them with `id` fields.
+ */
+export function globalId(typename: string, rawId: string): string {
+  return encodeGlobalID(typename, rawId);
 }

@@ -2,6 +2,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { builder } from './builder.js';
 import { addScalars } from './scalars.js';
 import './errors.js';
+import './node-lookup.js';
 import '../modules/accounts/accounts.graphql.js';
 import '../modules/system/system.graphql.js';
 import '../modules/market-data/market-data.graphql.js';

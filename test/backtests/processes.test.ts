@@ -195,7 +195,7 @@ describeWithRedis('worker processes (BullMQ)', () => {
     const batchId = created.runBacktestBatch.id;
     const rawBatchId = Buffer.from(batchId, 'base64').toString().split(':')[1]!;
     const { events } = await collectSse(url, BatchProgressDocument, { id: batchId }, headers, (e) => e.some((x) => x.batchProgress.status === 'COMPLETED'));
-    expect(events.at(-1)!.batchProgress).toMatchObject({ status: 'COMPLETED', completed: 256, failed: 0, total: 256 });
+    expect(events.at(-1)!.batchProgress).toMatchObject({ batchId, status: 'COMPLETED', completed: 256, failed: 0, total: 256 });
     // Four chunks of 64: each worker logged starting at least one of them.
     const chunksOf = (w: Started) => new Set([...w.output().matchAll(new RegExp(`"id":"${rawBatchId}\\.(\\d+)"`, 'g'))].map((m) => m[1]));
     const [a, b] = workers.map(chunksOf);

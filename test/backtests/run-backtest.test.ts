@@ -76,6 +76,8 @@ describe('runBacktest', () => {
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.filter((p) => p.status === 'COMPLETED')).toHaveLength(1);
     expect(progress.at(-1)!.status).toBe('COMPLETED');
+    // Every id the API hands out is global: the event's id is the one runBacktest returned.
+    expect(new Set(progress.map((p) => p.backtestId))).toEqual(new Set([queued.id]));
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThanOrEqual(progress[i - 1]!.progress);
 
     const result = (await execute(stack.app, BacktestResultDocument, { id: queued.id, first: 500, maxPoints: 100 }, trader.headers)).body.data!.backtest!;

@@ -71,7 +71,7 @@ describe('strategy lifecycle', () => {
     expect(updated.body.data!.updateStrategy).toMatchObject({ __typename: 'Strategy', name: 'MACD 8', parameters: { fast: 5, slow: 20, signal: 9 } });
 
     const deleted = await execute(app, DeleteStrategyDocument, { id: created.id }, alice);
-    expect(deleted.body.data!.deleteStrategy).toMatchObject({ __typename: 'DeleteStrategyPayload', archived: false });
+    expect(deleted.body.data!.deleteStrategy).toMatchObject({ __typename: 'DeleteStrategyPayload', id: created.id, archived: false });
     expect((await execute(app, StrategyDocument, { id: created.id }, alice)).body.data!.strategy).toBeNull();
   });
 
@@ -84,7 +84,7 @@ describe('strategy lifecycle', () => {
       data: { owner: 'whoever', strategyId: rawId, instrumentId: instrument.id, symbol: instrument.symbol, interval: '1h', from: new Date(0), to: new Date(1), config: {}, cacheKey: 'k' },
     });
     const deleted = await execute(app, DeleteStrategyDocument, { id: created.id }, alice);
-    expect(deleted.body.data!.deleteStrategy).toMatchObject({ __typename: 'DeleteStrategyPayload', archived: true });
+    expect(deleted.body.data!.deleteStrategy).toMatchObject({ __typename: 'DeleteStrategyPayload', id: created.id, archived: true });
     expect((await execute(app, StrategyDocument, { id: created.id }, alice)).body.data!.strategy).toMatchObject({ archived: true });
     const listed = await execute(app, StrategiesDocument, { first: 50 }, alice);
     expect(listed.body.data!.strategies.edges.map((e) => e.node.id)).not.toContain(created.id);

@@ -29,6 +29,8 @@ builder.queryField('viewer', (t) =>
 );
 
 builder.prismaNode('ApiKey', {
+  // node(id:) of a missing or invisible row is null, not an error.
+  nullable: true,
   description: 'An API key (the secret itself is never stored or shown again).',
   id: { field: 'id' },
   // Type-level scope: also guards `node(id:)` lookups of keys.

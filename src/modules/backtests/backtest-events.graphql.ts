@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.js';
-import { parseGlobalId } from '../../graphql/ids.js';
+import { globalId, parseGlobalId } from '../../graphql/ids.js';
 import { BacktestNode, BacktestStatusEnum } from './backtests.graphql.js';
 import type { BacktestProgressEvent, BatchProgressEvent } from './backtests.events.js';
 
@@ -10,7 +10,7 @@ import type { BacktestProgressEvent, BatchProgressEvent } from './backtests.even
 const BacktestProgressRef = builder.objectRef<BacktestProgressEvent>('BacktestProgress').implement({
   description: 'A progress event; the first one describes the current state.',
   fields: (t) => ({
-    backtestId: t.exposeID('backtestId', { description: 'The backtest (raw id).' }),
+    backtestId: t.id({ description: 'The backtest’s global id (as Backtest.id).', resolve: (e) => globalId('Backtest', e.backtestId) }),
     status: t.field({ type: BacktestStatusEnum, description: 'Status as of this event.', resolve: (e) => e.status }),
     progress: t.exposeFloat('progress', { description: 'Fraction of bars simulated, 0..1.' }),
     barsProcessed: t.exposeInt('barsProcessed', { description: 'Bars simulated so far.' }),
@@ -25,7 +25,7 @@ const BacktestProgressRef = builder.objectRef<BacktestProgressEvent>('BacktestPr
 const BatchProgressRef = builder.objectRef<BatchProgressEvent>('BatchProgress').implement({
   description: 'A batch progress event: one per finished child; the first describes the current state.',
   fields: (t) => ({
-    batchId: t.exposeID('batchId', { description: 'The batch (raw id).' }),
+    batchId: t.id({ description: 'The batch’s global id (as BacktestBatch.id).', resolve: (e) => globalId('BacktestBatch', e.batchId) }),
     status: t.field({ type: BacktestStatusEnum, description: 'Status of the batch as of this event.', resolve: (e) => e.status }),
     completed: t.exposeInt('completed', { description: 'Children COMPLETED so far.' }),
     failed: t.exposeInt('failed', { description: 'Children FAILED or CANCELLED so far.' }),

@@ -95,6 +95,8 @@ const TradeRef = builder.objectRef<TradeRow>('Trade').implement({
 });
 
 export const BacktestNode = builder.prismaNode('Backtest', {
+  // node(id:) of a missing or invisible row is null, not an error.
+  nullable: true,
   description: 'One strategy run over one symbol and range.',
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
@@ -170,6 +172,8 @@ const BatchSummaryRef = builder.objectRef<BatchSummary>('BatchSummary').implemen
 });
 
 builder.prismaNode('BacktestBatch', {
+  // node(id:) of a missing or invisible row is null, not an error.
+  nullable: true,
   description: 'One strategy over many symbols.',
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),

@@ -103,6 +103,8 @@ const CoverageRef = builder.objectRef<Coverage>('Coverage').implement({
 });
 
 builder.prismaNode('Instrument', {
+  // node(id:) of a missing or invisible row is null, not an error.
+  nullable: true,
   description: 'A tradable symbol and its stored candles.',
   id: { field: 'id' },
   fields: (t) => ({

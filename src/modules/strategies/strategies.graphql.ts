@@ -1,7 +1,7 @@
 import { metricCatalog, strategySpecs, type MetricInfo, type MetricUnit, type ParameterSpec, type StrategyKind, type StrategySpec } from '../../engine/index.js';
 import type { Strategy } from '../../generated/prisma/client.js';
 import { builder } from '../../graphql/builder.js';
-import { parseGlobalId } from '../../graphql/ids.js';
+import { globalId, parseGlobalId } from '../../graphql/ids.js';
 import { assertPageSize, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { ownerFilter } from '../accounts/access.js';
@@ -71,6 +71,8 @@ const MetricInfoRef = builder.objectRef<MetricInfo>('MetricInfo').implement({
 });
 
 const StrategyNode = builder.prismaNode('Strategy', {
+  // node(id:) of a missing or invisible row is null, not an error.
+  nullable: true,
   description: 'A named strategy kind with parameters, owned by an API key owner.',
   id: { field: 'id' },
   // node(id:) only finds the caller's own strategies (admins: any).
@@ -146,7 +148,7 @@ const UpdateStrategyInput = builder.inputType('UpdateStrategyInput', {
 const DeleteStrategyPayload = builder.objectRef<{ id: string; archived: boolean; strategy: Strategy | null }>('DeleteStrategyPayload').implement({
   description: 'Outcome of deleteStrategy.',
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'Raw id of the strategy.' }),
+    id: t.id({ description: 'Global id of the strategy (as Strategy.id).', resolve: (p) => globalId('Strategy', p.id) }),
     archived: t.exposeBoolean('archived', { description: 'true: it had backtests and was archived instead of deleted.' }),
     strategy: t.field({ type: StrategyNode, nullable: true, resolve: (p) => p.strategy, description: 'The archived strategy; null when deleted.' }),
   }),
