@@ -9,6 +9,7 @@ import type { Database } from './db/pool.js';
 import type { PrismaClient } from './db/prisma.js';
 import type { Logger } from './lib/logger.js';
 import { useResponseCompression } from './graphql/compression.js';
+import { useTextInputGuard } from './graphql/text-input-guard.js';
 import { schema } from './graphql/schema.js';
 import { DomainError } from './lib/errors.js';
 import { ANONYMOUS_VIEWER, type Viewer } from './modules/accounts/access.js';
@@ -79,6 +80,7 @@ export function createApp(runtime: AppDeps): App {
         maxDirectives: { n: 50 },
         blockFieldSuggestion: { enabled: limits.hideSuggestions },
       }),
+      useTextInputGuard(),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

@@ -122,13 +122,23 @@ describe('a batch whose candle source fails', () => {
     expect(await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: 'COMPLETED', completed: 3, failed: 0 });
   });
 
-  it('fails its children and completes the batch on the last attempt: nothing is left QUEUED or RUNNING', async () => {
+  it('fails its children and the batch on the last attempt: nothing is left QUEUED or RUNNING, and the batch says FAILED', async () => {
     const batchId = await submitBatch('EMA_CROSSOVER');
-    await expect(runWhole(runService(failing), batchId, { number: 3, isLast: true })).rejects.toThrow(/connection terminated/);
-    const final = await children(batchId);
-    expect(final.map((c) => c.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
-    expect(final.every((c) => c.error === 'internal error while running the backtest')).toBe(true);
-    expect(await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: 'COMPLETED', completed: 0, failed: 3 });
+    const batchListener = await stack.deps.pubsub.listen('batch', batchId);
+    try {
+      await expect(runWhole(runService(failing), batchId, { number: 3, isLast: true })).rejects.toThrow(/connection terminated/);
+      const final = await children(batchId);
+      expect(final.map((c) => c.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
+      expect(final.every((c) => c.error === 'internal error while running the backtest')).toBe(true);
+      // Every child failed: the batch did not complete anything (it used to say COMPLETED).
+      expect(await stack.deps.prisma.backtestBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: 'FAILED', completed: 0, failed: 3 });
+      // Subscribers hear it as the terminal event.
+      let terminal: BatchProgressEvent | undefined;
+      for await (const e of batchListener as AsyncIterable<BatchProgressEvent>) if (e.status !== 'RUNNING' && e.status !== 'QUEUED') { terminal = e; break; }
+      expect(terminal).toMatchObject({ status: 'FAILED', completed: 0, failed: 3, total: 3 });
+    } finally {
+      await batchListener.close();
+    }
   });
 });
 

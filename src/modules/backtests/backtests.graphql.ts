@@ -178,7 +178,7 @@ builder.prismaNode('BacktestBatch', {
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
   fields: (t) => ({
-    status: t.field({ type: BacktestStatusEnum, description: 'COMPLETED once every child has ended.', resolve: (b) => b.status }),
+    status: t.field({ type: BacktestStatusEnum, description: 'COMPLETED once every child has ended and at least one completed; FAILED when every child failed; CANCELLED when cancelled.', resolve: (b) => b.status }),
     strategy: t.relation('strategy', { description: 'The strategy every child runs.' }),
     symbols: t.exposeStringList('symbols', { description: 'Symbols, one child each.' }),
     interval: t.exposeString('interval', { description: 'Bar interval of every child.' }),

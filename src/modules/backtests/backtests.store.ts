@@ -403,7 +403,8 @@ export class BacktestsStore {
 
   /**
    * After a chunk of a batch: adds its candle-fetch time, and closes the batch when no child
-   * is left to run — its counters and summary (average, best and worst total return of the
+   * is left to run — COMPLETED when at least one child completed, FAILED when none did (a
+   * batch whose every child failed did not produce anything) — its counters and summary (average, best and worst total return of the
    * completed children) computed from the children as stored, in the same statement. Chunks
    * finishing at once serialise on the batch's row: the last one closes it, exactly once.
    * Returns the batch's counters when this call closed it, else null.
@@ -428,7 +429,9 @@ export class BacktestsStore {
        )
        UPDATE backtest_batch b
        SET data_fetch_ms = coalesce(b.data_fetch_ms, 0) + $2,
-           status = CASE WHEN f.done THEN 'COMPLETED'::backtest_status ELSE b.status END,
+           status = CASE WHEN NOT f.done THEN b.status
+                         WHEN f.completed = 0 AND f.failed > 0 THEN 'FAILED'::backtest_status
+                         ELSE 'COMPLETED'::backtest_status END,
            completed = CASE WHEN f.done THEN f.completed ELSE b.completed END,
            failed = CASE WHEN f.done THEN f.failed ELSE b.failed END,
            summary = CASE WHEN f.done THEN f.summary ELSE b.summary END,

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createApp, type App } from '../../src/app.js';
+import type { Runtime as Deps } from '../../src/deps.js';
+import { createKeyHeader } from '../helpers/api-keys.js';
+import { createTestDeps } from '../helpers/deps.js';
+import { post } from '../helpers/graphql.js';
+
+/**
+ * Bad input found by trying the API as a careless user and as an attacker (issue 13): each
+ * is rejected with a typed error before anything runs, and changes nothing.
+ */
+let deps: Deps;
+let app: App;
+let trader: Record<string, string>;
+
+beforeAll(async () => {
+  deps = await createTestDeps();
+  app = createApp(deps);
+  trader = (await createKeyHeader(deps, 'trader')).headers;
+});
+afterAll(async () => deps.close());
+
+const CREATE = `mutation($input: CreateStrategyInput!) { createStrategy(input: $input) { __typename } }`;
+
+describe('the NUL character (finding 7)', () => {
+  const cases: Array<[string, { query: string; variables?: unknown }]> = [
+    ['in a variable', { query: CREATE, variables: { input: { name: 'a\u0000b', kind: 'BUY_AND_HOLD' } } }],
+    ['in a literal', { query: 'mutation { createStrategy(input: { name: "a\\u0000b", kind: BUY_AND_HOLD }) { __typename } }' }],
+    ['in a JSON argument’s key', { query: CREATE, variables: { input: { name: 'ok', kind: 'SMA_CROSSOVER', parameters: { 'fa\u0000st': 5 } } } }],
+    ['deep in a list', { query: 'query($s: [String!]!) { marketSummary(symbols: $s) { symbol } }', variables: { s: ['AAPL', 'x\u0000'] } }],
+  ];
+  it.each(cases)('is refused %s: HTTP 400, BAD_USER_INPUT, nothing written', async (_name, body) => {
+    const before = await deps.prisma.strategy.count();
+    const res = await post(app, body, trader);
+    expect(res.status).toBe(400);
+    expect(res.body.data).toBeUndefined();
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ message: 'Text may not contain the NUL character (U+0000).', extensions: { code: 'BAD_USER_INPUT' } }),
+    ]);
+    expect(await deps.prisma.strategy.count()).toBe(before);
+  });
+
+  it('a name with other control-free Unicode is stored as sent', async () => {
+    const res = await post(app, { query: CREATE.replace('__typename', '... on Strategy { name }'), variables: { input: { name: 'Ümlaut ✓ 📈', kind: 'BUY_AND_HOLD' } } }, trader);
+    expect(res.body.data).toEqual({ createStrategy: { name: 'Ümlaut ✓ 📈' } });
+  });
+});
