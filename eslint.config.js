@@ -91,7 +91,7 @@ export default tseslint.config(
   { files: ['src/modules/**/*.graphql.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.moduleGraphql } },
   { files: ['src/modules/**/*.ts'], ignores: ['src/modules/**/*.graphql.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.moduleCore } },
   { files: ['src/context.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.context } },
-  { files: ['src/app.ts', 'src/server.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.app } },
+  { files: ['src/app.ts', 'src/server.ts', 'src/http/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.app } },
   // Resolvers call services; the request's Prisma client is the Pothos prisma plugin's alone.
   {
     files: ['src/modules/**/*.graphql.ts'],

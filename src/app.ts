@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config/env.js';
@@ -8,8 +7,10 @@ import { pingDatabase } from './db/health.js';
 import type { Database } from './db/pool.js';
 import type { PrismaClient } from './db/prisma.js';
 import type { Logger } from './lib/logger.js';
-import { useResponseCompression } from './graphql/compression.js';
-import { useTextInputGuard } from './graphql/text-input-guard.js';
+import { useResponseCompression } from './http/compression.js';
+import { useRequestLimits } from './http/limits.js';
+import { useBoundedErrors, useJsonRequestsOnly } from './http/request-hygiene.js';
+import { useTextInputGuard } from './http/text-input-guard.js';
 import { schema } from './graphql/schema.js';
 import { DomainError } from './lib/errors.js';
 import { ANONYMOUS_VIEWER, type Viewer } from './modules/accounts/access.js';
@@ -20,7 +21,7 @@ export type App = YogaServerInstance<Record<string, unknown>, Context>;
 
 /** What the HTTP application is built from (a Runtime, in main.ts and the tests). */
 export interface AppDeps {
-  config: Pick<Config, 'graphql' | 'auth'>;
+  config: Pick<Config, 'graphql' | 'auth' | 'market'>;
   logger: Logger;
   services: Services;
   prisma: PrismaClient;
@@ -42,6 +43,8 @@ export function createApp(runtime: AppDeps): App {
     landingPage: false,
     graphiql: limits.graphiql ? { title: 'quantql', shouldPersistHeaders: true } : false,
     logging: logger,
+    // yoga's own limit (25 MB by default): over it 413 REQUEST_ENTITY_TOO_LARGE, chunked bodies included.
+    maxRequestBodySize: limits.maxBodyBytes,
     // Expected failures are DomainErrors or GraphQLErrors we create; anything else is a bug
     // or an outage: the client sees "Unexpected error." and the log has the details.
     maskedErrors: {
@@ -72,14 +75,9 @@ export function createApp(runtime: AppDeps): App {
     }),
     plugins: [
       useResponseCompression(),
-      EnvelopArmorPlugin({
-        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
-        costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
-        maxAliases: { n: limits.maxAliases },
-        maxTokens: { n: limits.maxTokens },
-        maxDirectives: { n: 50 },
-        blockFieldSuggestion: { enabled: limits.hideSuggestions },
-      }),
+      ...useRequestLimits(limits, config.market),
+      useJsonRequestsOnly(),
+      useBoundedErrors(),
       useTextInputGuard(),
       useReadinessCheck({
         endpoint: '/ready',

@@ -74,6 +74,10 @@ const envSchema = z.object({
   GRAPHQL_MAX_ALIASES: int(1, 1000).default(30),
   GRAPHQL_MAX_TOKENS: int(1, 1_000_000).default(5_000),
   GRAPHQL_MAX_PAGE_SIZE: int(1, 10_000).default(500),
+  GRAPHQL_MAX_CANDLE_POINTS: int(1, 100_000_000).default(100_000),
+  GRAPHQL_MAX_STATEMENTS: int(1, 1_000_000).default(200),
+  GRAPHQL_MAX_CONNECTIONS_PER_REQUEST: int(1, 500).default(2),
+  GRAPHQL_MAX_BODY_BYTES: int(1_024, 1_073_741_824).default(8 * 2 ** 20),
   GRAPHQL_GRAPHIQL: bool.optional(),
 });
 
@@ -119,6 +123,14 @@ export interface GraphqlConfig {
   maxTokens: number;
   /** Largest `first` a connection accepts (over it is an error, never a silent truncation). */
   maxPageSize: number;
+  /** Candle and equity points one operation may ask for, summed over all its fields. */
+  maxCandlePoints: number;
+  /** SQL statements one query may run. */
+  maxStatements: number;
+  /** Database connections one query may hold at once (the pool is shared by every client). */
+  maxConnectionsPerRequest: number;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
 }
 
 export interface MarketConfig {
@@ -227,6 +239,10 @@ export function loadConfig(
       maxAliases: env.GRAPHQL_MAX_ALIASES,
       maxTokens: env.GRAPHQL_MAX_TOKENS,
       maxPageSize: env.GRAPHQL_MAX_PAGE_SIZE,
+      maxCandlePoints: env.GRAPHQL_MAX_CANDLE_POINTS,
+      maxStatements: env.GRAPHQL_MAX_STATEMENTS,
+      maxConnectionsPerRequest: env.GRAPHQL_MAX_CONNECTIONS_PER_REQUEST,
+      maxBodyBytes: env.GRAPHQL_MAX_BODY_BYTES,
     },
     market: {
       candlesMaxPoints: env.MARKET_CANDLES_MAX_POINTS,

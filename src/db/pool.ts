@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { chargeStatement, checkoutWithinBudget } from './request-scope.js';
 
 /** Called after every SQL statement on the pool (Prisma's included): metrics and tests count them. */
 export type QueryListener = (event: { text: string; durationMs: number; error?: unknown }) => void;
@@ -22,7 +23,7 @@ export interface PoolOptions {
  */
 export function createDatabase(options: PoolOptions): Database {
   const listeners = new Set<QueryListener>();
-  const pool = new pg.Pool({
+  const pool = new BudgetedPool({
     connectionString: options.url,
     max: options.max,
     application_name: options.applicationName ?? 'quantql',
@@ -46,6 +47,27 @@ export function createDatabase(options: PoolOptions): Database {
 }
 
 /**
+ * A pg.Pool whose checkouts respect the current API request's connection cap
+ * (src/db/request-scope.ts). pg-pool's own query() checks out through connect(), and so do
+ * Prisma's adapter and the stores' transactions: this one override covers them all.
+ */
+class BudgetedPool extends pg.Pool {
+  // connect() has a promise and a callback form; both are kept.
+  override connect(): Promise<pg.PoolClient>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: any) => void) => void): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: any) => void) => void): Promise<pg.PoolClient> | void {
+    const checkedOut = checkoutWithinBudget(() => super.connect());
+    if (!callback) return checkedOut;
+    checkedOut.then(
+      (client) => callback(undefined, client, client.release),
+      (error: Error) => callback(error, undefined, () => undefined),
+    );
+  }
+}
+
+/**
  * A pg.Client that reports every statement it runs to `listeners` (pg has no statement
  * hook; its pool accepts a Client class for exactly this kind of extension). Every caller
  * style is covered: promises (our stores, Prisma's adapter), callbacks (pg's own Pool.query)
@@ -56,6 +78,8 @@ function observedClient(listeners: ReadonlySet<QueryListener>): typeof pg.Client
     // pg's query() has a dozen overloads; this one forwards whichever the caller used.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     override query(...args: any[]): any {
+      // Every statement of an API request counts against its budget (request-scope.ts).
+      chargeStatement();
       const run = (...a: unknown[]) => (super.query as (...b: unknown[]) => unknown)(...a);
       if (listeners.size === 0) return run(...args);
       const first = args[0] as string | { text: string };

@@ -6,9 +6,18 @@ export function maxPageSize(ctx: Context): number {
   return ctx.services.system.getLimits().maxPageSize;
 }
 
-/** Options every connection shares: a default page and the deployment's maximum. */
+/**
+ * Options every connection shares: a default page and the deployment's maximum. The default
+ * is also in the field's extensions, where the operation cost (src/graphql/limits.ts) reads
+ * the size of a page asked for without `first`.
+ */
 export function pageOptions(defaultSize: number) {
-  return { defaultSize, maxSize: (_args: unknown, ctx: Context) => maxPageSize(ctx) };
+  return { defaultSize, maxSize: (_args: unknown, ctx: Context) => maxPageSize(ctx), extensions: pageExtensions(defaultSize) };
+}
+
+/** The extensions of a connection field whose default page has `defaultSize` items. */
+export function pageExtensions(defaultSize: number) {
+  return { defaultPageSize: defaultSize };
 }
 
 /**

@@ -60,9 +60,9 @@ describe('instruments and instrument', () => {
 
   it('rejects an oversized page and an over-long search', async () => {
     const big = await execute(app, InstrumentsDocument, { first: 501 });
-    expect(big.body.errors![0]!.message).toMatch(/first: must be at most 500 \(GRAPHQL_MAX_PAGE_SIZE\)/);
+    expect(big.body.errors![0]!.message).toMatch(/instruments\(first: 501\): must be at most 500 \(GRAPHQL_MAX_PAGE_SIZE\)/);
     const negative = await execute(app, InstrumentsDocument, { first: -1 });
-    expect(negative.body.errors![0]!.message).toMatch(/"first" must be a non-negative integer/);
+    expect(negative.body.errors![0]!.message).toMatch(/instruments\(first: -1\): must not be negative/);
     const long = await execute(app, InstrumentsDocument, { search: 'x'.repeat(65) });
     expect(long.body.errors![0]!.message).toMatch(/search: must be at most 64 characters/);
   });

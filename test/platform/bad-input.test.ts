@@ -45,3 +45,41 @@ describe('the NUL character (finding 7)', () => {
     expect(res.body.data).toEqual({ createStrategy: { name: 'Ümlaut ✓ 📈' } });
   });
 });
+
+describe('request bodies (finding 12)', () => {
+  async function raw(body: string, headers: Record<string, string> = {}) {
+    const response = await app.fetch('http://quantql.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...trader, ...headers }, body });
+    const text = await response.text();
+    return { status: response.status, text, json: JSON.parse(text) as { errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+  }
+
+  it('refuses a body over GRAPHQL_MAX_BODY_BYTES with 413 before reading it', async () => {
+    const big = JSON.stringify({ query: '{ viewer { owner } }', variables: { pad: 'x'.repeat(deps.config.graphql.maxBodyBytes) } });
+    const res = await raw(big);
+    expect(res.status).toBe(413);
+    expect(res.json.errors![0]).toMatchObject({ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } });
+  });
+
+  it('answers a malformed body with a short error that does not echo it', async () => {
+    const junk = `{"query": "{ viewer { owner } }", ${'"x": y'.repeat(200_000)}`;
+    const res = await raw(junk);
+    expect(res.status).toBe(400);
+    expect(res.text.length).toBeLessThan(1_000);
+    expect(res.json.errors![0]!.extensions?.code).toBe('BAD_REQUEST');
+  });
+
+  it('refuses a mutation sent as a form or as GET (no CSRF-able writes)', async () => {
+    const form = await app.fetch('http://quantql.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...trader },
+      body: `query=${encodeURIComponent('mutation { createStrategy(input: { name: "csrf", kind: BUY_AND_HOLD }) { __typename } }')}`,
+    });
+    expect(form.status).toBe(415);
+    expect(((await form.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const get = await app.fetch(`http://quantql.test/graphql?query=${encodeURIComponent('mutation { createStrategy(input: { name: "csrf", kind: BUY_AND_HOLD }) { __typename } }')}`, {
+      headers: { accept: 'application/json', ...trader },
+    });
+    expect(get.status).toBe(405);
+    expect(await deps.prisma.strategy.count({ where: { name: 'csrf' } })).toBe(0);
+  });
+});

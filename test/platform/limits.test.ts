@@ -1,71 +1,183 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
 import type { Runtime as Deps } from '../../src/deps.js';
-import { createTestDeps } from '../helpers/deps.js';
-import { post } from '../helpers/graphql.js';
+import { randomCandles } from '../helpers/candles.js';
+import { createTestDeps, uniqueName } from '../helpers/deps.js';
 
-/** Query limits (graphql-armor): each limit rejects an over-limit query and admits one just under it. */
+/**
+ * Request limits (issue 13, findings 1, 2, 11, 13): each limit refuses an over-limit request
+ * before anything runs — with `extensions.code`, a readable message and HTTP 400 where the
+ * GraphQL-over-HTTP spec asks for it — and admits one just under it. Variables count as
+ * literals do. While a query runs, it holds at most GRAPHQL_MAX_CONNECTIONS_PER_REQUEST
+ * connections and runs at most GRAPHQL_MAX_STATEMENTS statements.
+ */
 let deps: Deps;
 let app: App;
+const HOUR = 3_600_000;
+const START = Date.UTC(2024, 0, 1);
+const prefix = uniqueName('LIM');
+const symbols = [0, 1, 2].map((i) => `${prefix}${i}`);
 
 beforeAll(async () => {
-  deps = await createTestDeps({
-    AUTH_ANONYMOUS_READ: 'true',
-    GRAPHQL_MAX_DEPTH: '3',
-    GRAPHQL_MAX_ALIASES: '3',
-    GRAPHQL_MAX_TOKENS: '60',
-    GRAPHQL_MAX_COST: '40',
-  });
+  deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true' });
   app = createApp(deps);
+  for (const [i, symbol] of symbols.entries()) {
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(40 + i, 500, START, HOUR) });
+  }
 });
 afterAll(async () => deps.close());
 
-function errorsOf(res: Awaited<ReturnType<typeof post>>): string {
-  return (res.body.errors ?? []).map((e) => e.message).join(' | ');
+/** An app on the same runtime with some GraphQL limits changed. */
+function appWith(graphql: Partial<Deps['config']['graphql']>): App {
+  return createApp({ ...deps, config: { ...deps.config, graphql: { ...deps.config.graphql, ...graphql } } });
 }
 
-describe('query limits', () => {
-  it('depth', async () => {
-    const ok = await post(app, { query: '{ systemInfo { database { serverVersion } } }' });
-    expect(ok.body.errors).toBeUndefined();
-    // Depth 4 through a fragment, so flattening fragments is exercised too.
-    const deep = await post(app, {
-      query: '{ apiKeys { edges { node { ...K } } } } fragment K on ApiKey { owner }',
+async function request(target: App, body: { query: string; variables?: unknown }, accept = 'application/json') {
+  const response = await target.fetch('http://quantql.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  return { status: response.status, ...json };
+}
+
+const codes = (res: { errors?: Array<{ extensions?: { code?: string } }> }) => (res.errors ?? []).map((e) => e.extensions?.code);
+const messages = (res: { errors?: Array<{ message: string }> }) => (res.errors ?? []).map((e) => e.message).join(' | ');
+
+describe('shape limits (graphql-armor)', () => {
+  let small: App;
+  beforeAll(() => {
+    small = appWith({ maxDepth: 3, maxAliases: 3, maxTokens: 60 });
+  });
+  const cases: Array<[string, string, string, RegExp]> = [
+    ['depth', '{ systemInfo { database { serverVersion } } }', '{ apiKeys { edges { node { ...K } } } } fragment K on ApiKey { owner }', /^Query depth limit of 3 exceeded, found \d+\.$/],
+    ['aliases', '{ a: viewer { owner } b: viewer { owner } c: viewer { owner } }', '{ a: viewer { owner } b: viewer { owner } c: viewer { owner } d: viewer { owner } }', /^Aliases limit of 3 exceeded, found 4\.$/],
+    ['tokens', '{ viewer { owner role } }', `{ viewer { ${Array.from({ length: 80 }, () => 'owner').join(' ')} } }`, /^Token limit of 60 exceeded\.$/],
+  ];
+  it.each(cases)('%s: under the limit runs; over it is QUERY_LIMIT_EXCEEDED without a "Syntax Error" prefix, 400 for graphql-response+json', async (_name, ok, over, message) => {
+    const admitted = await request(small, { query: ok });
+    expect(admitted.errors).toBeUndefined();
+    const refused = await request(small, { query: over }, 'application/graphql-response+json');
+    expect(refused.status).toBe(400);
+    expect(refused.data).toBeUndefined();
+    expect(codes(refused)).toEqual(['QUERY_LIMIT_EXCEEDED']);
+    expect(messages(refused)).toMatch(message);
+    // Plain application/json: 200 with the same error (the spec's rule for that media type).
+    const plain = await request(small, { query: over });
+    expect(plain.status).toBe(200);
+    expect(codes(plain)).toEqual(['QUERY_LIMIT_EXCEEDED']);
+  });
+
+  it('a syntactically broken query is a parse error, not a crash', async () => {
+    const res = await request(app, { query: '{ systemInfo { ' });
+    expect(messages(res)).toMatch(/Syntax Error: Expected Name, found <EOF>/);
+    expect(codes(res)).toEqual(['GRAPHQL_PARSE_FAILED']);
+  });
+});
+
+describe('cost, with variables as with literals (finding 2)', () => {
+  const nested = 'instruments(first: $n) { edges { node { symbol coverage { gaps(first: $n) { edges { node { from to } } } } } } }';
+  it('refuses instruments × gaps of 500 each whether the sizes are literals or variables', async () => {
+    const literal = await request(app, { query: `{ ${nested.replaceAll('$n', '500')} }` }, 'application/graphql-response+json');
+    const variables = await request(app, { query: `query($n: Int) { ${nested} }`, variables: { n: 500 } }, 'application/graphql-response+json');
+    for (const res of [literal, variables]) {
+      expect(res.status).toBe(400);
+      expect(res.data).toBeUndefined();
+      expect(codes(res)).toEqual(['QUERY_LIMIT_EXCEEDED']);
+      expect(messages(res)).toMatch(/^Query cost limit of 20000 exceeded \(GRAPHQL_MAX_COST\), found \d+/);
+    }
+    const small = await request(app, { query: `query($n: Int) { ${nested} }`, variables: { n: 10 } });
+    expect(small.errors).toBeUndefined();
+  });
+
+  it('counts trades(first: $n) under every backtest of a page', async () => {
+    const query = 'query($n: Int) { backtests(first: $n) { edges { node { id trades(first: $n) { edges { node { entryTime exitTime pnl } } } } } } }';
+    const res = await request(app, { query, variables: { n: 500 } });
+    expect(codes(res)).toEqual(['QUERY_LIMIT_EXCEEDED']);
+  });
+});
+
+describe('page sizes: the same rule on every connection, before execution (finding 13)', () => {
+  const pages: Array<[string, string]> = [
+    ['instruments', 'query($n: Int) { instruments(first: $n) { edges { cursor } } }'],
+    ['strategies', 'query($n: Int) { strategies(first: $n) { edges { cursor } } }'],
+    ['backtests', 'query($n: Int) { backtests(first: $n) { edges { cursor } } }'],
+    ['trades', 'query($n: Int) { backtests(first: 1) { edges { node { trades(first: $n) { totalCount } } } } }'],
+    ['gaps', `query($n: Int) { instrument(symbol: "${symbols[0]}") { coverage { gaps(first: $n) { totalCount } } } }`],
+  ];
+  it.each(pages)('%s: first over the maximum or negative is BAD_USER_INPUT naming the field; never a silent truncation', async (field, query) => {
+    for (const n of [501, 1500, -1]) {
+      const res = await request(app, { query, variables: { n } });
+      expect(res.data).toBeUndefined();
+      expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+      expect(messages(res)).toContain(`${field}(first: ${n})`);
+      expect(messages(res)).toMatch(n < 0 ? /must not be negative/ : /must be at most 500 \(GRAPHQL_MAX_PAGE_SIZE\)/);
+    }
+    const ok = await request(app, { query, variables: { n: 500 } });
+    expect(ok.errors).toBeUndefined();
+  });
+});
+
+describe('candle points over the whole operation', () => {
+  const aliased = (n: number, maxPoints?: number) =>
+    `{ ${Array.from({ length: n }, (_, i) => `c${i}: candles(symbol: "${symbols[i % 3]}", interval: "1h", from: "2024-01-01T00:00:00Z", to: "2024-01-${String(2 + (i % 20)).padStart(2, '0')}T00:00:00Z"${maxPoints ? `, maxPoints: ${maxPoints}` : ''}) { candles { time close } }`).join(' ')} }`;
+
+  it('refuses 30 aliased series at the default maxPoints (30 × 10,000 points) and admits them at 1,000 points each', async () => {
+    const refused = await request(app, { query: aliased(30) });
+    expect(codes(refused)).toEqual(['QUERY_LIMIT_EXCEEDED']);
+    expect(messages(refused)).toMatch(/^Candle point limit of 100000 exceeded \(GRAPHQL_MAX_CANDLE_POINTS\), found 300000/);
+    const admitted = await request(app, { query: aliased(30, 1000) });
+    expect(admitted.errors).toBeUndefined();
+    expect(Object.keys(admitted.data as object)).toHaveLength(30);
+  });
+});
+
+describe('database work while a query runs (finding 1)', () => {
+  const thirty = `{ ${Array.from({ length: 30 }, (_, i) => `c${i}: candles(symbol: "${symbols[i % 3]}", interval: "1h", from: "2024-01-01T00:00:00Z", to: "2024-01-${String(2 + (i % 20)).padStart(2, '0')}T00:00:00Z", maxPoints: 100) { candles { time } }`).join(' ')} }`;
+
+  /** Most connections checked out at once while `run` runs. */
+  async function peakConnections(run: () => Promise<unknown>): Promise<number> {
+    let out = 0;
+    let peak = 0;
+    const acquire = () => (peak = Math.max(peak, ++out));
+    const release = () => out--;
+    deps.db.pool.on('acquire', acquire);
+    deps.db.pool.on('release', release);
+    try {
+      await run();
+    } finally {
+      deps.db.pool.off('acquire', acquire);
+      deps.db.pool.off('release', release);
+    }
+    return peak;
+  }
+
+  it('one query holds at most GRAPHQL_MAX_CONNECTIONS_PER_REQUEST connections; another client is answered meanwhile', async () => {
+    expect(deps.config.graphql.maxConnectionsPerRequest).toBe(2);
+    expect(deps.config.database.poolMax).toBe(4);
+    let other: Awaited<ReturnType<typeof request>> | undefined;
+    const capped = await peakConnections(async () => {
+      const heavy = request(app, { query: thirty });
+      other = await request(app, { query: `{ instrument(symbol: "${symbols[1]}") { latestCandle { close } } }` });
+      const res = await heavy;
+      expect(res.errors).toBeUndefined();
+      expect(Object.keys(res.data as object)).toHaveLength(30);
     });
-    expect(errorsOf(deep)).toMatch(/depth limit/i);
-    expect(deep.body.data).toBeUndefined();
+    expect(capped).toBeLessThanOrEqual(3); // the heavy query's 2 and the other client's 1
+    expect(other!.errors).toBeUndefined();
+    expect(other!.data).toEqual({ instrument: { latestCandle: { close: expect.any(Number) } } });
+    // Without the cap the same query takes the whole pool: the cap is what held it.
+    const uncapped = await peakConnections(() => request(appWith({ maxConnectionsPerRequest: 4 }), { query: thirty }));
+    expect(uncapped).toBe(4);
   });
 
-  it('aliases', async () => {
-    const ok = await post(app, { query: '{ a: viewer { owner } b: viewer { owner } c: viewer { owner } }' });
-    expect(ok.body.errors).toBeUndefined();
-    const many = await post(app, { query: '{ a: viewer { owner } b: viewer { owner } c: viewer { owner } d: viewer { owner } }' });
-    expect(errorsOf(many)).toMatch(/aliases/i);
-  });
-
-  it('tokens', async () => {
-    // Cost is not the limit here: only the token count is lowered.
-    const tokenApp = createApp({ ...deps, config: { ...deps.config, graphql: { ...deps.config.graphql, maxCost: 100_000 } } });
-    const fields = Array.from({ length: 80 }, () => 'owner').join(' ');
-    const ok = await post(tokenApp, { query: `{ viewer { owner role } }` });
-    expect(ok.body.errors).toBeUndefined();
-    const big = await post(tokenApp, { query: `{ viewer { ${fields} } }` });
-    expect(errorsOf(big)).toMatch(/token limit/i);
-  });
-
-  it('cost', async () => {
-    const fields = 'version embedded queueMode pubsubMode database { serverVersion timescaledb timescaledbVersion }';
-    const costly = await post(app, {
-      query: `{ a: systemInfo { ${fields} } b: systemInfo { ${fields} } c: systemInfo { ${fields} } }`,
-    });
-    expect(errorsOf(costly)).toMatch(/Query Cost limit of 40 exceeded/);
-    const cheap = await post(app, { query: `{ a: systemInfo { version } }` });
-    expect(cheap.body.errors).toBeUndefined();
-  });
-
-  it('rejects a syntactically broken query with a parse error, not a crash', async () => {
-    const res = await post(app, { query: '{ systemInfo { ' });
-    expect(errorsOf(res)).toMatch(/Syntax Error: Expected Name, found <EOF>/);
-    expect(res.body.data).toBeUndefined();
+  it('a query over GRAPHQL_MAX_STATEMENTS fails with REQUEST_BUDGET_EXCEEDED; a smaller one on the same app runs', async () => {
+    const strict = appWith({ maxStatements: 10 });
+    const over = await request(strict, { query: thirty });
+    expect(codes(over)).toContain('REQUEST_BUDGET_EXCEEDED');
+    expect(messages(over)).toMatch(/more than 10 database statements \(GRAPHQL_MAX_STATEMENTS\)/);
+    const under = await request(strict, { query: `{ instrument(symbol: "${symbols[0]}") { symbol latestCandle { close } } }` });
+    expect(under.errors).toBeUndefined();
   });
 });

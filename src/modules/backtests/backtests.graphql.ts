@@ -3,7 +3,7 @@ import { downsampleEquity, metricCatalog, type BacktestAssumptions } from '../..
 import { builder } from '../../graphql/builder.js';
 import { ErrorInterface } from '../../graphql/errors.js';
 import { parseGlobalId } from '../../graphql/ids.js';
-import { assertPageSize, maxPageSize, pageOptions } from '../../graphql/pagination.js';
+import { assertPageSize, maxPageSize, pageExtensions, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { ownerFilter } from '../accounts/access.js';
 import { BacktestFinishedError, NoDataError, QueueUnavailableError } from './backtests.errors.js';
@@ -122,6 +122,7 @@ export const BacktestNode = builder.prismaNode('Backtest', {
       {
         type: TradeRef,
         description: 'Trades in order (empty until COMPLETED).',
+        extensions: pageExtensions(100),
         resolve: async (b, args, ctx) => {
           assertPageSize(args, ctx);
           const result = await ctx.loaders.backtests.result.load(b.id);

@@ -1,6 +1,6 @@
 import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { builder } from '../../graphql/builder.js';
-import { assertPageSize, maxPageSize, pageOptions } from '../../graphql/pagination.js';
+import { assertPageSize, maxPageSize, pageExtensions, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, ValidationError } from '../../lib/errors.js';
 import { INTERVAL_NAMES } from '../../lib/intervals.js';
 import { allocateCandles, toCandleRows, type CandleRow } from './candle-columns.js';
@@ -78,6 +78,7 @@ const CoverageRef = builder.objectRef<Coverage>('Coverage').implement({
     gaps: t.connection({
       type: GapRef,
       description: 'Holes, oldest first.',
+      extensions: pageExtensions(100),
       args: { minMissing: t.arg.int({ description: 'Only holes of at least this many missing bars.', defaultValue: 1 }) },
       resolve: (coverage, args, ctx) => {
         const min = args.minMissing ?? 1;

@@ -422,10 +422,15 @@ export class MarketDataService {
     const toMs = to.getTime();
     const fields = options.columns ? fieldSetOf(options.columns) : PRICE_FIELDS;
     const instruments = await this.deps.instruments.listRefsByIds(instrumentIds);
-    // Planned per base interval and freshness of the aggregates (one plan per group).
+    // One read per plan: instruments are grouped by base interval and the relation the plan
+    // reads. Freshness of the aggregates matters only where a plan would read them — at the
+    // base interval every instrument reads its blocks, whether or not its aggregates have
+    // caught up with its last ingest.
     const byBase = new Map<string, InstrumentRef[]>();
     for (const i of instruments) {
-      const group = `${i.baseInterval}:${aggregatesFresh(i)}`;
+      const planned = planCandleRead(baseSpec(i), { interval, fromMs, toMs, maxPoints: null, aggregatesFresh: aggregatesFresh(i) });
+      if (!planned.ok) throw new ValidationError(planned.issues);
+      const group = `${i.baseInterval}:${planned.plan.source}`;
       byBase.set(group, [...(byBase.get(group) ?? []), i]);
     }
     const out = new Map<number, Candles>();
