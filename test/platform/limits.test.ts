@@ -19,7 +19,7 @@ const prefix = uniqueName('LIM');
 const symbols = [0, 1, 2].map((i) => `${prefix}${i}`);
 
 beforeAll(async () => {
-  deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true' });
+  deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true', DATABASE_POOL_MAX: '8' });
   app = createApp(deps);
   for (const [i, symbol] of symbols.entries()) {
     await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(40 + i, 500, START, HOUR) });
@@ -155,7 +155,7 @@ describe('database work while a query runs (finding 1)', () => {
 
   it('one query holds at most GRAPHQL_MAX_CONNECTIONS_PER_REQUEST connections; another client is answered meanwhile', async () => {
     expect(deps.config.graphql.maxConnectionsPerRequest).toBe(2);
-    expect(deps.config.database.poolMax).toBe(4);
+    expect(deps.config.database.poolMax).toBe(8);
     let other: Awaited<ReturnType<typeof request>> | undefined;
     const capped = await peakConnections(async () => {
       const heavy = request(app, { query: thirty });
@@ -164,12 +164,14 @@ describe('database work while a query runs (finding 1)', () => {
       expect(res.errors).toBeUndefined();
       expect(Object.keys(res.data as object)).toHaveLength(30);
     });
-    expect(capped).toBeLessThanOrEqual(3); // the heavy query's 2 and the other client's 1
+    // The heavy query's 2 and the other client's 1 (one more if a background job of the
+    // process — the aggregates' refresher — happens to run).
+    expect(capped).toBeLessThanOrEqual(4);
     expect(other!.errors).toBeUndefined();
     expect(other!.data).toEqual({ instrument: { latestCandle: { close: expect.any(Number) } } });
     // Without the cap the same query takes the whole pool: the cap is what held it.
-    const uncapped = await peakConnections(() => request(appWith({ maxConnectionsPerRequest: 4 }), { query: thirty }));
-    expect(uncapped).toBe(4);
+    const uncapped = await peakConnections(() => request(appWith({ maxConnectionsPerRequest: 8 }), { query: thirty }));
+    expect(uncapped).toBeGreaterThanOrEqual(5);
   });
 
   it('a query over GRAPHQL_MAX_STATEMENTS fails with REQUEST_BUDGET_EXCEEDED; a smaller one on the same app runs', async () => {
