@@ -160,7 +160,6 @@ function createServices(config: Config, logger: Logger, clients: Clients, role: 
     repository,
     store,
     db: clients.db,
-    strategies,
     candles: marketData,
     engine: clients.engine,
     pubsub: clients.pubsub,

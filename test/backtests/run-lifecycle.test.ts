@@ -5,7 +5,7 @@ import type { BacktestRunDeps, BacktestRunService } from '../../src/modules/back
 import type { BacktestProgressEvent, BatchProgressEvent } from '../../src/modules/backtests/backtests.events.js';
 import { BacktestsStore } from '../../src/modules/backtests/backtests.store.js';
 import { createEnginePool, type EngineRunner } from '../../src/threads/engine-pool.js';
-import { CancelBacktestDocument, CreateStrategyDocument, RunBacktestBatchDocument } from '../../examples/generated/graphql.js';
+import { BacktestBatchDocument, CancelBacktestDocument, CreateStrategyDocument, RunBacktestBatchDocument, UpdateStrategyDocument } from '../../examples/generated/graphql.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
 import { randomCandles } from '../helpers/candles.js';
 import { uniqueName } from '../helpers/deps.js';
@@ -48,12 +48,17 @@ const runService = (candles: BacktestRunDeps['candles']): BacktestRunService => 
 
 /** A batch over the three symbols (parameters make it unlike earlier ones: no result-cache hit). */
 async function submitBatch(kind: string, parameters?: Record<string, number>): Promise<string> {
+  return (await submitBatchOf(kind, parameters)).batchId;
+}
+
+async function submitBatchOf(kind: string, parameters?: Record<string, number>): Promise<{ batchId: string; strategyId: string }> {
   const s = await execute(stack.app, CreateStrategyDocument, { input: { name: kind, kind: kind as never, parameters } }, trader);
   if (s.body.data!.createStrategy.__typename !== 'Strategy') throw new Error(JSON.stringify(s.body));
-  const b = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId: s.body.data!.createStrategy.id, symbols, interval: '1h', ...range } }, trader);
+  const strategyId = s.body.data!.createStrategy.id;
+  const b = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols, interval: '1h', ...range } }, trader);
   const batch = b.body.data!.runBacktestBatch;
   if (batch.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(batch));
-  return rawId(batch.id);
+  return { batchId: rawId(batch.id), strategyId };
 }
 
 /** A batch's start, then its one chunk (these batches have 3 children), as the jobs would run them. */
@@ -106,6 +111,31 @@ describe('a batch child cancelled while the batch runs', () => {
       await cancellations.close();
     }
   }, 60_000);
+});
+
+describe('a strategy changed after a batch was submitted (finding 5)', () => {
+  it('runs and reports the parameters submitted, not the strategy’s new ones', async () => {
+    const submitted = { fast: 4, slow: 17 };
+    const changed = { fast: 9, slow: 41 };
+    const { batchId, strategyId } = await submitBatchOf('SMA_CROSSOVER', submitted);
+    const update = await execute(stack.app, UpdateStrategyDocument, { input: { id: strategyId, parameters: changed } }, trader);
+    expect(update.body.data!.updateStrategy).toMatchObject({ __typename: 'Strategy', parameters: changed });
+    await runWhole(runService(stack.deps.services.marketData), batchId, { number: 1, isLast: true });
+
+    const read = async (id: string) => (await execute(stack.app, BacktestBatchDocument, { id: Buffer.from(`BacktestBatch:${id}`).toString('base64') }, trader)).body.data!.backtestBatch!;
+    const batch = await read(batchId);
+    expect(batch).toMatchObject({ status: 'COMPLETED', strategyKind: 'SMA_CROSSOVER', parameters: submitted });
+    const children = batch.backtests.edges.map((e) => e.node);
+    expect(children.map((c) => c.parameters)).toEqual([submitted, submitted, submitted]);
+    expect(children.every((c) => c.strategy.parameters && JSON.stringify(c.strategy.parameters) === JSON.stringify(changed))).toBe(true);
+
+    // The same symbols run with the changed parameters give other results: the first batch
+    // did not run with them.
+    const other = await submitBatch('SMA_CROSSOVER', changed);
+    await runWhole(runService(stack.deps.services.marketData), other, { number: 1, isLast: true });
+    const returns = (b: Awaited<ReturnType<typeof read>>) => b.backtests.edges.map((e) => e.node.metrics!.totalReturn);
+    expect(returns(await read(other))).not.toEqual(returns(batch));
+  });
 });
 
 describe('a batch whose candle source fails', () => {

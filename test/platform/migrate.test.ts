@@ -81,11 +81,11 @@ describe('migration runner', () => {
       });
       const strategy = await prisma.strategy.create({ data: { owner: 'o', name: 's', kind: 'SMA_CROSSOVER', parameters: { fast: 5, slow: 20 } } });
       const batch = await prisma.backtestBatch.create({
-        data: { owner: 'o', strategyId: strategy.id, symbols: ['MIGTEST'], interval: '1h', from: new Date(0), to: new Date(1), config: {}, total: 1 },
+        data: { owner: 'o', strategyId: strategy.id, strategyKind: 'SMA_CROSSOVER', parameters: { fast: 5, slow: 20 }, symbols: ['MIGTEST'], interval: '1h', from: new Date(0), to: new Date(1), config: {}, total: 1 },
       });
       const backtest = await prisma.backtest.create({
         data: {
-          owner: 'o', strategyId: strategy.id, batchId: batch.id, instrumentId: instrument.id, symbol: 'MIGTEST', interval: '1h',
+          owner: 'o', strategyId: strategy.id, strategyKind: 'SMA_CROSSOVER', parameters: { fast: 5, slow: 20 }, batchId: batch.id, instrumentId: instrument.id, symbol: 'MIGTEST', interval: '1h',
           from: new Date(0), to: new Date(1), config: {}, cacheKey: 'k',
         },
       });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   admin = await createKeyHeader(deps, 'admin');
   const instrument = await deps.prisma.instrument.create({ data: { symbol: uniqueName('NODE'), name: 'node lookups', baseInterval: '1h' } });
   const strategy = await deps.prisma.strategy.create({ data: { owner: alice.owner, name: 's', kind: 'BUY_AND_HOLD', parameters: {} } });
-  const range = { interval: '1h', from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-02-01T00:00:00Z'), config: {} };
+  const range = { strategyKind: 'BUY_AND_HOLD', parameters: {}, interval: '1h', from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-02-01T00:00:00Z'), config: {} };
   const batch = await deps.prisma.backtestBatch.create({
     data: { owner: alice.owner, strategyId: strategy.id, symbols: [instrument.symbol], total: 1, ...range },
   });

@@ -81,7 +81,7 @@ describe('strategy lifecycle', () => {
     const rawId = Buffer.from(created.id, 'base64').toString().split(':')[1]!;
     const instrument = await deps.prisma.instrument.create({ data: { symbol: `ARCH${Date.now()}`, name: 'x', baseInterval: '1h' } });
     await deps.prisma.backtest.create({
-      data: { owner: 'whoever', strategyId: rawId, instrumentId: instrument.id, symbol: instrument.symbol, interval: '1h', from: new Date(0), to: new Date(1), config: {}, cacheKey: 'k' },
+      data: { owner: 'whoever', strategyId: rawId, strategyKind: 'BUY_AND_HOLD', parameters: {}, instrumentId: instrument.id, symbol: instrument.symbol, interval: '1h', from: new Date(0), to: new Date(1), config: {}, cacheKey: 'k' },
     });
     const deleted = await execute(app, DeleteStrategyDocument, { id: created.id }, alice);
     expect(deleted.body.data!.deleteStrategy).toMatchObject({ __typename: 'DeleteStrategyPayload', id: created.id, archived: true });

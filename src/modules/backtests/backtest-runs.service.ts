@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { EngineOutcome, EngineRunner } from '../../threads/engine-pool.js';
 import type { Viewer } from '../accounts/access.js';
 import { BATCH_FETCH_SYMBOLS, type MarketDataService } from '../market-data/market-data.service.js';
-import type { StrategiesService, StrategyDefinition } from '../strategies/strategies.service.js';
+import type { StrategyDefinition } from '../strategies/strategies.service.js';
 import { BacktestFailedError, BacktestFinishedError } from './backtests.errors.js';
 import { backtestStateEvent, batchStateEvent, isTerminal, type BacktestProgressEvent, type BacktestTopics, type BatchProgressEvent } from './backtests.events.js';
 import type { BacktestsRepository } from './backtests.repository.js';
@@ -34,7 +34,6 @@ export interface BacktestRunDeps {
   repository: BacktestsRepository;
   store: BacktestsStore;
   db: Database;
-  strategies: Pick<StrategiesService, 'getDefinition'>;
   /** Where runs get their candles (MarketDataService). */
   candles: Pick<MarketDataService, 'loadCandlesForRuns'>;
   engine: EngineRunner;
@@ -90,7 +89,8 @@ export class BacktestRunService {
       await this.publishRun(backtestStateEvent(run, this.now()));
       if (run.status === 'CANCELLED') return;
       try {
-        const strategy = await this.deps.strategies.getDefinition(run.strategyId);
+        // What was submitted, not the strategy as it is now (it may have changed since).
+        const strategy = { id: run.strategyId, kind: run.strategyKind, parameters: run.parameters };
         const columns = candleColumnsRead(strategy.kind);
         const candles = (await this.deps.candles.loadCandlesForRuns([run.instrumentId], run.interval, run.from, run.to, { columns })).get(run.instrumentId);
         const settled = await this.execute(run, candles, strategy, cancel, { writes: true });
@@ -152,7 +152,7 @@ export class BacktestRunService {
     if (!batch) return;
     let fetchMs: number;
     try {
-      const strategy = await this.deps.strategies.getDefinition(batch.strategyId);
+      const strategy = { id: batch.strategyId, kind: batch.strategyKind, parameters: batch.parameters };
       fetchMs = await this.runChunk(batch, backtestIds, strategy, attempt);
     } catch (error) {
       if (attempt.isLast || error instanceof DomainError) await this.failBatch(batch, error, backtestIds);

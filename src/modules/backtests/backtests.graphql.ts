@@ -1,11 +1,12 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
-import { downsampleEquity, metricCatalog, type BacktestAssumptions } from '../../engine/index.js';
+import { downsampleEquity, metricCatalog, type BacktestAssumptions, type StrategyKind } from '../../engine/index.js';
 import { builder } from '../../graphql/builder.js';
 import { ErrorInterface } from '../../graphql/errors.js';
 import { parseGlobalId } from '../../graphql/ids.js';
 import { assertPageSize, maxPageSize, pageExtensions, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { ownerFilter } from '../accounts/access.js';
+import { StrategyKindEnum } from '../strategies/strategies.graphql.js';
 import { BacktestFinishedError, NoDataError, QueueUnavailableError } from './backtests.errors.js';
 import { unpackEquity, unpackTrades, type TradeRow } from './result-columns.js';
 
@@ -107,7 +108,9 @@ export const BacktestNode = builder.prismaNode('Backtest', {
     totalBars: t.exposeInt('totalBars', { description: 'Bars in the run (known once it started).' }),
     fromCache: t.exposeBoolean('fromCache', { description: 'Served from an identical earlier run on the same data.' }),
     error: t.exposeString('error', { nullable: true, description: 'Why it FAILED.' }),
-    strategy: t.relation('strategy', { description: 'The strategy it ran.' }),
+    strategy: t.relation('strategy', { description: 'The strategy it ran, as it is now (it may have changed since: strategyKind and parameters are what the run used).' }),
+    strategyKind: t.field({ type: StrategyKindEnum, description: 'The strategy kind the run used.', resolve: (b) => b.strategyKind as StrategyKind }),
+    parameters: t.field({ type: 'JSON', description: 'The parameters the run used (recorded when it was submitted; metrics belong to these).', resolve: (b) => b.parameters }),
     symbol: t.exposeString('symbol', { description: 'Instrument symbol.' }),
     interval: t.exposeString('interval', { description: 'Bar interval of the run.' }),
     from: t.expose('from', { type: 'DateTime', description: 'Start of the range (inclusive).' }),
@@ -180,7 +183,9 @@ builder.prismaNode('BacktestBatch', {
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
   fields: (t) => ({
     status: t.field({ type: BacktestStatusEnum, description: 'COMPLETED once every child has ended and at least one completed; FAILED when every child failed; CANCELLED when cancelled.', resolve: (b) => b.status }),
-    strategy: t.relation('strategy', { description: 'The strategy every child runs.' }),
+    strategy: t.relation('strategy', { description: 'The strategy every child runs, as it is now (strategyKind and parameters are what the children use).' }),
+    strategyKind: t.field({ type: StrategyKindEnum, description: 'The strategy kind every child uses.', resolve: (b) => b.strategyKind as StrategyKind }),
+    parameters: t.field({ type: 'JSON', description: 'The parameters every child uses (recorded when the batch was submitted).', resolve: (b) => b.parameters }),
     symbols: t.exposeStringList('symbols', { description: 'Symbols, one child each.' }),
     interval: t.exposeString('interval', { description: 'Bar interval of every child.' }),
     from: t.expose('from', { type: 'DateTime', description: 'Start of the range (inclusive).' }),

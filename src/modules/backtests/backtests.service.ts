@@ -127,6 +127,8 @@ export class BacktestsService {
     const batchId = await this.deps.store.insertBatch({
       owner: viewer.owner,
       strategyId: strategy.id,
+      strategyKind: strategy.kind,
+      parameters: strategy.parameters,
       interval: input.interval,
       from: input.from,
       to: input.to,
@@ -197,6 +199,8 @@ function newRun(viewer: Viewer, strategy: StrategyDefinition, instrument: Instru
   return {
     owner: viewer.owner,
     strategyId: strategy.id,
+    strategyKind: strategy.kind,
+    parameters: strategy.parameters,
     instrumentId: instrument.id,
     symbol: instrument.symbol,
     interval: request.interval,

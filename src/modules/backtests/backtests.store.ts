@@ -24,6 +24,9 @@ export interface RunRow {
   id: string;
   status: BacktestStatus;
   strategyId: string;
+  /** The strategy kind and parameters recorded at submission: what the run runs with. */
+  strategyKind: string;
+  parameters: Record<string, number>;
   batchId: string | null;
   instrumentId: number;
   symbol: string;
@@ -41,7 +44,7 @@ export interface RunRow {
 }
 
 /** Every column of `backtest`, named as Prisma's Backtest names them. */
-const BACKTEST_COLUMNS = `id, owner, strategy_id AS "strategyId", batch_id AS "batchId", instrument_id AS "instrumentId", symbol, interval,
+const BACKTEST_COLUMNS = `id, owner, strategy_id AS "strategyId", strategy_kind AS "strategyKind", parameters, batch_id AS "batchId", instrument_id AS "instrumentId", symbol, interval,
   from_ts AS "from", to_ts AS "to", config, cache_key AS "cacheKey", status, progress, bars_processed AS "barsProcessed",
   total_bars AS "totalBars", from_cache AS "fromCache", error, metrics, queued_at AS "queuedAt", started_at AS "startedAt",
   finished_at AS "finishedAt", duration_ms AS "durationMs", assumptions, cancel_requested_at AS "cancelRequestedAt", attempts,
@@ -51,6 +54,8 @@ const BACKTEST_COLUMNS = `id, owner, strategy_id AS "strategyId", batch_id AS "b
 export interface NewRunRow {
   owner: string;
   strategyId: string;
+  strategyKind: string;
+  parameters: Record<string, number>;
   instrumentId: number;
   symbol: string;
   interval: string;
@@ -60,7 +65,7 @@ export interface NewRunRow {
   cacheKey: string;
 }
 
-const RUN_COLUMNS = `id, status, strategy_id AS "strategyId", batch_id AS "batchId", instrument_id AS "instrumentId",
+const RUN_COLUMNS = `id, status, strategy_id AS "strategyId", strategy_kind AS "strategyKind", parameters, batch_id AS "batchId", instrument_id AS "instrumentId",
   symbol, interval, from_ts AS "from", to_ts AS "to", config, progress, bars_processed AS "barsProcessed",
   total_bars AS "totalBars", error, started_at AS "startedAt", attempts`;
 
@@ -78,6 +83,9 @@ const COUNTER_COLUMNS = 'id, status, total, completed, failed';
 /** What the run lifecycle reads of a batch row. */
 export interface BatchRow extends BatchCounters {
   strategyId: string;
+  /** The strategy kind and parameters recorded at submission: what every child runs with. */
+  strategyKind: string;
+  parameters: Record<string, number>;
   interval: string;
   from: Date;
   to: Date;
@@ -85,7 +93,7 @@ export interface BatchRow extends BatchCounters {
   startedAt: Date | null;
 }
 
-const BATCH_COLUMNS = `${COUNTER_COLUMNS}, strategy_id AS "strategyId", interval, from_ts AS "from", to_ts AS "to", config, started_at AS "startedAt"`;
+const BATCH_COLUMNS = `${COUNTER_COLUMNS}, strategy_id AS "strategyId", strategy_kind AS "strategyKind", parameters, interval, from_ts AS "from", to_ts AS "to", config, started_at AS "startedAt"`;
 
 /** A completed run's result (the engine's), with the attempt that produced it. */
 export type RunResult = Omit<Extract<EngineOutcome, { type: 'done' }>, 'type'> & {
@@ -121,6 +129,8 @@ export interface CachedRun {
 export interface NewBatchRows {
   owner: string;
   strategyId: string;
+  strategyKind: string;
+  parameters: Record<string, number>;
   interval: string;
   from: Date;
   to: Date;
@@ -180,12 +190,12 @@ export class BacktestsStore {
     await this.db.pool.query(
       `/* insertBatch */
        WITH batch AS (
-         INSERT INTO backtest_batch (id, owner, strategy_id, symbols, interval, from_ts, to_ts, config, status, total, completed, queued_at, started_at)
-         VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8::jsonb, $9::backtest_status, $10, $11, $12, CASE WHEN $9 = 'RUNNING' THEN $12::timestamptz END)
+         INSERT INTO backtest_batch (id, owner, strategy_id, strategy_kind, parameters, symbols, interval, from_ts, to_ts, config, status, total, completed, queued_at, started_at)
+         VALUES ($1, $2, $3, $14, $15::jsonb, $4::text[], $5, $6, $7, $8::jsonb, $9::backtest_status, $10, $11, $12, CASE WHEN $9 = 'RUNNING' THEN $12::timestamptz END)
        )
-       INSERT INTO backtest (id, owner, strategy_id, batch_id, instrument_id, symbol, interval, from_ts, to_ts, config, cache_key, queued_at,
+       INSERT INTO backtest (id, owner, strategy_id, strategy_kind, parameters, batch_id, instrument_id, symbol, interval, from_ts, to_ts, config, cache_key, queued_at,
                              status, from_cache, progress, bars_processed, total_bars, metrics, assumptions, result_source_id, started_at, finished_at, duration_ms)
-       SELECT c."id", $2, $3, $1, c."instrumentId", c.symbol, $5, $6, $7, $8::jsonb, c."cacheKey", $12,
+       SELECT c."id", $2, $3, $14, $15::jsonb, $1, c."instrumentId", c.symbol, $5, $6, $7, $8::jsonb, c."cacheKey", $12,
               CASE WHEN cached THEN 'COMPLETED' ELSE 'QUEUED' END::backtest_status, cached, CASE WHEN cached THEN 1 ELSE 0 END,
               coalesce(c."barsProcessed", 0), coalesce(c."totalBars", 0), c.metrics, c.assumptions, c."sourceId",
               CASE WHEN cached THEN $12::timestamptz END, CASE WHEN cached THEN $12::timestamptz END, CASE WHEN cached THEN 0 END
@@ -195,6 +205,7 @@ export class BacktestsStore {
       [
         id, batch.owner, batch.strategyId, batch.children.map((c) => c.symbol), batch.interval, batch.from, batch.to, JSON.stringify(batch.config),
         allCached ? 'RUNNING' : 'QUEUED', batch.children.length, completed, batch.now, JSON.stringify(children),
+        batch.strategyKind, JSON.stringify(batch.parameters),
       ],
     );
     return id;
@@ -455,13 +466,16 @@ export class BacktestsStore {
   async createCachedRun(run: NewRunRow, now: Date): Promise<Backtest | null> {
     const { rows } = await this.db.pool.query<Backtest>(
       `/* createCachedRun */
-       INSERT INTO backtest (id, owner, strategy_id, instrument_id, symbol, interval, from_ts, to_ts, config, cache_key, status, from_cache, progress,
-                             bars_processed, total_bars, metrics, assumptions, result_source_id, queued_at, started_at, finished_at, duration_ms)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, 'COMPLETED', true, 1,
+       INSERT INTO backtest (id, owner, strategy_id, strategy_kind, parameters, instrument_id, symbol, interval, from_ts, to_ts, config, cache_key, status,
+                             from_cache, progress, bars_processed, total_bars, metrics, assumptions, result_source_id, queued_at, started_at, finished_at, duration_ms)
+       SELECT $1, $2, $3, $12, $13::jsonb, $4, $5, $6, $7, $8, $9::jsonb, $10, 'COMPLETED', true, 1,
               src.bars_processed, src.total_bars, src.metrics, src.assumptions, coalesce(src.result_source_id, src.id), $11, $11, $11, 0
        FROM (SELECT * FROM backtest WHERE cache_key = $10 AND status = 'COMPLETED' ORDER BY finished_at LIMIT 1) src
        RETURNING ${BACKTEST_COLUMNS}`,
-      [randomUUID(), run.owner, run.strategyId, run.instrumentId, run.symbol, run.interval, run.from, run.to, JSON.stringify(run.config), run.cacheKey, now],
+      [
+        randomUUID(), run.owner, run.strategyId, run.instrumentId, run.symbol, run.interval, run.from, run.to, JSON.stringify(run.config), run.cacheKey, now,
+        run.strategyKind, JSON.stringify(run.parameters),
+      ],
     );
     return rows[0] ?? null;
   }

@@ -6,7 +6,7 @@ import { assertPageSize, pageOptions } from '../../graphql/pagination.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { ownerFilter } from '../accounts/access.js';
 
-const StrategyKindEnum = builder.enumType('StrategyKind', {
+export const StrategyKindEnum = builder.enumType('StrategyKind', {
   description: 'Built-in strategy kinds; `strategyKinds` describes each with its parameters.',
   values: Object.fromEntries(strategySpecs.map((s) => [s.kind, { value: s.kind, description: s.name }])) as Record<
     StrategyKind,

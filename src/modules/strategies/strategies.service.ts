@@ -78,16 +78,6 @@ export class StrategiesService {
     return definitionOf(strategy);
   }
 
-  /**
-   * A strategy by id, for a run already authorised when it was submitted (job handlers).
-   * @throws NotFoundError when it no longer exists.
-   */
-  async getDefinition(id: string): Promise<StrategyDefinition> {
-    const strategy = isUuid(id) ? await this.repository.findById(id) : null;
-    if (!strategy) throw new NotFoundError('Strategy', id);
-    return definitionOf(strategy);
-  }
-
   /** A page of the viewer's strategies, newest first (admins: everyone's). */
   listStrategies(viewer: Viewer, options: { includeArchived: boolean }, query: StrategyQuery): Promise<Strategy[]> {
     return this.repository.list({ ...ownerFilter(viewer), ...(options.includeArchived ? {} : { archivedAt: null }) }, query);
