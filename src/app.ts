@@ -58,7 +58,12 @@ export function createApp(runtime: AppDeps): App {
           });
         }
         // GraphQLErrors are made on purpose (auth, parse, validation, limits): safe to show.
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+        // Those without a code are the client's input that graphql-js or Pothos refused while
+        // executing (a variable of the wrong type, an invalid cursor or global id).
+        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
+          if (error.extensions.code) return error;
+          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+        }
         logger.error({ err: original ?? error }, 'unexpected error in GraphQL execution');
         return new GraphQLError(message, {
           nodes: (error as GraphQLError).nodes,

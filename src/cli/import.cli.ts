@@ -62,11 +62,17 @@ runCli(
 
     let size: number | null = null;
     if (file !== '-') {
+      let info;
       try {
-        size = (await stat(file)).size;
+        info = await stat(file);
       } catch (error) {
-        throw new ImportFailedError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+        throw new ImportFailedError(`cannot read ${file}: ${reason}`);
       }
+      // A directory (or a device) would fail later with a raw EISDIR from the stream.
+      if (!info.isFile()) throw new ImportFailedError(`cannot read ${file}: ${info.isDirectory() ? 'it is a directory' : 'not a regular file'}; give a CSV file`);
+      size = info.size;
     }
     const progress = createProgress(size);
     const started = performance.now();

@@ -24,7 +24,9 @@ describe('validateRunConfig', () => {
     ['positionSize', 1.5, 'positionSize must be greater than 0 and at most 1 (a fraction of equity), got 1.5.'],
     ['lotSize', 0, 'lotSize must be greater than 0, got 0.'],
     ['periodsPerYear', -1, 'periodsPerYear must be greater than 0, got -1.'],
-    ['riskFreeRate', -1, 'riskFreeRate must be greater than -1 (an annual fraction, e.g. 0.02 = 2%), got -1.'],
+    ['riskFreeRate', -1, 'riskFreeRate must be greater than -1 and at most 1 (an annual fraction, e.g. 0.02 = 2%), got -1.'],
+    // issue 13, finding 14: a percent where a fraction belongs
+    ['riskFreeRate', 100, 'riskFreeRate must be greater than -1 and at most 1 (an annual fraction, e.g. 0.02 = 2%), got 100.'],
     ['initialCapital', NaN, 'initialCapital must be a finite number, got NaN.'],
     ['commission', Infinity, 'commission must be a finite number, got Infinity.'],
     ['slippage', '0.1', 'slippage must be a finite number, got 0.1.'],
@@ -36,7 +38,7 @@ describe('validateRunConfig', () => {
   });
 
   it('accepts the inclusive bounds and optional fields', () => {
-    const { config, issues } = validateRunConfig({ positionSize: 1, commission: 0, lotSize: 0.001, periodsPerYear: 252, fillTiming: 'CLOSE', allowShort: true });
+    const { config, issues } = validateRunConfig({ positionSize: 1, commission: 0, lotSize: 0.001, periodsPerYear: 252, riskFreeRate: 1, fillTiming: 'CLOSE', allowShort: true });
     expect(issues).toEqual([]);
     expect(config).toMatchObject({ positionSize: 1, lotSize: 0.001, periodsPerYear: 252, fillTiming: 'CLOSE', allowShort: true });
   });

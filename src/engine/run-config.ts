@@ -31,7 +31,8 @@ const numberRules: readonly NumberRule[] = [
   { field: 'commission', ok: (v) => v >= 0 && v < 1, rule: 'at least 0 and less than 1 (a fraction of notional, e.g. 0.001 = 0.1%)' },
   { field: 'slippage', ok: (v) => v >= 0 && v < 1, rule: 'at least 0 and less than 1 (a fraction of price, e.g. 0.0005 = 5 bp)' },
   { field: 'positionSize', ok: (v) => v > 0 && v <= 1, rule: 'greater than 0 and at most 1 (a fraction of equity)' },
-  { field: 'riskFreeRate', ok: (v) => v > -1, rule: 'greater than -1 (an annual fraction, e.g. 0.02 = 2%)' },
+  // An annual fraction: 100 would be 10,000 % a year — a percent typed where a fraction belongs.
+  { field: 'riskFreeRate', ok: (v) => v > -1 && v <= 1, rule: 'greater than -1 and at most 1 (an annual fraction, e.g. 0.02 = 2%)' },
   { field: 'lotSize', ok: (v) => v > 0, rule: 'greater than 0', optional: true },
   { field: 'periodsPerYear', ok: (v) => v > 0, rule: 'greater than 0', optional: true },
 ];
@@ -39,7 +40,7 @@ const numberRules: readonly NumberRule[] = [
 /**
  * Validates a run configuration and fills defaults (`DEFAULT_RUN_CONFIG`). Every numeric
  * field must be a finite number: initialCapital > 0; 0 ≤ commission < 1; 0 ≤ slippage < 1;
- * 0 < positionSize ≤ 1; riskFreeRate > −1; lotSize > 0 and periodsPerYear > 0 when given.
+ * 0 < positionSize ≤ 1; −1 < riskFreeRate ≤ 1; lotSize > 0 and periodsPerYear > 0 when given.
  * fillTiming is 'NEXT_OPEN' or 'CLOSE'; allowShort a boolean. Unknown fields are issues too,
  * so a typo never silently runs with a default. Paths are field names (`['commission']`).
  */

@@ -46,6 +46,8 @@ describe('validateStrategyParams', () => {
     ['parameter for a kind without any', 'BUY_AND_HOLD', { period: 5 }, [['period'], 'Unknown parameter "period" for BUY_AND_HOLD. BUY_AND_HOLD takes no parameters.']],
     ['wrong type', 'SMA_CROSSOVER', { fast: '5' }, [['fast'], 'fast must be a finite number, got the string "5".']],
     ['not finite', 'BOLLINGER_REVERSION', { k: Infinity }, [['k'], 'k must be a finite number, got Infinity.']],
+    // issue 13, finding 14: null is a mistake, not the default
+    ['null', 'SMA_CROSSOVER', { fast: null }, [['fast'], 'fast must be a number, got null; leave it out to use the default (10).']],
     ['not an integer', 'EMA_CROSSOVER', { fast: 2.5 }, [['fast'], 'fast must be a whole number, got 2.5.']],
     ['below the minimum', 'RSI_REVERSION', { period: 1 }, [['period'], 'period must be between 2 and 10000 inclusive, got 1.']],
     ['above the maximum', 'RSI_REVERSION', { overbought: 101 }, [['overbought'], 'overbought must be between 0 and 100 inclusive, got 101.']],

@@ -202,8 +202,14 @@ export function validateStrategyParams(kind: unknown, params: unknown): Strategy
   }
   for (const p of spec.parameters) {
     const value = record[p.name];
-    if (value === undefined || value === null) {
+    if (value === undefined) {
       filled[p.name] = p.default;
+      continue;
+    }
+    // null is not "the default": a client that sends {fast: null} meant something, and
+    // running with 10 instead would hide the mistake.
+    if (value === null) {
+      issues.push({ path: [p.name], message: `${p.name} must be a number, got null; leave it out to use the default (${p.default}).` });
       continue;
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {

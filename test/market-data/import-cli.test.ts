@@ -173,6 +173,11 @@ describe('npm run import', () => {
     const missing = await runImport(['--symbol', 'ABC', '--interval', '1h', join(FIXTURES, 'does-not-exist.csv')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read .*does-not-exist\.csv: no such file/);
+    // Issue 13, finding 14: a directory is named as one, not a raw EISDIR.
+    const directory = await runImport(['--symbol', 'ABC', '--interval', '1h', FIXTURES]);
+    expect(directory.code).toBe(1);
+    expect(directory.stderr).toMatch(/cannot read .*fixtures: it is a directory; give a CSV file/);
+    expect(directory.stderr).not.toMatch(/EISDIR|at .*\.ts:\d+/);
   });
 });
 

@@ -271,7 +271,11 @@ describe('ingestMany (bulk loads)', () => {
 describe('ingest validation: rejected whole, nothing written, every problem listed by row', () => {
   const base = () => randomCandles(21, 6, Date.UTC(2024, 4, 1), HOUR);
   const cases: Array<[string, (c: ReturnType<typeof base>) => void, string[], RegExp]> = [
-    ['a negative price', (c) => { c.open[1] = -1; }, ['candles', '1', 'open'], /must not be negative/],
+    ['a negative price', (c) => { c.open[1] = -1; }, ['candles', '1', 'open'], /must be greater than 0/],
+    // Finding 7: a zero price is a missing value; years 1000 and 3000 are unit mistakes.
+    ['a zero low', (c) => { c.low[2] = 0; }, ['candles', '2', 'low'], /must be greater than 0/],
+    ['a bar in the year 1000', (c) => { c.time[0] = Date.UTC(1000, 0, 1); }, ['candles', '0', 'time'], /1000-01-01T00:00:00.000Z is outside 1970-01-01 … 2099-12-31/],
+    ['a bar in the year 3000', (c) => { c.time[5] = Date.UTC(3000, 0, 1); }, ['candles', '5', 'time'], /outside 1970-01-01 … 2099-12-31/],
     ['a non-finite price', (c) => { c.close[2] = Number.NaN; }, ['candles', '2', 'close'], /finite number/],
     ['low above min(open, close)', (c) => { c.low[3] = Math.min(c.open[3]!, c.close[3]!) + 0.5; }, ['candles', '3', 'low'], /above min\(open, close\)/],
     ['high below max(open, close)', (c) => { c.high[4] = Math.max(c.open[4]!, c.close[4]!) - 0.5; }, ['candles', '4', 'high'], /below max\(open, close\)/],

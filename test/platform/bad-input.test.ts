@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp, type App } from '../../src/app.js';
 import type { Runtime as Deps } from '../../src/deps.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
-import { createTestDeps } from '../helpers/deps.js';
+import { randomCandles } from '../helpers/candles.js';
+import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { post } from '../helpers/graphql.js';
 
 /**
@@ -81,5 +82,30 @@ describe('request bodies (finding 12)', () => {
     });
     expect(get.status).toBe(405);
     expect(await deps.prisma.strategy.count({ where: { name: 'csrf' } })).toBe(0);
+  });
+});
+
+describe('input refused while executing carries a code (finding 13)', () => {
+  const cases: Array<[string, { query: string; variables?: unknown }]> = [
+    ['a garbage cursor', { query: '{ instruments(after: "garbage") { edges { cursor } } }' }],
+    ['a cursor of another shape', { query: '{ strategies(after: "Z2FyYmFnZQ==") { edges { cursor } } }' }],
+    ['a variable of the wrong type', { query: 'query($n: Int) { instruments(first: $n) { edges { cursor } } }', variables: { n: 'ten' } }],
+  ];
+  it.each(cases)('%s: BAD_USER_INPUT, no data', async (_name, body) => {
+    const res = await post(app, body, trader);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('search treats % and _ as text, not patterns', async () => {
+    const count = async (search: string) =>
+      ((await post(app, { query: 'query($s: String) { instruments(first: 500, search: $s) { edges { cursor } } }', variables: { s: search } }, trader)).body.data!
+        .instruments as { edges: unknown[] }).edges.length;
+    const symbol = uniqueName('PCT');
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(7, 3, Date.UTC(2024, 0, 1), 3_600_000) });
+    expect(await count(symbol.slice(0, 6))).toBe(1);
+    expect(await count('%')).toBe(0);
+    expect(await count('_')).toBe(0);
+    expect(await count(`${symbol.slice(0, 3)}%`)).toBe(0);
   });
 });

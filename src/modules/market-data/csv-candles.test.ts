@@ -123,6 +123,15 @@ describe('parseCandleCsv problems', () => {
     expect(parsed.candles.time).toHaveLength(0);
   });
 
+  it('rejects two time columns (issue 13, finding 14): which one holds the bar is not guessed', async () => {
+    const parsed = await parseCandleCsv('date,time,open,high,low,close,volume\n2024-01-02,2024-01-03T00:00:00Z,1,2,0.5,1.5,10\n');
+    expect(parsed.issues).toEqual([
+      expect.objectContaining({ path: ['header'], message: expect.stringContaining('a single time column (found "date", "time": keep one)') }),
+    ]);
+    expect(parsed.rowsRead).toBe(1);
+    expect(parsed.candles.time).toHaveLength(0);
+  });
+
   it('rejects a duplicated value column and an empty file', async () => {
     const dup = await parseCandleCsv('time,open,Open,high,low,close,volume\n');
     expect(dup.issues[0]!.message).toMatch(/a single open column/);

@@ -7,7 +7,7 @@ import { MAX_LISTED_ISSUES } from './ingest.validation.js';
 
 /**
  * Reading candle CSV files (the `npm run import` CLI). This file only turns text into
- * columns and reports what it cannot read; the business rules (prices ≥ 0, high/low
+ * columns and reports what it cannot read; the business rules (prices > 0, high/low
  * consistency, duplicate or misaligned times) are ingestCandles' job, so they are written once.
  *
  * Accepted shapes:
@@ -174,6 +174,10 @@ function findColumns(header: string[]): ColumnLayout | string {
   }
   if (time < 0 && UNNAMED_INDEX.has(names[0]!)) time = 0;
   if (time < 0) problems.push(`a time column (named ${TIME_NAMES.join(', ')}, or an unnamed first column)`);
+  // Two time columns (say `date` and `time`, or `time` twice) may disagree: which one is the
+  // bar's start is not for the reader to guess.
+  const timeColumns = header.filter((_, i) => (TIME_NAMES as readonly string[]).includes(names[i]!));
+  if (timeColumns.length > 1) problems.push(`a single time column (found ${timeColumns.map((h) => JSON.stringify(h)).join(', ')}: keep one)`);
 
   const values: number[] = [];
   for (const field of VALUE_FIELDS) {

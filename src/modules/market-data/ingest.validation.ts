@@ -5,6 +5,13 @@ import { bucketStart } from '../../lib/time-bucket.js';
 
 /** Symbols: upper-case letters, digits and . - _ / : (e.g. BTCUSDT, BRK.B, EUR/USD), ≤ 32 characters. */
 export const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9.\-_/:]{0,31}$/;
+/**
+ * Bar times accepted: 1970-01-01 to 2100-01-01 (exclusive). A year-1000 or year-3000 bar is a
+ * unit mistake (seconds for milliseconds, a bad date format), and one would make coverage
+ * expect millions of bars between it and the rest of the series.
+ */
+export const EARLIEST_BAR_MS = Date.UTC(1970, 0, 1);
+export const LATEST_BAR_MS = Date.UTC(2100, 0, 1);
 /** Listing more would drown the message; the count of the rest is reported. */
 export const MAX_LISTED_ISSUES = 100;
 
@@ -30,7 +37,8 @@ export interface IngestRequest {
 
 /**
  * Every problem with an ingest request: the symbol, base interval and name; then by row:
- * non-finite or negative prices, high below max(open, close), low above min(open, close),
+ * times outside 1970–2099, non-finite, zero or negative prices (no market trades at 0: a
+ * zero is a missing value, and returns from it are undefined), high below max(open, close), low above min(open, close),
  * negative volume, duplicate times, times not on the base interval's grid. Row issues carry
  * `row` and `field`. Pure; nothing is written when the list is non-empty. (Whether the base
  * interval matches an existing instrument is checked under the instrument's lock.)
@@ -68,6 +76,8 @@ export function validateIngest(input: IngestRequest): ValidationIssue[] {
     const t = c.time[i]!;
     if (!Number.isFinite(t)) {
       add(i, 'time', 'is not a valid time');
+    } else if (t < EARLIEST_BAR_MS || t >= LATEST_BAR_MS) {
+      add(i, 'time', `${new Date(t).toISOString()} is outside 1970-01-01 … 2099-12-31 (is the unit right: milliseconds or seconds?)`);
     } else {
       if (seen) {
         const first = seen.get(t);
@@ -83,13 +93,13 @@ export function validateIngest(input: IngestRequest): ValidationIssue[] {
     const l = c.low[i]!;
     const cl = c.close[i]!;
     const volume = c.volume[i]!;
-    // NaN fails every comparison, so `>= 0` also rejects it; ±Infinity is caught by the bound.
-    const pricesOk = o >= 0 && h >= 0 && l >= 0 && cl >= 0 && o < Infinity && h < Infinity && l < Infinity && cl < Infinity;
+    // NaN fails every comparison, so `> 0` also rejects it; ±Infinity is caught by the bound.
+    const pricesOk = o > 0 && h > 0 && l > 0 && cl > 0 && o < Infinity && h < Infinity && l < Infinity && cl < Infinity;
     if (!pricesOk) {
       for (let f = 0; f < 4; f++) {
         const v = prices[f][i]!;
         if (!Number.isFinite(v)) add(i, priceNames[f], 'must be a finite number');
-        else if (v < 0) add(i, priceNames[f], 'must not be negative');
+        else if (v <= 0) add(i, priceNames[f], 'must be greater than 0');
       }
     }
     if (!(volume >= 0 && volume < Infinity)) add(i, 'volume', Number.isFinite(volume) ? 'must not be negative' : 'must be a finite number');

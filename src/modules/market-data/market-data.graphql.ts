@@ -227,10 +227,10 @@ const CandleInput = builder.inputType('CandleInput', {
   description: 'One candle to store; time must be on the base interval grid.',
   fields: (t) => ({
     time: t.field({ type: 'DateTime', required: true, description: 'Start of the bar, UTC.' }),
-    open: t.float({ required: true, description: 'First trade price of the bar (≥ 0).' }),
+    open: t.float({ required: true, description: 'First trade price of the bar (> 0).' }),
     high: t.float({ required: true, description: 'Highest price of the bar (≥ max(open, close)).' }),
     low: t.float({ required: true, description: 'Lowest price of the bar (≤ min(open, close)).' }),
-    close: t.float({ required: true, description: 'Last trade price of the bar (≥ 0).' }),
+    close: t.float({ required: true, description: 'Last trade price of the bar (> 0).' }),
     volume: t.float({ required: true, description: 'Traded volume during the bar (≥ 0).' }),
   }),
 });

@@ -675,5 +675,8 @@ function instrumentSearchFilter(search: string | null | undefined): Prisma.Instr
   if (search === null || search === undefined || search.trim() === '') return {};
   const s = search.trim();
   if (s.length > 64) throw new ValidationError([{ path: ['search'], message: 'must be at most 64 characters' }]);
-  return { OR: [{ symbol: { startsWith: s.toUpperCase() } }, { name: { startsWith: s, mode: 'insensitive' } }] };
+  // Prisma's startsWith is a LIKE: % and _ in the text would be patterns ("%" matched every
+  // instrument). Escaped with LIKE's default escape character, they are text.
+  const text = s.replace(/[\\%_]/g, '\\$&');
+  return { OR: [{ symbol: { startsWith: text.toUpperCase() } }, { name: { startsWith: text, mode: 'insensitive' } }] };
 }
