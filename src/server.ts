@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -54,42 +54,64 @@ export async function listen(app: App, host: string, port: number): Promise<List
 
 /**
  * graphql-ws through yoga's envelop (same schema, context, limits and auth). The API key
- * comes from connectionParams ({ authorization: "Bearer …" }) or the upgrade request.
+ * comes from connectionParams ({ authorization: "Bearer …" }) or the upgrade request, and is
+ * checked when the socket connects: a missing or bad key is closed with 4403 before
+ * `connection_ack`, and again per operation (a key revoked while connected stops working).
+ *
+ * Every operation type runs (queries and mutations too, as the protocol allows); a request
+ * the server refuses — syntax, validation, limits, auth — is answered with its errors for
+ * that operation, never by closing the socket (graphql-ws closes it with 4500 on a throw).
  */
 function attachGraphqlWs(app: App, wsServer: WebSocketServer) {
   type Root = { execute: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown };
+  type WsContext = { connectionParams?: Readonly<Record<string, unknown>>; extra: { request: IncomingMessage } };
+
+  /** The request an operation is authenticated and limited as: a POST with the socket's key. */
+  const requestOf = (ctx: WsContext) => {
+    const connectionParams = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+    const headers = new Headers({ 'content-type': 'application/json' });
+    const auth = connectionParams.authorization ?? connectionParams.Authorization ?? ctx.extra.request.headers.authorization;
+    if (typeof auth === 'string') headers.set('authorization', auth);
+    const apiKey = connectionParams['x-api-key'] ?? ctx.extra.request.headers['x-api-key'];
+    if (typeof apiKey === 'string') headers.set('x-api-key', apiKey);
+    // POST: yoga refuses mutations from GET requests (a CSRF guard that does not apply to a
+    // socket the client opened and authenticated itself).
+    return new Request('http://quantql.ws/graphql', { method: 'POST', headers });
+  };
+
   return useServer(
     {
       execute: (args) => (args.rootValue as Root).execute(args) as never,
       subscribe: (args) => (args.rootValue as Root).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, params) => {
-        const connectionParams = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        const headers = new Headers();
-        const auth = connectionParams.authorization ?? connectionParams.Authorization ?? ctx.extra.request.headers.authorization;
-        if (typeof auth === 'string') headers.set('authorization', auth);
-        const apiKey = connectionParams['x-api-key'] ?? ctx.extra.request.headers['x-api-key'];
-        if (typeof apiKey === 'string') headers.set('x-api-key', apiKey);
-        const request = new Request('http://quantql.ws/graphql', { headers });
-        const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ...ctx, request, params });
-        let contextValue;
+      onConnect: async (ctx) => {
         try {
-          contextValue = await contextFactory();
+          await app.getEnveloped({ ...ctx, request: requestOf(ctx) }).contextFactory();
+          return true;
         } catch (error) {
-          // e.g. an invalid API key: answer with the GraphQL error instead of dropping the socket.
+          if (error instanceof GraphQLError) return false; // 4403 Forbidden, no connection_ack
+          throw error;
+        }
+      },
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = app.getEnveloped({ ...ctx, request: requestOf(ctx), params });
+        try {
+          const contextValue = await contextFactory();
+          const args = {
+            schema,
+            operationName: params.operationName,
+            document: parse(params.query),
+            variableValues: params.variables,
+            contextValue,
+            rootValue: { execute, subscribe },
+          };
+          const errors = validate(args.schema, args.document);
+          if (errors.length) return errors;
+          return args;
+        } catch (error) {
+          // An invalid key, a syntax error, a limit: the operation's answer, not the socket's end.
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
-        const args = {
-          schema,
-          operationName: params.operationName,
-          document: parse(params.query),
-          variableValues: params.variables,
-          contextValue,
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
       },
     },
     wsServer,

@@ -29,13 +29,13 @@ export type BacktestStatus =
 
 /** One candle to store; time must be on the base interval grid. */
 export type CandleInput = {
-  /** Last trade price of the bar (≥ 0). */
+  /** Last trade price of the bar (> 0). */
   close: number;
   /** Highest price of the bar (≥ max(open, close)). */
   high: number;
   /** Lowest price of the bar (≤ min(open, close)). */
   low: number;
-  /** First trade price of the bar (≥ 0). */
+  /** First trade price of the bar (> 0). */
   open: number;
   /** Start of the bar, UTC. */
   time: string;

@@ -112,20 +112,51 @@ describe('API server process', () => {
     expect(completed.events[0]!.backtestCompleted.metrics!.tradeCount).toBeGreaterThanOrEqual(0);
   }, 90_000);
 
-  it('rejects a graphql-ws subscription without a valid key', async () => {
+  it('graphql-ws: a bad key is refused before connection_ack (4403); with a good one, a syntax error is that operation’s error and the same socket goes on to run a mutation and a query (finding 8)', async () => {
     const apiUrl = await startApi();
-    const client = createClient({ url: apiUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer qql_bad' }, retryAttempts: 0 });
-    const errors: unknown[] = [];
+    const wsUrl = apiUrl.replace('http', 'ws');
+
+    const closes: number[] = [];
+    let acked = false;
+    const bad = createClient({
+      url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer qql_bad' }, retryAttempts: 0, lazy: true,
+      on: { connected: () => (acked = true), closed: (e) => void closes.push((e as { code: number }).code) },
+    });
+    const refused: unknown[] = [];
     try {
-      for await (const result of client.iterate({ query: print(BacktestProgressDocument), variables: { id: '00000000-0000-0000-0000-000000000000' } })) {
-        if (result.errors) errors.push(...result.errors);
-      }
+      for await (const result of bad.iterate({ query: print(BacktestProgressDocument), variables: { id: '00000000-0000-0000-0000-000000000000' } })) refused.push(result);
     } catch (error) {
-      errors.push(error);
+      refused.push(error);
     } finally {
-      await client.dispose();
+      await bad.dispose();
     }
-    expect(JSON.stringify(errors)).toMatch(/invalid or has been revoked|not found/);
+    expect(acked).toBe(false);
+    expect(closes).toEqual([4403]);
+
+    let connections = 0;
+    const good = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: headers.authorization }, retryAttempts: 0, lazy: false, on: { connected: () => void connections++ } });
+    // graphql-ws delivers a refused operation as an `error` message: the client throws its errors.
+    const once = async (query: string): Promise<{ data?: unknown; errors?: ReadonlyArray<{ extensions?: unknown }> }> => {
+      try {
+        for await (const result of good.iterate({ query })) return result;
+      } catch (errors) {
+        if (Array.isArray(errors)) return { errors };
+        throw errors;
+      }
+      throw new Error('no result');
+    };
+    try {
+      const syntax = await once('{ viewer { ');
+      expect(syntax.errors?.map((e) => (e.extensions as { code?: string }).code)).toEqual(['GRAPHQL_PARSE_FAILED']);
+      const name = uniqueName('ws');
+      const created = await once(`mutation { createStrategy(input: { name: "${name}", kind: BUY_AND_HOLD }) { __typename ... on Strategy { name } } }`);
+      expect(created).toEqual({ data: { createStrategy: { __typename: 'Strategy', name } } });
+      const viewer = await once('{ viewer { role } }');
+      expect(viewer).toEqual({ data: { viewer: { role: 'TRADER' } } });
+    } finally {
+      await good.dispose();
+    }
+    expect(connections).toBe(1);
   }, 60_000);
 });
 
