@@ -8,11 +8,12 @@ import type { Database } from './db/pool.js';
 import type { PrismaClient } from './db/prisma.js';
 import type { Logger } from './lib/logger.js';
 import { useResponseCompression } from './http/compression.js';
+import { createErrorHandling } from './http/errors.js';
 import { useRequestLimits } from './http/limits.js';
+import { useSlowOperationLog } from './http/operation-log.js';
 import { useBoundedErrors, useJsonRequestsOnly } from './http/request-hygiene.js';
 import { useTextInputGuard } from './http/text-input-guard.js';
 import { schema } from './graphql/schema.js';
-import { DomainError } from './lib/errors.js';
 import { ANONYMOUS_VIEWER, type Viewer } from './modules/accounts/access.js';
 import { InvalidApiKeyError } from './modules/accounts/accounts.errors.js';
 import { readApiKey } from './modules/accounts/accounts.service.js';
@@ -21,7 +22,7 @@ export type App = YogaServerInstance<Record<string, unknown>, Context>;
 
 /** What the HTTP application is built from (a Runtime, in main.ts and the tests). */
 export interface AppDeps {
-  config: Pick<Config, 'graphql' | 'auth' | 'market'>;
+  config: Pick<Config, 'graphql' | 'auth' | 'market' | 'log'>;
   logger: Logger;
   services: Services;
   prisma: PrismaClient;
@@ -36,42 +37,17 @@ export interface AppDeps {
 export function createApp(runtime: AppDeps): App {
   const { config, logger, services } = runtime;
   const limits = config.graphql;
+  const errors = createErrorHandling(logger);
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: limits.graphiql ? { title: 'quantql', shouldPersistHeaders: true } : false,
-    logging: logger,
+    logging: errors.yogaLogger,
     // yoga's own limit (25 MB by default): over it 413 REQUEST_ENTITY_TOO_LARGE, chunked bodies included.
     maxRequestBodySize: limits.maxBodyBytes,
-    // Expected failures are DomainErrors or GraphQLErrors we create; anything else is a bug
-    // or an outage: the client sees "Unexpected error." and the log has the details.
-    maskedErrors: {
-      maskError(error, message) {
-        const original = (error as GraphQLError).originalError;
-        if (original instanceof DomainError) {
-          return new GraphQLError(original.message, {
-            nodes: (error as GraphQLError).nodes,
-            path: (error as GraphQLError).path,
-            extensions: { code: original.code },
-          });
-        }
-        // GraphQLErrors are made on purpose (auth, parse, validation, limits): safe to show.
-        // Those without a code are the client's input that graphql-js or Pothos refused while
-        // executing (a variable of the wrong type, an invalid cursor or global id).
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
-          if (error.extensions.code) return error;
-          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
-        }
-        logger.error({ err: original ?? error }, 'unexpected error in GraphQL execution');
-        return new GraphQLError(message, {
-          nodes: (error as GraphQLError).nodes,
-          path: (error as GraphQLError).path,
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-        });
-      },
-    },
+    maskedErrors: { maskError: errors.maskError },
     context: async ({ request }): Promise<Context> => ({
       requestId: request.headers.get('x-request-id') ?? randomUUID(),
       viewer: await resolveViewer(runtime, request),
@@ -81,6 +57,7 @@ export function createApp(runtime: AppDeps): App {
     plugins: [
       useResponseCompression(),
       ...useRequestLimits(limits, config.market),
+      useSlowOperationLog(logger, runtime.config.log.slowOperationMs),
       useJsonRequestsOnly(),
       useBoundedErrors(),
       useTextInputGuard(),

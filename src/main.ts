@@ -5,7 +5,7 @@ import { EmbeddedDatabaseError } from './db/embedded.js';
 import { MigrationError } from './db/migrate.js';
 import { openRuntime } from './deps.js';
 import { startJobConsumer, type JobConsumer } from './jobs/consumer.js';
-import { createLogger } from './lib/logger.js';
+import { createLogger, prettyLogs } from './lib/logger.js';
 import { onShutdown } from './lib/shutdown.js';
 import { seedDemoDataIfEmpty } from './modules/market-data/demo-seed.js';
 import { listen, ListenError } from './server.js';
@@ -15,7 +15,7 @@ runCli(
   'quantql',
   async () => {
     const config = loadConfig();
-    const logger = createLogger(config.log.level);
+    const logger = createLogger(config.log.level, 'quantql', { pretty: prettyLogs(config.log.format) });
     const runtime = await openRuntime(config, logger, { prepare: config.database.migrateOnStart, runsBacktests: config.queueMode === 'in-process' });
     let consumer: JobConsumer | null = null;
     let aggregates: { close(): Promise<void> } | null = null;

@@ -4,7 +4,7 @@ import { EmbeddedDatabaseError } from './db/embedded.js';
 import { MigrationError } from './db/migrate.js';
 import { openRuntime } from './deps.js';
 import { startJobConsumer } from './jobs/consumer.js';
-import { createLogger } from './lib/logger.js';
+import { createLogger, prettyLogs } from './lib/logger.js';
 import { onShutdown } from './lib/shutdown.js';
 
 /**
@@ -18,7 +18,7 @@ runCli(
   async () => {
     const config = loadConfig();
     if (!config.redis) throw new CliFailure('a separate worker needs REDIS_URL (the shared queue); without it `npm start` runs backtests itself');
-    const logger = createLogger(config.log.level, 'quantql-worker');
+    const logger = createLogger(config.log.level, 'quantql-worker', { pretty: prettyLogs(config.log.format) });
     const runtime = await openRuntime(config, logger, { prepare: false, runsBacktests: true });
     const consumer = await startJobConsumer(runtime);
     logger.info({ concurrency: config.worker.concurrency, database: runtime.dialect }, 'quantql worker consuming backtest jobs');

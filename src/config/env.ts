@@ -35,6 +35,8 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  LOG_SLOW_OPERATION_MS: int(0, 3_600_000).default(1_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
 
   DATABASE_URL: postgresUrl.optional(),
@@ -155,7 +157,13 @@ export interface CacheConfig {
 
 export interface Config {
   env: Env['NODE_ENV'];
-  log: { level: Env['LOG_LEVEL'] };
+  log: {
+    level: Env['LOG_LEVEL'];
+    /** auto: readable lines when stdout is a terminal, JSON otherwise. */
+    format: Env['LOG_FORMAT'];
+    /** Operations slower than this are logged at warn (0: never). */
+    slowOperationMs: number;
+  };
   http: { host: string; port: number; shutdownTimeoutMs: number };
   database: DatabaseConfig;
   redis: RedisConfig | null;
@@ -212,7 +220,7 @@ export function loadConfig(
   const redis = env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null;
   return {
     env: env.NODE_ENV,
-    log: { level: env.LOG_LEVEL },
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT, slowOperationMs: env.LOG_SLOW_OPERATION_MS },
     http: { host: env.HOST, port: env.PORT, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     database: {
       url: env.DATABASE_URL ?? null,

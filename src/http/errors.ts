@@ -1,0 +1,63 @@
+import { GraphQLError } from 'graphql';
+import type { YogaLogger } from 'graphql-yoga';
+import { DomainError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+
+/**
+ * What a client sees of an error, and what the log gets.
+ *
+ * Expected failures are DomainErrors or GraphQLErrors made on purpose (auth, parse,
+ * validation, limits, input graphql-js or Pothos refused): the client gets the message and a
+ * code, the log one line at info without a stack — the client's mistake is not the
+ * operator's alarm (issue 13, finding 10). Anything else is a bug or an outage: the client
+ * sees "Unexpected error." (INTERNAL_SERVER_ERROR), the log the error with its stack at error.
+ */
+export function createErrorHandling(logger: Logger) {
+  /** Errors already logged at error by maskError: yoga logs them again otherwise. */
+  const logged = new WeakSet<object>();
+
+  function maskError(error: unknown, message: string): Error {
+    const graphqlError = error instanceof GraphQLError ? error : null;
+    const at = { nodes: graphqlError?.nodes, path: graphqlError?.path };
+    const cause = graphqlError?.originalError ?? error;
+    if (cause instanceof DomainError) return new GraphQLError(cause.message, { ...at, extensions: { code: cause.code } });
+    if (graphqlError && (cause === graphqlError || cause instanceof GraphQLError)) {
+      if (graphqlError.extensions.code) return graphqlError;
+      return new GraphQLError(graphqlError.message, { ...at, extensions: { ...graphqlError.extensions, code: 'BAD_USER_INPUT' } });
+    }
+    logger.error({ err: cause }, 'unexpected error in GraphQL execution');
+    for (const e of [cause, error]) if (e && typeof e === 'object') logged.add(e);
+    return new GraphQLError(message, { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  }
+
+  /** yoga's logger: pino, with yoga's own error lines for client mistakes at info. */
+  const yogaLogger: YogaLogger = {
+    debug: (...args: unknown[]) => logger.debug(...(args as [string])),
+    info: (...args: unknown[]) => logger.info(...(args as [string])),
+    warn: (...args: unknown[]) => logger.warn(...(args as [string])),
+    error: (...args: unknown[]) => {
+      const [first] = args;
+      if (first && typeof first === 'object' && logged.has(first)) return;
+      const code = clientCode(first);
+      if (code !== null) {
+        logger.info({ code, error: (first as Error).message }, 'request refused');
+        return;
+      }
+      logger.error(...(args as [string]));
+    },
+  };
+
+  return { maskError, yogaLogger };
+}
+
+/** The code of an expected failure (shown to the client as is), or null for anything else. */
+function clientCode(error: unknown): string | null {
+  if (error instanceof DomainError) return error.code;
+  if (!(error instanceof GraphQLError)) return null;
+  const original = error.originalError;
+  if (original instanceof DomainError) return original.code;
+  // Made on purpose; those without a code are client input graphql-js or Pothos refused
+  // while executing (a variable of the wrong type, an invalid cursor or global id).
+  if (!original || original instanceof GraphQLError) return typeof error.extensions.code === 'string' ? error.extensions.code : 'BAD_USER_INPUT';
+  return null;
+}
