@@ -28,3 +28,18 @@ export function nextBucketStart(spec: IntervalSpec, timeMs: number): number {
   }
   return start + spec.ms!;
 }
+
+/**
+ * The whole buckets inside [fromMs, toMs): `from` moved up to a bucket start, `to` down to one.
+ * Empty (from ≥ to) when no whole bucket fits. Backtests read this range, so no bar they see
+ * is a bucket cut by the range (an hourly bar "from 00:30" would hold 30 minutes).
+ */
+export function wholeBuckets(spec: IntervalSpec, fromMs: number, toMs: number): { fromMs: number; toMs: number } {
+  const start = bucketStart(spec, fromMs) === fromMs ? fromMs : nextBucketStart(spec, fromMs);
+  return { fromMs: start, toMs: bucketStart(spec, toMs) };
+}
+
+/** Does the bucket starting at `startMs` reach outside [fromMs, toMs)? */
+export function isCutBucket(spec: IntervalSpec, startMs: number, fromMs: number, toMs: number): boolean {
+  return startMs < fromMs || nextBucketStart(spec, startMs) > toMs;
+}

@@ -128,3 +128,29 @@ describe('access paths', () => {
     expect(plan).toMatch(/Index (Only )?Scan|Bitmap Index Scan|Custom Scan/);
   });
 });
+
+describe('bars the range cuts (issue 13, finding 6)', () => {
+  it('flags the first and last bar partial when from and to are off the interval’s grid; none when they are on it', async () => {
+    const cut = (await candles({ interval: '1h', from: '2024-01-30T00:30:00Z', to: '2024-01-30T05:30:00Z' })).body.data!.candles.candles;
+    expect(cut.map((b) => b.time)).toEqual([0, 1, 2, 3, 4, 5].map((h) => new Date(Date.UTC(2024, 0, 30, h)).toISOString()));
+    expect(cut.map((b) => b.partial)).toEqual([true, false, false, false, false, true]);
+    // The partial first bar holds only minutes 30–59 of its hour.
+    const minutes = aggregateReference(series, '1m', Date.UTC(2024, 0, 30, 0, 30), Date.UTC(2024, 0, 30, 1));
+    expect(cut[0]!.open).toBe(minutes[0]!.open);
+    const whole = (await candles({ interval: '1h', from: '2024-01-30T00:00:00Z', to: '2024-01-30T06:00:00Z' })).body.data!.candles.candles;
+    expect(whole.map((b) => b.partial)).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('a week from a Wednesday is labelled with its Monday and flagged partial', async () => {
+    const week = (await candles({ interval: '1w', from: '2024-01-31T00:00:00Z', to: '2024-02-02T00:00:00Z' })).body.data!.candles.candles;
+    expect(week.map((b) => [b.time, b.partial])).toEqual([['2024-01-29T00:00:00.000Z', true]]);
+  });
+
+  it('backtests read whole bars only: the range shrinks to the interval’s grid', async () => {
+    const { id } = (await deps.services.marketData.findInstrumentRef(symbol))!;
+    const loaded = await deps.services.marketData.loadCandlesForRuns([id], '1h', new Date('2024-01-30T00:30:00Z'), new Date('2024-01-30T05:30:00Z'));
+    expect([...loaded.get(id)!.time].map((t) => new Date(t).toISOString())).toEqual([1, 2, 3, 4].map((h) => new Date(Date.UTC(2024, 0, 30, h)).toISOString()));
+    // A range inside one bar holds no whole bar.
+    expect((await deps.services.marketData.loadCandlesForRuns([id], '1d', new Date('2024-01-30T01:00:00Z'), new Date('2024-01-30T23:00:00Z'))).size).toBe(0);
+  });
+});

@@ -1,4 +1,6 @@
 import type { Candles } from '../../engine/index.js';
+import type { IntervalSpec } from '../../lib/intervals.js';
+import { isCutBucket } from '../../lib/time-bucket.js';
 
 /** Candles of the given length, zero-filled (each column on its own ArrayBuffer). */
 export function allocateCandles(length = 0): Candles {
@@ -20,13 +22,22 @@ export interface CandleRow {
   low: number;
   close: number;
   volume: number;
+  /** The bar's bucket reaches outside the range asked for: it holds only part of its interval. */
+  partial: boolean;
 }
 
-/** Candle columns as row objects (times as Dates), for responses. */
-export function toCandleRows(c: Candles): CandleRow[] {
-  const rows = new Array<CandleRow>(c.time.length);
-  for (let i = 0; i < rows.length; i++) {
-    rows[i] = { time: new Date(c.time[i]!), open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
+/**
+ * Candle columns as row objects (times as Dates), for responses. With `range`, bars whose
+ * bucket the range cuts are flagged `partial` (only the first and the last can be).
+ */
+export function toCandleRows(c: Candles, range?: { spec: IntervalSpec; fromMs: number; toMs: number }): CandleRow[] {
+  const n = c.time.length;
+  const rows = new Array<CandleRow>(n);
+  for (let i = 0; i < n; i++) {
+    rows[i] = { time: new Date(c.time[i]!), open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]!, partial: false };
+  }
+  if (range && n > 0) {
+    for (const i of n === 1 ? [0] : [0, n - 1]) rows[i]!.partial = isCutBucket(range.spec, c.time[i]!, range.fromMs, range.toMs);
   }
   return rows;
 }

@@ -226,7 +226,7 @@ export async function findLatestCandles(db: Queryable, instrumentIds: readonly n
      ) l`,
     [instrumentIds],
   );
-  return new Map(rows.map((r) => [r.id, { time: r.ts, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }]));
+  return new Map(rows.map((r) => [r.id, { time: r.ts, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, partial: false }]));
 }
 
 export interface MarketSummaryRow {

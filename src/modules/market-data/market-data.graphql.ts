@@ -19,6 +19,10 @@ const CandleRef = builder.objectRef<CandleRow>('Candle').implement({
     low: t.exposeFloat('low', { description: 'Lowest price of the bar.' }),
     close: t.exposeFloat('close', { description: 'Last trade price of the bar.' }),
     volume: t.exposeFloat('volume', { description: 'Traded volume during the bar.' }),
+    partial: t.exposeBoolean('partial', {
+      description:
+        'The range asked for cuts this bar’s interval (the first bar when `from` is not on the interval’s grid, the last when `to` is not): it holds only the part inside the range. Backtests never use such bars.',
+    }),
   }),
 });
 
@@ -32,7 +36,7 @@ const CandleSeriesRef = builder.objectRef<CandleSeries>('CandleSeries').implemen
     source: t.exposeString('source', {
       description: 'Relation that served the read: raw (stored candles), candle_1h or candle_1d (aggregates).',
     }),
-    candles: t.field({ type: [CandleRef], description: 'Oldest first.', resolve: (s) => toCandleRows(s.candles) }),
+    candles: t.field({ type: [CandleRef], description: 'Oldest first.', resolve: (s) => toCandleRows(s.candles, s.range) }),
   }),
 });
 

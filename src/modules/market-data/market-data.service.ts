@@ -8,6 +8,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
 import { INTERVALS, type IntervalName, type IntervalSpec } from '../../lib/intervals.js';
 import type { Logger } from '../../lib/logger.js';
+import { wholeBuckets } from '../../lib/time-bucket.js';
 import { WorkInFlight } from '../../lib/work-in-flight.js';
 import type { CandleRow, CandleSource } from './candle-columns.js';
 import { BlockAssembler, fieldSetCode, fieldSetOf, PRICE_FIELDS, regroupCandles, toSharedCandles, type FieldSet, type SharedCandles } from './candle-blocks.js';
@@ -104,6 +105,8 @@ export interface CandleSeries {
   interval: string;
   source: CandleSource;
   candles: Candles;
+  /** The effective interval and the range asked for: bars the range cuts are partial. */
+  range: { spec: IntervalSpec; fromMs: number; toMs: number };
 }
 
 export type MoverWindow = 'change_24h' | 'change_7d' | 'change_30d';
@@ -334,7 +337,13 @@ export class MarketDataService {
       regroup: plan.regroup,
       limit: cap,
     });
-    return { symbol: instrument.symbol, interval: plan.interval.name, source: plan.source, candles };
+    return {
+      symbol: instrument.symbol,
+      interval: plan.interval.name,
+      source: plan.source,
+      candles,
+      range: { spec: plan.interval, fromMs: query.from.getTime(), toMs: query.to.getTime() },
+    };
   }
 
   /** The instrument with that symbol, or null. */
@@ -413,13 +422,18 @@ export class MarketDataService {
   private async readCandlesForRuns(
     instrumentIds: readonly number[],
     interval: string,
-    from: Date,
-    to: Date,
+    rangeFrom: Date,
+    rangeTo: Date,
     options: { columns?: readonly string[]; onLoaded?: (instrumentId: number, candles: Candles) => void },
     readFromDatabase: string[],
   ): Promise<Map<number, Candles>> {
-    const fromMs = from.getTime();
-    const toMs = to.getTime();
+    // Whole bars only: a range that cuts a bar's interval would hand the engine a bar holding
+    // part of it (issue 13, finding 6). An interval the plan cannot serve is refused below.
+    const spec = (INTERVALS as Record<string, IntervalSpec | undefined>)[interval];
+    const { fromMs, toMs } = spec ? wholeBuckets(spec, rangeFrom.getTime(), rangeTo.getTime()) : { fromMs: rangeFrom.getTime(), toMs: rangeTo.getTime() };
+    if (toMs <= fromMs) return new Map();
+    const from = new Date(fromMs);
+    const to = new Date(toMs);
     const fields = options.columns ? fieldSetOf(options.columns) : PRICE_FIELDS;
     const instruments = await this.deps.instruments.listRefsByIds(instrumentIds);
     // One read per plan: instruments are grouped by base interval and the relation the plan
