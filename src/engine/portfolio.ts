@@ -19,6 +19,8 @@ export class Portfolio {
   /** Signed units held: > 0 long, < 0 short, 0 flat. */
   quantity = 0;
   totalFees = 0;
+  /** Entry signals not taken because no quantity (not one lot) was affordable. */
+  entriesSkipped = 0;
   /** Finished trades; the runner passes a reused (reset) log so buffers grow once, not every run. */
   readonly trades: TradeLog;
   private entryBar = -1;
@@ -84,7 +86,10 @@ export class Portfolio {
     const fill = slippedPrice(price, isLong, slippage);
     // Flat here, so equity is all cash.
     const units = entryQuantity(this.cash, positionSize, fill, commission, lotSize);
-    if (!(units > 0)) return;
+    if (!(units > 0)) {
+      this.entriesSkipped += 1;
+      return;
+    }
     const fee = fillFee(units, fill, commission);
     this.cash += isLong ? -(units * fill) - fee : units * fill - fee;
     this.totalFees += fee;

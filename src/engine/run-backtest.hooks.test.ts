@@ -91,6 +91,7 @@ describe('determinism', () => {
       periodsPerYear: 365.25 * 24, // hourly bars
       periodsPerYearSource: 'OBSERVED',
       daysPerYear: 365.25,
+      entriesSkipped: 0,
     });
     const given = runBacktest(candles, strategy, { periodsPerYear: 252 }).assumptions;
     expect([given.periodsPerYear, given.periodsPerYearSource]).toEqual([252, 'CONFIG']);

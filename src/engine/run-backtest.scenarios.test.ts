@@ -151,6 +151,9 @@ describe('sizing', () => {
     const result = run({ initialCapital: 1000, lotSize: 100 });
     expect(result.trades).toEqual([]);
     expect(result.metrics.finalEquity).toBe(1000);
+    // Said, not silent (issue 13, finding 14): every entry signal was skipped.
+    expect(result.assumptions.entriesSkipped).toBeGreaterThan(0);
+    expect(run({ initialCapital: 1000, lotSize: 1 }).assumptions.entriesSkipped).toBe(0);
   });
 });
 

@@ -121,6 +121,7 @@ export function runBacktest(
     periodsPerYear,
     periodsPerYearSource: cfg.periodsPerYear != null ? 'CONFIG' : 'OBSERVED',
     daysPerYear: DAYS_PER_YEAR,
+    entriesSkipped: portfolio.entriesSkipped,
   };
   const metrics = computeMetrics({
     time: candles.time,

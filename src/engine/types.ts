@@ -172,6 +172,12 @@ export interface BacktestAssumptions {
   readonly periodsPerYearSource: 'CONFIG' | 'OBSERVED';
   /** Length of a calendar year used for CAGR and observed periods per year. */
   readonly daysPerYear: number;
+  /**
+   * Entry signals not taken because not even one lot (or no quantity at all) was affordable
+   * with the cash the position size allows: > 0 means the sizing is too coarse for the
+   * capital (a lotSize of 1e9 gives a run without trades, and says so here).
+   */
+  readonly entriesSkipped: number;
 }
 
 export interface BacktestResult {

@@ -66,6 +66,12 @@ const AssumptionsRef = builder.objectRef<BacktestAssumptions>('BacktestAssumptio
     periodsPerYear: t.exposeFloat('periodsPerYear', { nullable: true, description: 'Used for annualisation.' }),
     periodsPerYearSource: t.exposeString('periodsPerYearSource', { description: 'CONFIG (given) or OBSERVED (bars per calendar year in the data).' }),
     daysPerYear: t.exposeFloat('daysPerYear', { description: 'Length of a calendar year for CAGR and observed periods per year.' }),
+    entriesSkipped: t.int({
+      description:
+        'Entry signals not taken because not even one lot (or no quantity) was affordable with the cash positionSize allows. Above 0 the sizing is too coarse for the capital: a run with no trades and entriesSkipped > 0 did not trade because of lotSize or capital, not because its strategy never signalled.',
+      // Runs stored before this field existed report 0.
+      resolve: (a) => a.entriesSkipped ?? 0,
+    }),
   }),
 });
 
