@@ -16,7 +16,7 @@ import { hasRole } from '../modules/accounts/access.js';
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
-  AuthScopes: { reader: boolean; trader: boolean; admin: boolean };
+  AuthScopes: { public: boolean; reader: boolean; trader: boolean; admin: boolean };
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
@@ -29,7 +29,10 @@ export const builder = new SchemaBuilder<{
   // IDs; scope auth before anything that loads data.
   plugins: [ErrorsPlugin, RelayPlugin, ScopeAuthPlugin, PrismaPlugin],
   scopeAuth: {
+    // `public`: anyone the server admits (the rule of `viewer`), stated so that every root
+    // field names its rule (test/platform/authorization.test.ts walks the schema for it).
     authScopes: (ctx) => ({
+      public: true,
       reader: hasRole(ctx.viewer, 'reader'),
       trader: hasRole(ctx.viewer, 'trader'),
       admin: hasRole(ctx.viewer, 'admin'),

@@ -3,7 +3,7 @@ import { createApp, type App } from '../../src/app.js';
 import type { Runtime as Deps } from '../../src/deps.js';
 import { ValidationError } from '../../src/lib/errors.js';
 import { hashApiKey } from '../../src/modules/accounts/accounts.service.js';
-import { ApiKeysDocument, SystemInfoDocument, ViewerDocument } from '../../examples/generated/graphql.js';
+import { ApiKeysDocument, CreateApiKeyDocument, RevokeApiKeyDocument, SystemInfoDocument, ViewerDocument } from '../../examples/generated/graphql.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { execute } from '../helpers/graphql.js';
@@ -89,6 +89,32 @@ describe('API keys', () => {
     expect(res.body.errors).toBeUndefined();
     const owners = res.body.data!.apiKeys.edges.map((e) => e.node.owner);
     expect(owners).toContain(admin.owner);
+  });
+
+  it('lets an admin create a key through the API (the secret shown once), list it by prefix only, and revoke it', async () => {
+    const admin = await createKeyHeader(deps, 'admin');
+    const owner = uniqueName('made').toLowerCase();
+    const created = (await execute(app, CreateApiKeyDocument, { input: { owner, role: 'TRADER' as never, label: 'ci' } }, admin.headers)).body.data!.createApiKey;
+    if (created.__typename !== 'CreatedApiKey') throw new Error(JSON.stringify(created));
+    expect(created.key).toMatch(/^qql_[a-z0-9]{8}_/);
+    expect(created.apiKey).toMatchObject({ owner, role: 'TRADER', prefix: created.key.split('_')[1] });
+    const keyHeaders = { authorization: `Bearer ${created.key}` };
+    expect((await execute(app, ViewerDocument, {}, keyHeaders)).body.data!.viewer).toMatchObject({ owner, role: 'TRADER' });
+    // The list shows the prefix, never the secret or its hash.
+    const listed = JSON.stringify((await execute(app, ApiKeysDocument, { first: 500 }, admin.headers)).body);
+    expect(listed).toContain(created.apiKey.prefix);
+    expect(listed).not.toContain(created.key);
+    expect(listed).not.toContain(hashApiKey(created.key));
+
+    const bad = (await execute(app, CreateApiKeyDocument, { input: { owner: 'has spaces', role: 'READER' as never, label: 'x'.repeat(201) } }, admin.headers)).body.data!.createApiKey;
+    expect(bad.__typename).toBe('ValidationError');
+    if (bad.__typename === 'ValidationError') expect(bad.issues.map((i) => i.path[0])).toEqual(['owner', 'label']);
+
+    const revoked = (await execute(app, RevokeApiKeyDocument, { id: created.apiKey.id }, admin.headers)).body.data!.revokeApiKey;
+    expect(revoked).toMatchObject({ __typename: 'ApiKey', id: created.apiKey.id, revokedAt: expect.any(String) });
+    expect((await execute(app, ViewerDocument, {}, keyHeaders)).status).toBe(401);
+    const missing = (await execute(app, RevokeApiKeyDocument, { id: '6f0c1a52-5d1e-4a8e-9a43-0c6c1d6c0b11' }, admin.headers)).body.data!.revokeApiKey;
+    expect(missing).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
   });
 
   it('pages the key list with Relay cursors', async () => {

@@ -1,4 +1,7 @@
 import { builder } from '../../graphql/builder.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { parseGlobalId } from '../../graphql/ids.js';
+import type { CreatedApiKey } from './accounts.service.js';
 import { assertPageSize, pageOptions } from '../../graphql/pagination.js';
 import type { Viewer } from './access.js';
 
@@ -24,11 +27,12 @@ builder.queryField('viewer', (t) =>
   t.field({
     type: ViewerRef,
     description: 'Who the server thinks you are: useful to check an API key in GraphiQL.',
+    authScopes: { public: true },
     resolve: (_root, _args, ctx) => ctx.viewer,
   }),
 );
 
-builder.prismaNode('ApiKey', {
+const ApiKeyNode = builder.prismaNode('ApiKey', {
   // node(id:) of a missing or invisible row is null, not an error.
   nullable: true,
   description: 'An API key (the secret itself is never stored or shown again).',
@@ -63,3 +67,43 @@ builder.queryField('apiKeys', (t) =>
     },
   }),
 );
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  description: 'Who a new key acts for and what it may do.',
+  fields: (t) => ({
+    owner: t.string({ required: true, description: 'Owner the key acts for: 1-64 letters, digits, ".", "_", "@" or "-".' }),
+    role: t.field({ type: RoleEnum, required: true, description: 'What the key may do.' }),
+    label: t.string({ description: 'Free text to recognise the key by (at most 200 characters).' }),
+  }),
+});
+
+const CreatedApiKeyRef = builder.objectRef<CreatedApiKey>('CreatedApiKey').implement({
+  description: 'A new API key. `key` is the secret: it is shown here once and never again.',
+  fields: (t) => ({
+    key: t.exposeString('key', { description: 'The secret to send as `Authorization: Bearer <key>`; store it now.' }),
+    apiKey: t.prismaField({
+      type: 'ApiKey',
+      description: 'The stored key (prefix, owner, role; never the secret).',
+      resolve: (query, created, _args, ctx) => ctx.services.accounts.getApiKey(created.id, query),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createApiKey: t.field({
+    type: CreatedApiKeyRef,
+    description: 'Creates an API key (admin). The secret is in the answer only.',
+    errors: { types: [ValidationError, ForbiddenError], directResult: true, union: { name: 'CreateApiKeyResult', description: 'The new key, or why none was created.' } },
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true, description: 'Owner, role and label.' }) },
+    authScopes: { admin: true },
+    resolve: (_root, { input }, ctx) => ctx.services.accounts.createApiKey(input),
+  }),
+  revokeApiKey: t.field({
+    type: ApiKeyNode,
+    description: 'Revokes an API key (admin): every later request with it is refused, and its open subscriptions end.',
+    errors: { types: [NotFoundError, ForbiddenError], directResult: true, union: { name: 'RevokeApiKeyResult', description: 'The revoked key, or why nothing was revoked.' } },
+    args: { id: t.arg.id({ required: true, description: 'The key (global or raw id).' }) },
+    authScopes: { admin: true },
+    resolve: (_root, args, ctx) => ctx.services.accounts.revokeApiKeyById(parseGlobalId(args.id, 'ApiKey'), new Date()),
+  }),
+}));

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKey } from '../../generated/prisma/client.js';
-import { ValidationError, type ValidationIssue } from '../../lib/errors.js';
+import { NotFoundError, ValidationError, type ValidationIssue } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
 import { ANONYMOUS_VIEWER, ROLES, type Role, type Viewer } from './access.js';
-import type { AccountsRepository, ApiKeyQuery } from './accounts.repository.js';
+import type { AccountsRepository, ApiKeyQuery, ApiKeySelection } from './accounts.repository.js';
 import { InvalidApiKeyError } from './accounts.errors.js';
 import type { KeyCache } from './key-cache.js';
 
@@ -53,6 +54,9 @@ export class AccountsService {
         message: 'must be 1-64 characters of letters, digits, ".", "_", "@" or "-" (and not "anonymous")',
       });
     }
+    if (input.label !== undefined && input.label !== null && input.label.length > 200) {
+      issues.push({ path: ['label'], message: 'must be at most 200 characters' });
+    }
     if (issues.length) throw new ValidationError(issues);
     const prefix = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
     const key = `qql_${prefix}_${randomBytes(24).toString('base64url')}`;
@@ -94,9 +98,25 @@ export class AccountsService {
     return this.repository.listApiKeys(owner);
   }
 
+  /** One key by id (it must exist: ids come from our own rows). */
+  getApiKey(id: string, query?: ApiKeySelection): Promise<ApiKey> {
+    return this.repository.getApiKey(id, query);
+  }
+
   /** A page of every key (the admin `apiKeys` connection). */
   listApiKeyPage(query: ApiKeyQuery): Promise<ApiKey[]> {
     return this.repository.listApiKeyPage(query);
+  }
+
+  /**
+   * Revokes the key with that id (an already revoked key stays revoked at its first time).
+   * @throws NotFoundError when there is no such key.
+   */
+  async revokeApiKeyById(id: string, now: Date): Promise<ApiKey> {
+    const row = isUuid(id) ? await this.repository.revokeApiKeyById(id, now) : null;
+    if (!row) throw new NotFoundError('ApiKey', id);
+    this.keys?.clear();
+    return row;
   }
 
   /** Revokes the active key with that prefix; returns how many were revoked (0 or 1). */

@@ -105,6 +105,8 @@ export const BacktestNode = builder.prismaNode('Backtest', {
   // node(id:) of a missing or invisible row is null, not an error.
   nullable: true,
   description: 'One strategy run over one symbol and range.',
+  // Owned data: every field needs a reader at least; which owner's rows is the loaders' ownerFilter.
+  authScopes: { reader: true },
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
   fields: (t) => ({
@@ -185,6 +187,8 @@ builder.prismaNode('BacktestBatch', {
   // node(id:) of a missing or invisible row is null, not an error.
   nullable: true,
   description: 'One strategy over many symbols.',
+  // Owned data: every field needs a reader at least; which owner's rows is the loaders' ownerFilter.
+  authScopes: { reader: true },
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
   fields: (t) => ({

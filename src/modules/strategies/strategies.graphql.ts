@@ -74,6 +74,8 @@ const StrategyNode = builder.prismaNode('Strategy', {
   // node(id:) of a missing or invisible row is null, not an error.
   nullable: true,
   description: 'A named strategy kind with parameters, owned by an API key owner.',
+  // Owned data: every field needs a reader at least; which owner's rows is the loaders' ownerFilter.
+  authScopes: { reader: true },
   id: { field: 'id' },
   // node(id:) only finds the caller's own strategies (admins: any).
   findUnique: (id, ctx) => ({ id, ...ownerFilter(ctx.viewer) }),
