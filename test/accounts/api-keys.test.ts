@@ -3,10 +3,11 @@ import { createApp, type App } from '../../src/app.js';
 import type { Runtime as Deps } from '../../src/deps.js';
 import { ValidationError } from '../../src/lib/errors.js';
 import { hashApiKey } from '../../src/modules/accounts/accounts.service.js';
-import { ApiKeysDocument, CreateApiKeyDocument, RevokeApiKeyDocument, SystemInfoDocument, ViewerDocument } from '../../examples/generated/graphql.js';
+import { ApiKeysDocument, BacktestProgressDocument, CreateApiKeyDocument, RevokeApiKeyDocument, SystemInfoDocument, ViewerDocument } from '../../examples/generated/graphql.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { execute } from '../helpers/graphql.js';
+import { collectSse } from '../helpers/sse.js';
 
 let deps: Deps;
 let app: App;
@@ -200,5 +201,35 @@ describe('authenticated keys kept between requests', () => {
     expect((await execute(app, ViewerDocument, {}, headers)).status).toBe(200);
     counted.stop();
     expect(counted.seen).toHaveLength(before);
+  });
+});
+
+describe('revocation ends open subscriptions', () => {
+  it('a backtestProgress subscription ends with UNAUTHENTICATED once its key is revoked, and a revoked key cannot subscribe again', async () => {
+    const reader = await createKeyHeader(deps, 'reader');
+    await deps.apiKeyChanges.whenLive();
+    const instrument = await deps.prisma.instrument.create({ data: { symbol: uniqueName('SUB'), name: 'x', baseInterval: '1h' } });
+    const strategy = await deps.prisma.strategy.create({ data: { owner: reader.owner, name: 's', kind: 'BUY_AND_HOLD', parameters: {} } });
+    const backtest = await deps.prisma.backtest.create({
+      data: {
+        owner: reader.owner, strategyId: strategy.id, strategyKind: 'BUY_AND_HOLD', parameters: {}, instrumentId: instrument.id, symbol: instrument.symbol,
+        interval: '1h', from: new Date('2024-01-01T00:00:00Z'), to: new Date('2024-01-02T00:00:00Z'), config: {}, cacheKey: uniqueName('k'),
+      },
+    });
+    let revoked: Promise<number> | undefined;
+    // Revoked once the subscription has delivered the current state (QUEUED: it never ends by itself).
+    const { events, errors } = await collectSse(app, BacktestProgressDocument, { id: backtest.id }, reader.headers, (received) => {
+      if (received.length === 1) revoked ??= deps.services.accounts.revokeApiKey(reader.key.split('_')[1]!, new Date());
+      return false;
+    });
+    expect(await revoked).toBe(1);
+    expect(events.map((e) => e.backtestProgress.status)).toEqual(['QUEUED']);
+    expect(errors).toEqual([expect.objectContaining({ message: 'The API key was revoked or changed: this subscription has ended', extensions: { code: 'UNAUTHENTICATED' } })]);
+    const again = await app.fetch('http://quantql.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...reader.headers },
+      body: JSON.stringify({ query: 'subscription($id: ID!) { backtestProgress(id: $id) { status } }', variables: { id: backtest.id } }),
+    });
+    expect(again.status).toBe(401);
   });
 });

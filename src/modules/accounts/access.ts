@@ -12,6 +12,8 @@ export interface Viewer {
   role: Role;
   anonymous: boolean;
   apiKeyId: string | null;
+  /** The stored hash of the key (what key changes are announced by); null when anonymous. */
+  keyHash: string | null;
 }
 
 export const ANONYMOUS_VIEWER: Viewer = Object.freeze({
@@ -19,6 +21,7 @@ export const ANONYMOUS_VIEWER: Viewer = Object.freeze({
   role: 'reader',
   anonymous: true,
   apiKeyId: null,
+  keyHash: null,
 });
 
 const ROLE_RANK: Record<Role, number> = { reader: 1, trader: 2, admin: 3 };

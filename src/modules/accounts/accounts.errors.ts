@@ -6,3 +6,10 @@ export class InvalidApiKeyError extends DomainError {
     super('The API key is invalid or has been revoked', 'INVALID_API_KEY');
   }
 }
+
+/** Ends a subscription whose API key was revoked (or changed) while it was open. */
+export class ApiKeyRevokedError extends DomainError {
+  constructor() {
+    super('The API key was revoked or changed: this subscription has ended', 'UNAUTHENTICATED');
+  }
+}

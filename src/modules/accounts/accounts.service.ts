@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError, type ValidationIssue } from '../../lib/
 import { isUuid } from '../../lib/ids.js';
 import { ANONYMOUS_VIEWER, ROLES, type Role, type Viewer } from './access.js';
 import type { AccountsRepository, ApiKeyQuery, ApiKeySelection } from './accounts.repository.js';
-import { InvalidApiKeyError } from './accounts.errors.js';
+import { ApiKeyRevokedError, InvalidApiKeyError } from './accounts.errors.js';
 import type { KeyCache } from './key-cache.js';
 
 /**
@@ -90,7 +90,7 @@ export class AccountsService {
       row.lastUsedAt = now;
       this.repository.touchApiKey(row.id, now).catch(() => undefined);
     }
-    return { owner: row.owner, role: row.role, anonymous: false, apiKeyId: row.id };
+    return { owner: row.owner, role: row.role, anonymous: false, apiKeyId: row.id, keyHash: hash };
   }
 
   /** Keys, oldest first (of one owner when given). */
@@ -117,6 +117,34 @@ export class AccountsService {
     if (!row) throw new NotFoundError('ApiKey', id);
     this.keys?.clear();
     return row;
+  }
+
+  /**
+   * The stream `start` opens, given a signal that aborts (with ApiKeyRevokedError) as soon as
+   * the viewer's key is revoked, deleted or changed: a subscription must not outlive its key.
+   * Heard from api_key's trigger through the change feed; when notifications may have been
+   * missed, the key is read again. Anonymous viewers, and processes without a feed, get
+   * `start()` without a signal.
+   */
+  whileKeyValid<T>(viewer: Viewer, start: (signal?: AbortSignal) => AsyncIterable<T>): AsyncIterable<T> {
+    const { keys, repository } = this;
+    const hash = viewer.keyHash;
+    if (!keys || !hash) return start();
+    return (async function* () {
+      const controller = new AbortController();
+      const revoked = () => controller.abort(new ApiKeyRevokedError());
+      const stop = keys.onChange(hash, revoked, () => {
+        repository
+          .findApiKeyByHash(hash)
+          .then((row) => (!row || row.revokedAt) && revoked())
+          .catch(() => undefined);
+      });
+      try {
+        yield* start(controller.signal);
+      } finally {
+        stop();
+      }
+    })();
   }
 
   /** Revokes the active key with that prefix; returns how many were revoked (0 or 1). */

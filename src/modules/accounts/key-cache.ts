@@ -50,6 +50,20 @@ export class KeyCache {
     if (this.feed.live && generation === this.generation) this.entries.set(hash, row);
   }
 
+  /**
+   * Calls `changed` when the key with `hash` changes (or the table is emptied), and `recheck`
+   * when changes may have been missed; returns the function that stops listening.
+   */
+  onChange(hash: string, changed: () => void, recheck: () => void): () => void {
+    this.feed.start();
+    return this.feed.listen({
+      changed: (h) => {
+        if (h === hash || h === '*') changed();
+      },
+      reset: recheck,
+    });
+  }
+
   /** Forgets every key (this process changed keys: don't wait for the notification). */
   clear(): void {
     this.generation += 1;

@@ -39,14 +39,14 @@ const BatchProgressRef = builder.objectRef<BatchProgressEvent>('BatchProgress').
   }),
 });
 
-builder.subscriptionType({ description: 'Live updates (SSE or graphql-ws on /graphql).' });
+builder.subscriptionType({ description: 'Live updates (SSE or graphql-ws on /graphql). Each ends with UNAUTHENTICATED if its API key is revoked while it is open.' });
 builder.subscriptionFields((t) => ({
   backtestProgress: t.field({
     type: BacktestProgressRef,
     description: 'Current state first, then progress (≤ 5 events/s) until a terminal status.',
     args: { id: t.arg.id({ required: true, description: 'Backtest id (global or raw).' }) },
     authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => ctx.services.backtestEvents.watchProgress(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
+    subscribe: (_root, args, ctx) => ctx.services.accounts.whileKeyValid(ctx.viewer, (signal) => ctx.services.backtestEvents.watchProgress(ctx.viewer, parseGlobalId(args.id, 'Backtest'), signal)),
     resolve: (event) => event,
   }),
   backtestCompleted: t.field({
@@ -54,7 +54,7 @@ builder.subscriptionFields((t) => ({
     description: 'Exactly one event: the finished Backtest (at once if it already finished).',
     args: { id: t.arg.id({ required: true, description: 'Backtest id (global or raw).' }) },
     authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => ctx.services.backtestEvents.watchCompletion(ctx.viewer, parseGlobalId(args.id, 'Backtest')),
+    subscribe: (_root, args, ctx) => ctx.services.accounts.whileKeyValid(ctx.viewer, (signal) => ctx.services.backtestEvents.watchCompletion(ctx.viewer, parseGlobalId(args.id, 'Backtest'), signal)),
     resolve: (backtest) => backtest,
   }),
   batchProgress: t.field({
@@ -62,7 +62,7 @@ builder.subscriptionFields((t) => ({
     description: 'Current state first, then one event per finished child, ending with the batch’s terminal status.',
     args: { id: t.arg.id({ required: true, description: 'Batch id (global or raw).' }) },
     authScopes: { reader: true },
-    subscribe: (_root, args, ctx) => ctx.services.backtestEvents.watchBatch(ctx.viewer, parseGlobalId(args.id, 'BacktestBatch')),
+    subscribe: (_root, args, ctx) => ctx.services.accounts.whileKeyValid(ctx.viewer, (signal) => ctx.services.backtestEvents.watchBatch(ctx.viewer, parseGlobalId(args.id, 'BacktestBatch'), signal)),
     resolve: (event) => event,
   }),
 }));

@@ -33,7 +33,7 @@ export class BacktestEventsService {
    * to the newest one it has received instead of replaying the backlog.
    * @throws NotFoundError on subscribe.
    */
-  async *watchProgress(viewer: Viewer, id: string): AsyncGenerator<BacktestProgressEvent> {
+  async *watchProgress(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<BacktestProgressEvent> {
     let bars = 0;
     yield* this.follow(
       () => this.getVisibleRun(viewer, id),
@@ -49,21 +49,24 @@ export class BacktestEventsService {
         return { items: [event], done: isTerminal(event.status) };
       },
       'latest',
+      signal,
     );
   }
 
   /** Exactly one item: the finished backtest (at once if it already finished). @throws NotFoundError on subscribe. */
-  async *watchCompletion(viewer: Viewer, id: string): AsyncGenerator<Backtest> {
+  async *watchCompletion(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<Backtest> {
     yield* this.follow(
       () => this.getVisibleRun(viewer, id),
       () => this.deps.pubsub.listen('backtest', id),
       async (current) => ({ items: isTerminal(current.status) ? [current] : [], done: isTerminal(current.status) }),
       async (event) => (isTerminal(event.status) ? { items: [(await this.deps.repository.findRun(id))!], done: true } : { items: [], done: false }),
+      'all',
+      signal,
     );
   }
 
   /** Current counters first, then one event per finished child, until the batch's terminal status. @throws NotFoundError on subscribe. */
-  async *watchBatch(viewer: Viewer, id: string): AsyncGenerator<BatchProgressEvent> {
+  async *watchBatch(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<BatchProgressEvent> {
     yield* this.follow(
       async () => {
         const batch = await this.deps.repository.findVisibleBatch(viewer, id);
@@ -73,6 +76,8 @@ export class BacktestEventsService {
       () => this.deps.pubsub.listen('batch', id),
       async (current) => ({ items: [batchStateEvent(current, null, this.now())], done: isTerminal(current.status) }),
       async (event) => ({ items: [event], done: isTerminal(event.status) }),
+      'all',
+      signal,
     );
   }
 
@@ -97,7 +102,8 @@ export class BacktestEventsService {
    * The shape of every stream: authorise (read once: NotFoundError before anything is
    * subscribed), listen, read the current state, send what it opens with, follow events —
    * every one, or with `backlog: 'latest'` only the newest of those waiting (events that are
-   * whole states, where a newer one supersedes the rest).
+   * whole states, where a newer one supersedes the rest). An aborted `signal` ends the
+   * stream at once with its reason (e.g. the subscriber's API key was revoked).
    */
   private async *follow<S, E, Y>(
     read: () => Promise<S>,
@@ -105,11 +111,17 @@ export class BacktestEventsService {
     opening: (current: S) => Promise<{ items: Y[]; done: boolean }>,
     next: (event: E) => Promise<{ items: Y[]; done: boolean }>,
     backlog: 'all' | 'latest' = 'all',
+    signal?: AbortSignal,
   ): AsyncGenerator<Y> {
     await read();
     const listener = await listen();
+    // Closing the listener ends a for-await waiting on it (a generator cannot be returned
+    // from while it waits).
+    const abort = () => void listener.close();
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       const first = await opening(await read());
+      if (signal?.aborted) throw signal.reason;
       yield* first.items;
       if (first.done) return;
       for await (const received of listener) {
@@ -118,7 +130,9 @@ export class BacktestEventsService {
         yield* step.items;
         if (step.done) return;
       }
+      if (signal?.aborted) throw signal.reason;
     } finally {
+      signal?.removeEventListener('abort', abort);
       await listener.close();
     }
   }
