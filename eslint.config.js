@@ -85,7 +85,7 @@ export default tseslint.config(
   { files: ['src/engine/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.engine } },
   { files: ['src/lib/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.lib } },
   { files: ['src/config/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.config } },
-  { files: ['src/db/**/*.ts', 'src/events/**/*.ts', 'src/threads/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.infrastructure } },
+  { files: ['src/db/**/*.ts', 'src/events/**/*.ts', 'src/threads/**/*.ts', 'src/limits/**/*.ts', 'src/cache/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.infrastructure } },
   { files: ['src/jobs/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.jobs } },
   { files: ['src/graphql/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.graphqlFolder } },
   { files: ['src/modules/**/*.graphql.ts'], rules: { '@typescript-eslint/no-restricted-imports': rules.moduleGraphql } },

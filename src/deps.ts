@@ -25,6 +25,7 @@ import { InstrumentRepository } from './modules/market-data/instrument.repositor
 import { CandleCache } from './modules/market-data/candle-cache.js';
 import { MarketDataService, type MarketDataTopics } from './modules/market-data/market-data.service.js';
 import { createRedisBinaryStore, type BinaryStore } from './cache/redis-binary-store.js';
+import { createRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
 import { StrategiesRepository } from './modules/strategies/strategies.repository.js';
 import { StrategiesService } from './modules/strategies/strategies.service.js';
 import { SystemService } from './modules/system/system.service.js';
@@ -52,6 +53,8 @@ export interface Clients {
   cacheStore: BinaryStore | null;
   /** Changes to API keys (LISTEN); connects on the first authentication, so only API processes open it. */
   apiKeyChanges: ChangeFeed;
+  /** Backtest submissions per API key (Redis-backed when configured). */
+  submissionLimiter: RateLimiter;
   /** The embedded server when this process uses one. */
   embedded: EmbeddedDatabase | null;
 }
@@ -114,6 +117,7 @@ export async function createRuntime(config: Config, logger: Logger, database: Re
     engine: createEnginePool(config.worker.concurrency, { lazy: true }),
     cacheStore: config.redis ? createRedisBinaryStore(config.redis.url, config.redis.keyPrefix) : null,
     apiKeyChanges: new ChangeFeed({ url: database.url, channel: API_KEY_CHANNEL, logger }),
+    submissionLimiter: createRateLimiter({ name: 'rate:submissions', points: config.backtest.submissionsPerMinute, windowSeconds: 60, redis: config.redis }),
     embedded: database.embedded,
   };
   const services = createServices(config, logger, clients, role);
@@ -128,6 +132,7 @@ export async function createRuntime(config: Config, logger: Logger, database: Re
       await clients.engine.close().catch(() => undefined);
       await clients.cacheStore?.close();
       await clients.apiKeyChanges.close();
+      await clients.submissionLimiter.close();
       await clients.pubsub.close();
       await clients.prisma.$disconnect().catch(() => undefined);
       await db.pool.end().catch(() => undefined);
@@ -166,7 +171,7 @@ function createServices(config: Config, logger: Logger, clients: Clients, role: 
     queue: clients.queue,
     logger,
   });
-  const backtests = new BacktestsService({ repository, store, runs: backtestRuns, strategies, marketData, queue: clients.queue, logger, config: config.backtest });
+  const backtests = new BacktestsService({ repository, store, runs: backtestRuns, strategies, marketData, queue: clients.queue, submissions: clients.submissionLimiter, logger, config: config.backtest });
   const backtestEvents = new BacktestEventsService({ repository, pubsub: clients.pubsub });
   const system = new SystemService({ config, dialect: clients.dialect });
   return { accounts, strategies, marketData, backtests, backtestRuns, backtestEvents, system };

@@ -59,6 +59,7 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: int(1, 256).optional(),
   WORKER_STALLED_INTERVAL_MS: int(1_000, 600_000).default(5_000),
   BACKTEST_MAX_BATCH_SYMBOLS: int(1, 10_000).default(500),
+  RATE_LIMIT_SUBMISSIONS_PER_MINUTE: int(0, 1_000_000).default(120),
 
   AUTH_ANONYMOUS_READ: bool.optional(),
   AUTH_KEY_CACHE_SECONDS: int(0, 3_600).default(60),
@@ -143,6 +144,8 @@ export interface MarketConfig {
 
 export interface BacktestConfig {
   maxBatchSymbols: number;
+  /** runBacktest + runBacktestBatch calls per API key per minute (0: unlimited). */
+  submissionsPerMinute: number;
 }
 
 /** The candle cache (CACHE_*); its second level is Redis when REDIS_URL is set. */
@@ -257,7 +260,7 @@ export function loadConfig(
       ingestMaxCandles: env.MARKET_INGEST_MAX_CANDLES,
       seedDemoData: env.MARKET_SEED_DEMO_DATA ?? embedded,
     },
-    backtest: { maxBatchSymbols: env.BACKTEST_MAX_BATCH_SYMBOLS },
+    backtest: { maxBatchSymbols: env.BACKTEST_MAX_BATCH_SYMBOLS, submissionsPerMinute: env.RATE_LIMIT_SUBMISSIONS_PER_MINUTE },
     cache: { l1MaxBytes: env.CACHE_L1_MAX_MB * 2 ** 20, warmInstruments: env.CACHE_WARM_INSTRUMENTS, peerFill: env.CACHE_PEER_FILL },
     queueMode: redis ? 'bullmq' : 'in-process',
     pubsubMode: redis ? 'redis' : 'in-process',

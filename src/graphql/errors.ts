@@ -1,4 +1,4 @@
-import { DomainError, ForbiddenError, NotFoundError, ValidationError, type ValidationIssue } from '../lib/errors.js';
+import { DomainError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError, type ValidationIssue } from '../lib/errors.js';
 import { builder } from './builder.js';
 
 /** `interface Error { message code }`: every typed error in a result union implements it. */
@@ -43,6 +43,15 @@ builder.objectType(ForbiddenError, {
   name: 'ForbiddenError',
   description: 'The caller is known but not allowed to do this.',
   interfaces: [ErrorInterface],
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'Too many requests of this kind from your API key in the current window (RATE_LIMIT_* settings); nothing was done.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Seconds until the next request of this kind is accepted.' }),
+  }),
 });
 
 export { DomainError };

@@ -94,3 +94,13 @@ export class UnauthenticatedError extends DomainError {
     super(message, 'UNAUTHENTICATED');
   }
 }
+
+/** Too many requests of one kind from one API key: retry after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    readonly action: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`Too many ${action} for this API key: try again in ${retryAfterSeconds} s`, 'RATE_LIMITED');
+  }
+}

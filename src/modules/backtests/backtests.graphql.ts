@@ -4,7 +4,7 @@ import { builder } from '../../graphql/builder.js';
 import { ErrorInterface } from '../../graphql/errors.js';
 import { parseGlobalId } from '../../graphql/ids.js';
 import { assertPageSize, maxPageSize, pageExtensions, pageOptions } from '../../graphql/pagination.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../lib/errors.js';
 import { ownerFilter } from '../accounts/access.js';
 import { StrategyKindEnum } from '../strategies/strategies.graphql.js';
 import { BacktestFinishedError, NoDataError, QueueUnavailableError } from './backtests.errors.js';
@@ -289,7 +289,7 @@ builder.mutationFields((t) => ({
   runBacktest: t.prismaField({
     type: 'Backtest',
     description: 'Queues a backtest (trader) and returns it at once: QUEUED, or COMPLETED with fromCache when an identical run on the same data exists.',
-    errors: { types: [ValidationError, NotFoundError, NoDataError, QueueUnavailableError, ForbiddenError], directResult: true, union: { name: 'RunBacktestResult', description: 'The queued (or cached) Backtest, or why nothing was queued.' } },
+    errors: { types: [ValidationError, NotFoundError, NoDataError, QueueUnavailableError, RateLimitedError, ForbiddenError], directResult: true, union: { name: 'RunBacktestResult', description: 'The queued (or cached) Backtest, or why nothing was queued.' } },
     args: { input: t.arg({ type: RunBacktestInput, required: true, description: 'What to run, and how.' }) },
     authScopes: { trader: true },
     resolve: (_query, _root, { input }, ctx) => ctx.services.backtests.submitBacktest(ctx.viewer, { ...input, strategyId: parseGlobalId(input.strategyId, 'Strategy') }),
@@ -297,7 +297,7 @@ builder.mutationFields((t) => ({
   runBacktestBatch: t.prismaField({
     type: 'BacktestBatch',
     description: 'Queues one strategy over many symbols (trader); children run in parallel.',
-    errors: { types: [ValidationError, NotFoundError, QueueUnavailableError, ForbiddenError], directResult: true, union: { name: 'RunBacktestBatchResult', description: 'The queued BacktestBatch, or why nothing was queued.' } },
+    errors: { types: [ValidationError, NotFoundError, QueueUnavailableError, RateLimitedError, ForbiddenError], directResult: true, union: { name: 'RunBacktestBatchResult', description: 'The queued BacktestBatch, or why nothing was queued.' } },
     args: { input: t.arg({ type: RunBacktestBatchInput, required: true, description: 'What to run, over which symbols, and how.' }) },
     authScopes: { trader: true },
     resolve: (_query, _root, { input }, ctx) => ctx.services.backtests.submitBatch(ctx.viewer, { ...input, strategyId: parseGlobalId(input.strategyId, 'Strategy') }),

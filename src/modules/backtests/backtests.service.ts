@@ -3,7 +3,7 @@ import { candleColumnsRead, type RunConfig } from '../../engine/index.js';
 import type { Backtest, BacktestBatch, BacktestStatus, Prisma } from '../../generated/prisma/client.js';
 import type { JobName, JobPayload } from '../../jobs/catalog.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import { NotFoundError, ValidationError, type ValidationIssue } from '../../lib/errors.js';
+import { NotFoundError, RateLimitedError, ValidationError, type ValidationIssue } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Viewer } from '../accounts/access.js';
@@ -23,6 +23,8 @@ export interface BacktestsDeps {
   strategies: StrategiesService;
   marketData: MarketDataService;
   queue: JobQueue;
+  /** Submissions per API key (runBacktest and runBacktestBatch count one each). */
+  submissions: { consume(key: string): Promise<number | null> };
   logger: Logger;
   config: BacktestConfig;
   now?: () => Date;
@@ -57,12 +59,23 @@ export class BacktestsService {
   }
 
   /**
+   * Counts a submission against the caller's key before any work: every attempt counts, a
+   * refused one too (refusing costs the server work as well).
+   * @throws RateLimitedError over RATE_LIMIT_SUBMISSIONS_PER_MINUTE.
+   */
+  private async countSubmission(viewer: Viewer): Promise<void> {
+    const waitMs = await this.deps.submissions.consume(viewer.apiKeyId ?? viewer.owner);
+    if (waitMs !== null) throw new RateLimitedError('backtest submissions', Math.max(1, Math.ceil(waitMs / 1000)));
+  }
+
+  /**
    * Validates and queues one backtest, returning it at once: QUEUED, or COMPLETED with
    * fromCache when an identical run on the same data version already finished.
    * Nothing is created or enqueued on any error.
    * @throws ValidationError, NotFoundError (strategy or symbol), NoDataError, QueueUnavailableError.
    */
   async submitBacktest(viewer: Viewer, input: RunBacktestInput): Promise<Backtest> {
+    await this.countSubmission(viewer);
     const issues: ValidationIssue[] = [];
     checkRunRange(input, issues);
     const config = runConfigOf(input, issues);
@@ -99,6 +112,7 @@ export class BacktestsService {
    * @throws ValidationError (including unknown symbols, listed), NotFoundError (strategy), QueueUnavailableError.
    */
   async submitBatch(viewer: Viewer, input: RunBatchInput): Promise<BacktestBatch> {
+    await this.countSubmission(viewer);
     const issues: ValidationIssue[] = [];
     checkRunRange(input, issues);
     const config = runConfigOf(input, issues);
