@@ -13,11 +13,12 @@ import { post } from '../helpers/graphql.js';
 let deps: Deps;
 let app: App;
 let trader: Record<string, string>;
+let owner: string;
 
 beforeAll(async () => {
   deps = await createTestDeps();
   app = createApp(deps);
-  trader = (await createKeyHeader(deps, 'trader')).headers;
+  ({ headers: trader, owner } = await createKeyHeader(deps, 'trader'));
 });
 afterAll(async () => deps.close());
 
@@ -31,14 +32,15 @@ describe('the NUL character (finding 7)', () => {
     ['deep in a list', { query: 'query($s: [String!]!) { marketSummary(symbols: $s) { symbol } }', variables: { s: ['AAPL', 'x\u0000'] } }],
   ];
   it.each(cases)('is refused %s: HTTP 400, BAD_USER_INPUT, nothing written', async (_name, body) => {
-    const before = await deps.prisma.strategy.count();
+    // This key's owner only: other test files write strategies to the same database meanwhile.
+    const before = await deps.prisma.strategy.count({ where: { owner } });
     const res = await post(app, body, trader);
     expect(res.status).toBe(400);
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors).toEqual([
       expect.objectContaining({ message: 'Text may not contain the NUL character (U+0000).', extensions: { code: 'BAD_USER_INPUT' } }),
     ]);
-    expect(await deps.prisma.strategy.count()).toBe(before);
+    expect(await deps.prisma.strategy.count({ where: { owner } })).toBe(before);
   });
 
   it('a name with other control-free Unicode is stored as sent', async () => {
