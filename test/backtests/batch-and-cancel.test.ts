@@ -35,12 +35,13 @@ async function createStrategy(stack: TestStack, headers: Record<string, string>)
 describe('runBacktestBatch', () => {
   let stack: TestStack;
   let trader: Record<string, string>;
+  let traderOwner: string;
   const prefix = uniqueName('BAT');
   const symbols = Array.from({ length: 50 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
 
   beforeAll(async () => {
     stack = await startStack();
-    trader = (await createKeyHeader(stack.deps, 'trader')).headers;
+    ({ headers: trader, owner: traderOwner } = await createKeyHeader(stack.deps, 'trader'));
     for (const [i, symbol] of symbols.entries()) {
       await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(1000 + i, BARS, START, HOUR) });
     }
@@ -123,7 +124,7 @@ describe('runBacktestBatch', () => {
 
   it('rejects unknown symbols (listed), duplicates and oversized batches, creating nothing', async () => {
     const strategyId = await createStrategy(stack, trader);
-    const before = await stack.deps.prisma.backtestBatch.count();
+    const before = await stack.deps.prisma.backtestBatch.count({ where: { owner: traderOwner } });
     const unknown = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols: [symbols[0]!, 'NOPE1', 'NOPE2'], interval: '1h', ...range } }, trader);
     const u = unknown.body.data!.runBacktestBatch;
     expect(u.__typename).toBe('ValidationError');
@@ -133,7 +134,7 @@ describe('runBacktestBatch', () => {
     expect(dup.body.data!.runBacktestBatch).toMatchObject({ __typename: 'ValidationError', message: expect.stringMatching(/duplicates/) });
     const many = await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols: Array.from({ length: 501 }, (_, i) => `S${i}`), interval: '1h', ...range } }, trader);
     expect(many.body.data!.runBacktestBatch).toMatchObject({ __typename: 'ValidationError', message: expect.stringMatching(/at most 500 symbols/) });
-    expect(await stack.deps.prisma.backtestBatch.count()).toBe(before);
+    expect(await stack.deps.prisma.backtestBatch.count({ where: { owner: traderOwner } })).toBe(before);
   });
 });
 

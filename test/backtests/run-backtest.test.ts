@@ -49,18 +49,21 @@ async function run(input: Record<string, unknown>, headers = trader.headers) {
   return res.body.data!.runBacktest;
 }
 
-/** Rows and queued jobs, once earlier tests' jobs have drained (polls a condition, not a clock). */
+/**
+ * This trader's rows and this stack's queued jobs, once earlier tests' jobs have drained
+ * (polls a condition, not a clock). Other test files write rows to the same database.
+ */
 async function counts() {
   for (;;) {
     const queue = await stack.deps.queue.counts();
-    if (queue.waiting + queue.active + queue.delayed === 0) return { rows: await stack.deps.prisma.backtest.count(), queued: 0 };
+    if (queue.waiting + queue.active + queue.delayed === 0) return { rows: await stack.deps.prisma.backtest.count({ where: { owner: trader.owner } }), queued: 0 };
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 async function queuedNow() {
   const queue = await stack.deps.queue.counts();
-  return { rows: await stack.deps.prisma.backtest.count(), queued: queue.waiting + queue.active + queue.delayed };
+  return { rows: await stack.deps.prisma.backtest.count({ where: { owner: trader.owner } }), queued: queue.waiting + queue.active + queue.delayed };
 }
 
 describe('runBacktest', () => {

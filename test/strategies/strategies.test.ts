@@ -18,13 +18,14 @@ import { execute } from '../helpers/graphql.js';
 let deps: Deps;
 let app: App;
 let alice: Record<string, string>;
+let aliceOwner: string;
 let bob: Record<string, string>;
 let reader: Record<string, string>;
 
 beforeAll(async () => {
   deps = await createTestDeps();
   app = createApp(deps);
-  alice = (await createKeyHeader(deps, 'trader')).headers;
+  ({ headers: alice, owner: aliceOwner } = await createKeyHeader(deps, 'trader'));
   bob = (await createKeyHeader(deps, 'trader')).headers;
   reader = (await createKeyHeader(deps, 'reader')).headers;
 });
@@ -105,12 +106,12 @@ describe('strategy validation and ownership', () => {
     ['parameters that are not an object', { name: 's', kind: 'SMA_CROSSOVER', parameters: [1, 2] }, ['kind']],
   ];
   it.each(bad)('rejects %s with a ValidationError naming the field, creating nothing', async (_n, input, pathPrefix) => {
-    const before = await deps.prisma.strategy.count();
+    const before = await deps.prisma.strategy.count({ where: { owner: aliceOwner } });
     const result = await create(alice, input);
     expect(result.__typename).toBe('ValidationError');
     if (result.__typename !== 'ValidationError') throw new Error();
     expect(result.issues.some((i) => pathPrefix.every((p, k) => i.path[k] === p))).toBe(true);
-    expect(await deps.prisma.strategy.count()).toBe(before);
+    expect(await deps.prisma.strategy.count({ where: { owner: aliceOwner } })).toBe(before);
   });
 
   it('rejects an unknown kind at the schema level', async () => {
