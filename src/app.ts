@@ -10,6 +10,7 @@ import type { Logger } from './lib/logger.js';
 import { useResponseCompression } from './http/compression.js';
 import { createErrorHandling } from './http/errors.js';
 import { useRequestLimits } from './http/limits.js';
+import { useMetrics } from './http/metrics.js';
 import { useSlowOperationLog } from './http/operation-log.js';
 import { useBoundedErrors, useJsonRequestsOnly } from './http/request-hygiene.js';
 import { useTextInputGuard } from './http/text-input-guard.js';
@@ -22,7 +23,7 @@ export type App = YogaServerInstance<Record<string, unknown>, Context>;
 
 /** What the HTTP application is built from (a Runtime, in main.ts and the tests). */
 export interface AppDeps {
-  config: Pick<Config, 'graphql' | 'auth' | 'market' | 'log'>;
+  config: Pick<Config, 'graphql' | 'auth' | 'market' | 'log' | 'metrics'>;
   logger: Logger;
   services: Services;
   prisma: PrismaClient;
@@ -57,6 +58,10 @@ export function createApp(runtime: AppDeps): App {
     plugins: [
       useResponseCompression(),
       ...useRequestLimits(limits, config.market),
+      ...useMetrics(
+        { db: runtime.db, queueCounts: () => services.system.queueCounts(), cacheStats: () => services.marketData.candleCacheStats() },
+        { token: config.metrics.token },
+      ),
       useSlowOperationLog(logger, runtime.config.log.slowOperationMs),
       useJsonRequestsOnly(),
       useBoundedErrors(),

@@ -63,6 +63,7 @@ const envSchema = z.object({
 
   AUTH_ANONYMOUS_READ: bool.optional(),
   AUTH_KEY_CACHE_SECONDS: int(0, 3_600).default(60),
+  METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
 
   MARKET_CANDLES_MAX_POINTS: int(10, 1_000_000).default(10_000),
   MARKET_INGEST_MAX_CANDLES: int(1, 1_000_000).default(50_000),
@@ -160,6 +161,8 @@ export interface CacheConfig {
 
 export interface Config {
   env: Env['NODE_ENV'];
+  /** Bearer token /metrics requires; null: open (protect it at the proxy). */
+  metrics: { token: string | null };
   log: {
     level: Env['LOG_LEVEL'];
     /** auto: readable lines when stdout is a terminal, JSON otherwise. */
@@ -223,6 +226,7 @@ export function loadConfig(
   const redis = env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null;
   return {
     env: env.NODE_ENV,
+    metrics: { token: env.METRICS_TOKEN ?? null },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT, slowOperationMs: env.LOG_SLOW_OPERATION_MS },
     http: { host: env.HOST, port: env.PORT, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     database: {

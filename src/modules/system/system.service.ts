@@ -1,6 +1,7 @@
 import type { Config } from '../../config/env.js';
 import type { Dialect } from '../../db/dialect.js';
 import { VERSION } from '../../lib/version.js';
+import type { JobQueue } from '../../jobs/queue.js';
 
 export interface SystemInfo {
   version: string;
@@ -20,7 +21,18 @@ export interface Limits {
 
 /** What this deployment runs on, and its limits. */
 export class SystemService {
-  constructor(private readonly deps: { config: Pick<Config, 'database' | 'queueMode' | 'pubsubMode' | 'graphql' | 'market' | 'backtest'>; dialect: Dialect }) {}
+  constructor(
+    private readonly deps: {
+      config: Pick<Config, 'database' | 'queueMode' | 'pubsubMode' | 'graphql' | 'market' | 'backtest'>;
+      dialect: Dialect;
+      queue: Pick<JobQueue, 'counts'>;
+    },
+  ) {}
+
+  /** Backtest jobs by state (for /metrics). */
+  queueCounts(): ReturnType<JobQueue['counts']> {
+    return this.deps.queue.counts();
+  }
 
   /** Safe to show to any reader: no addresses or credentials. */
   getSystemInfo(): SystemInfo {

@@ -1,0 +1,114 @@
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import type { Plugin } from 'graphql-yoga';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../db/pool.js';
+
+/** What /metrics reads besides what it measures itself. */
+export interface MetricSources {
+  db: Pick<Database, 'onQuery'>;
+  /** Jobs by state (BullMQ's counts, or the in-process queue's). */
+  queueCounts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
+  /** The candle cache's counters since the process started. */
+  cacheStats(): { l1: { hits: number; misses: number; bytes: number }; l2: { hits: number; misses: number; errors: number } | null };
+}
+
+/**
+ * Prometheus metrics at /metrics, from maintained libraries: prom-client (process metrics,
+ * our gauges and histograms) and the yoga Prometheus plugin (operation durations by name,
+ * parse/validate/execute phases, errors). Measured here as well: SQL durations by statement
+ * name (the comment each statement of ours starts with), queue depth by state, candle cache
+ * hits and misses by level, open subscriptions.
+ *
+ * One registry per process (not prom-client's global one): tests build many apps in one
+ * process, each with its own. With `token` set, /metrics answers only
+ * `Authorization: Bearer <token>` (the figures describe the deployment).
+ */
+export function useMetrics(sources: MetricSources, options: { token: string | null }): Plugin[] {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'quantql_' });
+
+  const sql = new Histogram({
+    name: 'quantql_sql_duration_seconds',
+    help: 'SQL statement durations by statement name (the /* name */ comment; "prisma" for Prisma’s, "other" otherwise)',
+    labelNames: ['statement', 'outcome'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const stopSql = sources.db.onQuery(({ text, durationMs, error }) => {
+    sql.observe({ statement: statementName(text), outcome: error ? 'error' : 'ok' }, durationMs / 1000);
+  });
+
+  new Gauge({
+    name: 'quantql_queue_jobs',
+    help: 'Backtest jobs by state',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const counts = await sources.queueCounts().catch(() => null);
+      if (!counts) return;
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'quantql_candle_cache_lookups',
+    help: 'Candle cache lookups since start, by level and result',
+    labelNames: ['level', 'result'],
+    registers: [registry],
+    collect() {
+      const stats = sources.cacheStats();
+      this.set({ level: 'l1', result: 'hit' }, stats.l1.hits);
+      this.set({ level: 'l1', result: 'miss' }, stats.l1.misses);
+      if (stats.l2) {
+        this.set({ level: 'l2', result: 'hit' }, stats.l2.hits);
+        this.set({ level: 'l2', result: 'miss' }, stats.l2.misses);
+        this.set({ level: 'l2', result: 'error' }, stats.l2.errors);
+      }
+    },
+  });
+  const subscriptions = new Gauge({ name: 'quantql_open_subscriptions', help: 'GraphQL subscriptions open now', registers: [registry] });
+
+  const serve: Plugin = {
+    async onRequest({ url, request, fetchAPI, endResponse }) {
+      if (url.pathname !== '/metrics') return;
+      if (options.token && request.headers.get('authorization') !== `Bearer ${options.token}`) {
+        endResponse(new fetchAPI.Response('metrics need Authorization: Bearer <METRICS_TOKEN>\n', { status: 401, headers: { 'www-authenticate': 'Bearer' } }));
+        return;
+      }
+      endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
+    },
+    onSubscribe() {
+      subscriptions.inc();
+      let open = true;
+      const close = () => {
+        if (open) subscriptions.dec();
+        open = false;
+      };
+      return {
+        onSubscribeResult: () => ({ onEnd: close }),
+        onSubscribeError: close,
+      };
+    },
+    onDispose: () => void stopSql(),
+  };
+  return [
+    usePrometheus({
+      registry,
+      endpoint: false,
+      metrics: {
+        // Full URLs as labels would grow without bound; the phases say where time goes.
+        graphql_yoga_http_duration: false,
+        graphql_envelop_deprecated_field: false,
+        graphql_envelop_schema_change: false,
+      },
+    }),
+    serve,
+  ];
+}
+
+/** `/* findCandleBlocks *\/ SELECT …` → findCandleBlocks; Prisma's statements → prisma. */
+function statementName(text: string | undefined): string {
+  if (!text) return 'other';
+  const named = /^\s*(?:COPY \()?\s*\/\*\s*([A-Za-z][\w.-]{0,63})\s*\*\//.exec(text);
+  if (named) return named[1]!;
+  return /"public"\."\w+"/.test(text) ? 'prisma' : 'other';
+}
