@@ -173,6 +173,6 @@ function createServices(config: Config, logger: Logger, clients: Clients, role: 
   });
   const backtests = new BacktestsService({ repository, store, runs: backtestRuns, strategies, marketData, queue: clients.queue, submissions: clients.submissionLimiter, logger, config: config.backtest });
   const backtestEvents = new BacktestEventsService({ repository, pubsub: clients.pubsub });
-  const system = new SystemService({ config, dialect: clients.dialect, queue: clients.queue });
+  const system = new SystemService({ config, dialect: clients.dialect, queue: clients.queue, db: clients.db });
   return { accounts, strategies, marketData, backtests, backtestRuns, backtestEvents, system };
 }

@@ -3,8 +3,9 @@ import { createApp, type App } from '../../src/app.js';
 import { createDatabase } from '../../src/db/pool.js';
 import type { Runtime as Deps } from '../../src/deps.js';
 import { VERSION } from '../../src/lib/version.js';
-import { SystemInfoDocument } from '../../examples/generated/graphql.js';
-import { createTestDeps } from '../helpers/deps.js';
+import { DbDiagnosticsDocument, QueueStatusDocument, SystemInfoDocument } from '../../examples/generated/graphql.js';
+import { randomCandles } from '../helpers/candles.js';
+import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { execute } from '../helpers/graphql.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
 
@@ -62,6 +63,31 @@ describe('health and readiness', () => {
       expect((await deadApp.fetch('http://quantql.test/health')).status).toBe(200);
     } finally {
       await dead.pool.end();
+    }
+  });
+});
+
+describe('admin diagnostics', () => {
+  it('queueStatus counts jobs by state; dbDiagnostics reads the statistics of this database (admin only)', async () => {
+    const admin = (await createKeyHeader(deps, 'admin')).headers;
+    const queue = (await execute(app, QueueStatusDocument, {}, admin)).body.data!.queueStatus;
+    expect(queue.mode).toBe(process.env.REDIS_URL ? 'BULLMQ' : 'IN_PROCESS');
+    for (const n of [queue.waiting, queue.active, queue.delayed, queue.failed]) expect(n).toBeGreaterThanOrEqual(0);
+
+    await deps.services.marketData.ingestCandles({ symbol: uniqueName('DIAG'), baseInterval: '1h', candles: randomCandles(4, 24, Date.UTC(2024, 0, 1), 3_600_000) });
+    const { body } = await execute(app, DbDiagnosticsDocument, {}, admin);
+    expect(body.errors).toBeUndefined();
+    const d = body.data!.dbDiagnostics;
+    const timescale = process.env.TEST_TIMESCALEDB === '1';
+    expect(d.dialect).toBe(timescale ? 'timescaledb' : 'portable');
+    expect(d.aggregates.instruments).toBeGreaterThanOrEqual(1);
+    if (timescale) expect(d.hypertables.find((h) => h.name === 'candle')!.chunks).toBeGreaterThanOrEqual(1);
+    else expect(d.hypertables).toEqual([]);
+    // Unused indexes: none is a primary key or unique constraint.
+    expect(d.unusedIndexes.some((i) => i.index.endsWith('_pkey'))).toBe(false);
+
+    for (const refused of [await execute(app, QueueStatusDocument, {}, reader), await execute(app, DbDiagnosticsDocument, {}, reader)]) {
+      expect(refused.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     }
   });
 });

@@ -2,6 +2,8 @@ import type { Config } from '../../config/env.js';
 import type { Dialect } from '../../db/dialect.js';
 import { VERSION } from '../../lib/version.js';
 import type { JobQueue } from '../../jobs/queue.js';
+import type { Database } from '../../db/pool.js';
+import { findAggregateFreshness, findHypertables, findSequentialScanTables, findUnusedIndexes, type AggregateFreshness, type HypertableInfo, type IndexUsage, type TableScans } from './diagnostics.store.js';
 
 export interface SystemInfo {
   version: string;
@@ -19,6 +21,22 @@ export interface Limits {
   maxBatchSymbols: number;
 }
 
+export interface QueueStatus {
+  mode: Config['queueMode'];
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+export interface DbDiagnostics {
+  dialect: 'timescaledb' | 'portable';
+  unusedIndexes: IndexUsage[];
+  sequentialScans: TableScans[];
+  hypertables: HypertableInfo[];
+  aggregates: AggregateFreshness;
+}
+
 /** What this deployment runs on, and its limits. */
 export class SystemService {
   constructor(
@@ -26,8 +44,30 @@ export class SystemService {
       config: Pick<Config, 'database' | 'queueMode' | 'pubsubMode' | 'graphql' | 'market' | 'backtest'>;
       dialect: Dialect;
       queue: Pick<JobQueue, 'counts'>;
+      db: Pick<Database, 'pool'>;
     },
   ) {}
+
+  /** Jobs by state and where they are queued (admin). */
+  async queueStatus(): Promise<QueueStatus> {
+    return { mode: this.deps.config.queueMode, ...(await this.deps.queue.counts()) };
+  }
+
+  /**
+   * What an operator checks when the database is slow (admin): unused indexes, tables read
+   * by sequential scans, hypertables' chunks and compression (TimescaleDB; empty on the
+   * portable dialect), and how many instruments' aggregates are behind their data.
+   */
+  async dbDiagnostics(): Promise<DbDiagnostics> {
+    const pool = this.deps.db.pool;
+    const [unusedIndexes, sequentialScans, hypertables, aggregates] = await Promise.all([
+      findUnusedIndexes(pool),
+      findSequentialScanTables(pool),
+      this.deps.dialect.timescaledb ? findHypertables(pool) : Promise.resolve([]),
+      findAggregateFreshness(pool),
+    ]);
+    return { dialect: this.deps.dialect.timescaledb ? 'timescaledb' : 'portable', unusedIndexes, sequentialScans, hypertables, aggregates };
+  }
 
   /** Backtest jobs by state (for /metrics). */
   queueCounts(): ReturnType<JobQueue['counts']> {
