@@ -39,6 +39,10 @@ export function createApp(runtime: AppDeps): App {
   const { config, logger, services } = runtime;
   const limits = config.graphql;
   const errors = createErrorHandling(logger);
+  const metrics = useMetrics(
+    { db: runtime.db, queueMode: services.system.getSystemInfo().queueMode, queueCounts: () => services.system.queueCounts(), cacheStats: () => services.marketData.candleCacheStats() },
+    { token: config.metrics.token },
+  );
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -54,14 +58,12 @@ export function createApp(runtime: AppDeps): App {
       viewer: await resolveViewer(runtime, request),
       services,
       loaders: createLoaders(services, runtime.prisma),
+      metrics: metrics.source,
     }),
     plugins: [
       useResponseCompression(),
       ...useRequestLimits(limits, config.market),
-      ...useMetrics(
-        { db: runtime.db, queueCounts: () => services.system.queueCounts(), cacheStats: () => services.marketData.candleCacheStats() },
-        { token: config.metrics.token },
-      ),
+      ...metrics.plugins,
       useSlowOperationLog(logger, runtime.config.log.slowOperationMs),
       useJsonRequestsOnly(),
       useBoundedErrors(),

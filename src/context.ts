@@ -8,6 +8,7 @@ import type { BacktestsService } from './modules/backtests/backtests.service.js'
 import { createMarketDataLoaders, type MarketDataLoaders } from './modules/market-data/market-data.loaders.js';
 import type { MarketDataService } from './modules/market-data/market-data.service.js';
 import type { StrategiesService } from './modules/strategies/strategies.service.js';
+import type { SystemMetricsSource } from './modules/system/system-metrics.js';
 import type { SystemService } from './modules/system/system.service.js';
 
 /** The use cases of every module, built once per process (deps.ts) and shared by every request and job. */
@@ -38,6 +39,8 @@ export interface Context {
   requestId: string;
   services: Services;
   loaders: Loaders;
+  /** This process's operation latencies, cache and queue figures (systemMetrics). */
+  metrics: SystemMetricsSource;
 }
 
 /** Loaders are built per request: their caches must never outlive it (or cross callers). */

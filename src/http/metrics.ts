@@ -2,12 +2,14 @@ import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/pool.js';
+import type { OperationLatency, SystemMetricsSource } from '../modules/system/system-metrics.js';
 
 /** What /metrics reads besides what it measures itself. */
 export interface MetricSources {
   db: Pick<Database, 'onQuery'>;
   /** Jobs by state (BullMQ's counts, or the in-process queue's). */
   queueCounts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
+  queueMode: 'bullmq' | 'in-process';
   /** The candle cache's counters since the process started. */
   cacheStats(): { l1: { hits: number; misses: number; bytes: number }; l2: { hits: number; misses: number; errors: number } | null };
 }
@@ -23,7 +25,7 @@ export interface MetricSources {
  * process, each with its own. With `token` set, /metrics answers only
  * `Authorization: Bearer <token>` (the figures describe the deployment).
  */
-export function useMetrics(sources: MetricSources, options: { token: string | null }): Plugin[] {
+export function useMetrics(sources: MetricSources, options: { token: string | null }): { plugins: Plugin[]; source: SystemMetricsSource } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'quantql_' });
 
@@ -90,7 +92,7 @@ export function useMetrics(sources: MetricSources, options: { token: string | nu
     },
     onDispose: () => void stopSql(),
   };
-  return [
+  const plugins: Plugin[] = [
     usePrometheus({
       registry,
       endpoint: false,
@@ -103,6 +105,44 @@ export function useMetrics(sources: MetricSources, options: { token: string | nu
     }),
     serve,
   ];
+  const source: SystemMetricsSource = {
+    async snapshot() {
+      const summary = registry.getSingleMetric('graphql_envelop_request_time_summary');
+      const operations = summary ? operationLatencies((await summary.get()).values) : [];
+      const cache = sources.cacheStats();
+      return {
+        operations,
+        candleCache: { l1: levelStats(cache.l1.hits, cache.l1.misses), l2: cache.l2 ? levelStats(cache.l2.hits, cache.l2.misses) : null },
+        queue: { mode: sources.queueMode, ...(await sources.queueCounts()) },
+        openSubscriptions: (await subscriptions.get()).values[0]?.value ?? 0,
+      };
+    },
+  };
+  return { plugins, source };
+}
+
+function levelStats(hits: number, misses: number) {
+  return { hits, misses, hitRate: hits + misses > 0 ? hits / (hits + misses) : null };
+}
+
+type SummaryValue = { labels: Partial<Record<string, string | number>>; value: number; metricName?: string };
+
+/** prom-client summary samples (quantiles, _count) → one row per operation, slowest p95 first. */
+function operationLatencies(values: SummaryValue[]): OperationLatency[] {
+  const byOperation = new Map<string, OperationLatency>();
+  for (const v of values) {
+    const name = String(v.labels.operationName ?? 'Anonymous');
+    const type = String(v.labels.operationType ?? 'unknown');
+    const key = `${type}:${name}`;
+    let row = byOperation.get(key);
+    if (!row) byOperation.set(key, (row = { name, type, count: 0, p50Ms: null, p95Ms: null, p99Ms: null }));
+    const ms = Number.isFinite(v.value) ? v.value * 1000 : null;
+    if (v.metricName?.endsWith('_count')) row.count = v.value;
+    else if (v.labels.quantile === 0.5) row.p50Ms = ms;
+    else if (v.labels.quantile === 0.95) row.p95Ms = ms;
+    else if (v.labels.quantile === 0.99) row.p99Ms = ms;
+  }
+  return [...byOperation.values()].sort((a, b) => (b.p95Ms ?? 0) - (a.p95Ms ?? 0));
 }
 
 /** `/* findCandleBlocks *\/ SELECT …` → findCandleBlocks; Prisma's statements → prisma. */

@@ -127,6 +127,7 @@ const CASES: Case[] = [
   { name: 'node', needs: 'reader', ownedBy: 'trader', query: 'query($id: ID!) { node(id: $id) { id } }', variables: () => ({ id: ids.backtest }), hidden: (d) => d.node === null },
   { name: 'apiKeys', needs: 'admin', query: '{ apiKeys(first: 1) { edges { cursor } } }' },
   { name: 'queueStatus', needs: 'admin', query: '{ queueStatus { waiting } }' },
+  { name: 'systemMetrics', needs: 'admin', query: '{ systemMetrics { openSubscriptions } }' },
   { name: 'dbDiagnostics', needs: 'admin', query: '{ dbDiagnostics { dialect } }' },
   { name: 'createStrategy', needs: 'trader', query: 'mutation { createStrategy(input: { name: "authz", kind: BUY_AND_HOLD }) { __typename } }' },
   {

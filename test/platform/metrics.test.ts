@@ -47,6 +47,27 @@ describe('/metrics', () => {
     expect(sample(metrics.text, 'quantql_process_cpu_seconds_total')).toBeGreaterThan(0);
   });
 
+  it('systemMetrics (admin) shows p50/p95/p99 per operation, cache hit rates, the queue and open subscriptions', async () => {
+    for (let i = 0; i < 3; i++) await post(app, { query: `query LatestAgain { instrument(symbol: "${symbol}") { latestCandle { close } } }` }, reader);
+    const admin = (await createKeyHeader(deps, 'admin')).headers;
+    const res = await post(app, { query: '{ systemMetrics { operations { name type count p50Ms p95Ms p99Ms } candleCache { l1 { hits misses hitRate } } queue { waiting } openSubscriptions } }' }, admin);
+    expect(res.body.errors).toBeUndefined();
+    const m = res.body.data!.systemMetrics as {
+      operations: Array<{ name: string; type: string; count: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
+      candleCache: { l1: { hits: number; misses: number; hitRate: number | null } };
+      queue: { waiting: number };
+      openSubscriptions: number;
+    };
+    const op = m.operations.find((o) => o.name === 'LatestAgain')!;
+    expect(op).toMatchObject({ type: 'query', count: 3 });
+    expect(op.p50Ms).toBeGreaterThanOrEqual(0);
+    expect(op.p99Ms).toBeGreaterThanOrEqual(op.p50Ms);
+    expect(m.queue.waiting).toBeGreaterThanOrEqual(0);
+    expect(m.openSubscriptions).toBe(0);
+    const refused = await post(app, { query: '{ systemMetrics { openSubscriptions } }' }, reader);
+    expect(refused.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+  });
+
   it('counts an error result under its operation', async () => {
     await post(app, { query: 'query Broken { instrument(symbol: "x") { nope } }' }, reader);
     const metrics = await scrape(app);

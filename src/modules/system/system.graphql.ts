@@ -1,5 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import type { AggregateFreshness, HypertableInfo, IndexUsage, TableScans } from './diagnostics.store.js';
+import type { CacheLevelStats, OperationLatency, SystemMetrics } from './system-metrics.js';
 import type { DbDiagnostics, QueueStatus, SystemInfo } from './system.service.js';
 
 const QueueMode = builder.enumType('QueueMode', {
@@ -122,7 +123,52 @@ const DbDiagnosticsRef = builder.objectRef<DbDiagnostics>('DbDiagnostics').imple
   }),
 });
 
+const OperationLatencyRef = builder.objectRef<OperationLatency>('OperationLatency').implement({
+  description: 'Latency of one operation in this process since it started.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Operation name (Anonymous when unnamed).' }),
+    type: t.exposeString('type', { description: 'query, mutation or subscription.' }),
+    count: t.exposeFloat('count', { description: 'Operations observed since the process started.' }),
+    p50Ms: t.exposeFloat('p50Ms', { nullable: true, description: 'Median, in milliseconds.' }),
+    p95Ms: t.exposeFloat('p95Ms', { nullable: true, description: '95th percentile, in milliseconds.' }),
+    p99Ms: t.exposeFloat('p99Ms', { nullable: true, description: '99th percentile, in milliseconds.' }),
+  }),
+});
+
+const CacheLevelStatsRef = builder.objectRef<CacheLevelStats>('CacheLevelStats').implement({
+  description: 'Lookups of one level of the candle cache since the process started.',
+  fields: (t) => ({
+    hits: t.exposeFloat('hits', { description: 'Ranges found.' }),
+    misses: t.exposeFloat('misses', { description: 'Ranges not found.' }),
+    hitRate: t.exposeFloat('hitRate', { nullable: true, description: 'hits / (hits + misses); null before the first lookup.' }),
+  }),
+});
+
+const CandleCacheStatsRef = builder.objectRef<SystemMetrics['candleCache']>('CandleCacheStats').implement({
+  description: 'The candle cache of this process (L1) and the shared one (L2, Redis).',
+  fields: (t) => ({
+    l1: t.field({ type: CacheLevelStatsRef, resolve: (c) => c.l1, description: 'In-process level.' }),
+    l2: t.field({ type: CacheLevelStatsRef, nullable: true, resolve: (c) => c.l2, description: 'Redis level; null without Redis.' }),
+  }),
+});
+
+const SystemMetricsRef = builder.objectRef<SystemMetrics>('SystemMetrics').implement({
+  description: 'This API process’s own figures (the same as /metrics).',
+  fields: (t) => ({
+    operations: t.field({ type: [OperationLatencyRef], resolve: (m) => m.operations, description: 'Per operation, slowest p95 first.' }),
+    candleCache: t.field({ type: CandleCacheStatsRef, resolve: (m) => m.candleCache, description: 'Candle cache hit rates.' }),
+    queue: t.field({ type: QueueStatusRef, resolve: (m) => m.queue, description: 'Backtest jobs by state.' }),
+    openSubscriptions: t.exposeFloat('openSubscriptions', { description: 'Subscriptions open on this process now.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  systemMetrics: t.field({
+    type: SystemMetricsRef,
+    description: 'p50/p95/p99 per operation, cache hit rates, queue depth and open subscriptions of the API process that answers (admin).',
+    authScopes: { admin: true },
+    resolve: (_root, _args, ctx) => ctx.metrics.snapshot(),
+  }),
   queueStatus: t.field({
     type: QueueStatusRef,
     description: 'Backtest jobs by state (admin).',
