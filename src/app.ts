@@ -70,13 +70,14 @@ export function createApp(runtime: AppDeps): App {
       useTextInputGuard(),
       useReadinessCheck({
         endpoint: '/ready',
+        // The database down: 503, take this replica out of rotation. The queue (Redis) down:
+        // still 200 — queries answer — but the body says what does not work meanwhile.
         check: async () => {
-          const result = await pingDatabase(runtime.db.pool);
-          if (result.ok) return true;
-          return new Response(JSON.stringify({ status: 'unavailable', reason: result.reason }), {
-            status: 503,
-            headers: { 'content-type': 'application/json' },
-          });
+          const [database, queue] = await Promise.all([pingDatabase(runtime.db.pool), services.system.pingQueue()]);
+          const json = (status: number, body: object) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+          if (!database.ok) return json(503, { status: 'unavailable', reason: database.reason });
+          if (!queue.ok) return json(200, { status: 'degraded', reason: `${queue.reason}: backtest submissions and live updates are unavailable; queries answer` });
+          return json(200, { status: 'ready' });
         },
       }),
     ],

@@ -47,6 +47,22 @@ export class BullMqQueue implements JobQueue {
     await this.queue.remove(jobIdOf(name, payload)).catch(() => undefined);
   }
 
+  async ping(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    // Bounded: a Redis that accepts but does not answer must not hang /ready.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 1 s')), 1_000);
+    });
+    try {
+      await Promise.race([this.connection.ping(), timeout]);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: `redis unreachable: ${(error as Error).message || (error as Error).name}` };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async counts() {
     const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
     return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };

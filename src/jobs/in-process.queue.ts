@@ -43,6 +43,10 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
+  async ping(): Promise<{ ok: true }> {
+    return { ok: true };
+  }
+
   async counts() {
     return { waiting: this.waiting.length, active: this.active.size, delayed: 0, failed: this.failed };
   }

@@ -28,6 +28,8 @@ export interface JobQueue {
   /** Removes a job that has not started (best effort). */
   remove<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void>;
   counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
+  /** Can jobs be enqueued now? Never throws: the reason when not (readiness reports it). */
+  ping(): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** Consumes jobs with their handlers (workers; the API too in embedded mode). */
   consume(handlers: JobHandlers, concurrency: number, events?: JobEvents): void;
   /** Takes no more jobs and resolves once the running ones have finished (graceful shutdown). */

@@ -43,10 +43,15 @@ export class SystemService {
     private readonly deps: {
       config: Pick<Config, 'database' | 'queueMode' | 'pubsubMode' | 'graphql' | 'market' | 'backtest'>;
       dialect: Dialect;
-      queue: Pick<JobQueue, 'counts'>;
+      queue: Pick<JobQueue, 'counts' | 'ping'>;
       db: Pick<Database, 'pool'>;
     },
   ) {}
+
+  /** Can backtests be submitted (the queue reachable)? For /ready. */
+  pingQueue(): ReturnType<JobQueue['ping']> {
+    return this.deps.queue.ping();
+  }
 
   /** Jobs by state and where they are queued (admin). */
   async queueStatus(): Promise<QueueStatus> {
