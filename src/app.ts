@@ -40,7 +40,7 @@ export function createApp(runtime: AppDeps): App {
   const limits = config.graphql;
   const errors = createErrorHandling(logger);
   const metrics = useMetrics(
-    { db: runtime.db, queueMode: services.system.getSystemInfo().queueMode, queueCounts: () => services.system.queueCounts(), cacheStats: () => services.marketData.candleCacheStats() },
+    { db: runtime.db, queueStatus: () => services.system.queueStatus(), cacheStats: () => services.marketData.candleCacheStats() },
     { token: config.metrics.token },
   );
   return createYoga<Record<string, unknown>, Context>({

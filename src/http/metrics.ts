@@ -3,13 +3,13 @@ import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/pool.js';
 import type { OperationLatency, SystemMetricsSource } from '../modules/system/system-metrics.js';
+import type { QueueStatus } from '../modules/system/system.service.js';
 
 /** What /metrics reads besides what it measures itself. */
 export interface MetricSources {
   db: Pick<Database, 'onQuery'>;
-  /** Jobs by state (BullMQ's counts, or the in-process queue's). */
-  queueCounts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
-  queueMode: 'bullmq' | 'in-process';
+  /** Jobs by state (BullMQ's counts, or the in-process queue's) and the queue's mode. */
+  queueStatus(): Promise<QueueStatus>;
   /** The candle cache's counters since the process started. */
   cacheStats(): { l1: { hits: number; misses: number; bytes: number }; l2: { hits: number; misses: number; errors: number } | null };
 }
@@ -46,9 +46,9 @@ export function useMetrics(sources: MetricSources, options: { token: string | nu
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      const counts = await sources.queueCounts().catch(() => null);
-      if (!counts) return;
-      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      const status = await sources.queueStatus().catch(() => null);
+      if (!status) return;
+      for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) this.set({ state }, status[state]);
     },
   });
   new Gauge({
@@ -113,7 +113,7 @@ export function useMetrics(sources: MetricSources, options: { token: string | nu
       return {
         operations,
         candleCache: { l1: levelStats(cache.l1.hits, cache.l1.misses), l2: cache.l2 ? levelStats(cache.l2.hits, cache.l2.misses) : null },
-        queue: { mode: sources.queueMode, ...(await sources.queueCounts()) },
+        queue: await sources.queueStatus(),
         openSubscriptions: (await subscriptions.get()).values[0]?.value ?? 0,
       };
     },

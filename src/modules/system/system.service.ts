@@ -74,11 +74,6 @@ export class SystemService {
     return { dialect: this.deps.dialect.timescaledb ? 'timescaledb' : 'portable', unusedIndexes, sequentialScans, hypertables, aggregates };
   }
 
-  /** Backtest jobs by state (for /metrics). */
-  queueCounts(): ReturnType<JobQueue['counts']> {
-    return this.deps.queue.counts();
-  }
-
   /** Safe to show to any reader: no addresses or credentials. */
   getSystemInfo(): SystemInfo {
     return {
