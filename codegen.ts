@@ -11,7 +11,8 @@ const config: CodegenConfig = {
   generates: {
     'examples/generated/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json: the operations a GRAPHQL_PERSISTED_ONLY deployment runs (by hash).
+      presetConfig: { fragmentMasking: false, persistedDocuments: true },
       config: {
         useTypeImports: true,
         enumsAsTypes: true,

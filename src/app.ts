@@ -12,6 +12,7 @@ import { createErrorHandling } from './http/errors.js';
 import { useRequestLimits } from './http/limits.js';
 import { useMetrics } from './http/metrics.js';
 import { useSlowOperationLog } from './http/operation-log.js';
+import { loadPersistedOperations, usePersistedOnly } from './http/persisted-operations.js';
 import { useBoundedErrors, useJsonRequestsOnly } from './http/request-hygiene.js';
 import { useTextInputGuard } from './http/text-input-guard.js';
 import { schema } from './graphql/schema.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   services: Services;
   prisma: PrismaClient;
   db: Database;
+  /** With GRAPHQL_PERSISTED_ONLY: hash → document (defaults to codegen's persisted-documents.json). */
+  persistedOperations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -65,6 +68,7 @@ export function createApp(runtime: AppDeps): App {
       ...useRequestLimits(limits, config.market),
       ...metrics.plugins,
       useSlowOperationLog(logger, runtime.config.log.slowOperationMs),
+      ...(limits.persistedOnly ? [usePersistedOnly(runtime.persistedOperations ?? loadPersistedOperations())] : []),
       useJsonRequestsOnly(),
       useBoundedErrors(),
       useTextInputGuard(),

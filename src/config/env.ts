@@ -83,6 +83,7 @@ const envSchema = z.object({
   GRAPHQL_MAX_CONNECTIONS_PER_REQUEST: int(1, 500).default(2),
   GRAPHQL_MAX_BODY_BYTES: int(1_024, 1_073_741_824).default(8 * 2 ** 20),
   GRAPHQL_GRAPHIQL: bool.optional(),
+  GRAPHQL_PERSISTED_ONLY: bool.default(false),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -135,6 +136,8 @@ export interface GraphqlConfig {
   maxConnectionsPerRequest: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Only the operations of examples/ (by hash) run. */
+  persistedOnly: boolean;
 }
 
 export interface MarketConfig {
@@ -258,6 +261,7 @@ export function loadConfig(
       maxStatements: env.GRAPHQL_MAX_STATEMENTS,
       maxConnectionsPerRequest: env.GRAPHQL_MAX_CONNECTIONS_PER_REQUEST,
       maxBodyBytes: env.GRAPHQL_MAX_BODY_BYTES,
+      persistedOnly: env.GRAPHQL_PERSISTED_ONLY,
     },
     market: {
       candlesMaxPoints: env.MARKET_CANDLES_MAX_POINTS,
