@@ -25,6 +25,15 @@ export function createErrorHandling(logger: Logger) {
       if (graphqlError.extensions.code) return graphqlError;
       return new GraphQLError(graphqlError.message, { ...at, extensions: { ...graphqlError.extensions, code: 'BAD_USER_INPUT' } });
     }
+    if (isDatabaseUnavailable(cause)) {
+      // An outage, not a bug: one warn line without a stack, and a status a client retries on.
+      logger.warn({ error: (cause as Error).message }, 'database unavailable');
+      for (const e of [cause, error]) if (e && typeof e === 'object') logged.add(e);
+      return new GraphQLError('The database is unavailable right now; try again shortly.', {
+        ...at,
+        extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '5' } } },
+      });
+    }
     logger.error({ err: cause }, 'unexpected error in GraphQL execution');
     for (const e of [cause, error]) if (e && typeof e === 'object') logged.add(e);
     return new GraphQLError(message, { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
@@ -60,4 +69,18 @@ function clientCode(error: unknown): string | null {
   // while executing (a variable of the wrong type, an invalid cursor or global id).
   if (!original || original instanceof GraphQLError) return typeof error.extensions.code === 'string' ? error.extensions.code : 'BAD_USER_INPUT';
   return null;
+}
+
+/**
+ * pg's, Prisma's and Node's ways of saying the database cannot be reached or went away:
+ * connection refused/reset, a pool checkout timing out, a terminated connection, Prisma's
+ * P1001/P1002/P1017, PostgreSQL's connection-exception (08xxx) and shutdown (57P01-57P03)
+ * SQLSTATEs.
+ */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  const codes = ['P1001', 'P1002', 'P1017', '57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'];
+  if (typeof code === 'string' && (/^08/.test(code) || codes.includes(code))) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(error.message);
 }

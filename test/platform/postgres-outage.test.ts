@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createApp, type App } from '../../src/app.js';
+import type { Runtime as Deps } from '../../src/deps.js';
+import { createKeyHeader } from '../helpers/api-keys.js';
+import { createTestDeps } from '../helpers/deps.js';
+import { post } from '../helpers/graphql.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+
+/**
+ * PostgreSQL goes away and comes back (issue 13, faults): requests fail cleanly (a coded
+ * error, never a hang or a crash), /ready says 503 with the reason, and once the database is
+ * back the pool recovers and /ready is 200 again — without a restart. The database is the
+ * real one behind a TCP proxy this file stops and starts.
+ */
+describe('PostgreSQL outage', () => {
+  let proxy: TcpProxy;
+  let deps: Deps;
+  let app: App;
+  let headers: Record<string, string>;
+
+  beforeAll(async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    // Keys are read from the database on every request here (no cache), so an outage shows.
+    deps = await createTestDeps({ DATABASE_URL: url.toString(), AUTH_KEY_CACHE_SECONDS: '0' });
+    app = createApp(deps);
+    headers = (await createKeyHeader(deps, 'reader')).headers;
+  });
+  afterAll(async () => {
+    await proxy.start().catch(() => undefined);
+    await deps?.close();
+    await proxy?.close();
+  });
+
+  const ready = async () => {
+    const response = await app.fetch('http://quantql.test/ready');
+    return { status: response.status, body: (await response.json()) as { status: string; reason?: string } };
+  };
+  /** Polls a condition (not a clock) until it holds. */
+  async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+    for (;;) {
+      const value = await read();
+      if (ok(value)) return value;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('fails requests cleanly and reports 503 while the database is away; recovers without a restart', async () => {
+    expect((await ready()).status).toBe(200);
+    expect((await post(app, { query: '{ instruments(first: 1) { edges { cursor } } }' }, headers)).body.errors).toBeUndefined();
+
+    await proxy.stop();
+    const down = await until(ready, (r) => r.status !== 200);
+    expect(down).toMatchObject({ status: 503, body: { status: 'unavailable', reason: expect.stringMatching(/^database unreachable: /) } });
+    const failed = await post(app, { query: '{ instruments(first: 1) { edges { cursor } } }' }, headers);
+    // An outage is a 503 with a code a client retries on, not "Unexpected error.".
+    expect(failed.status).toBe(503);
+    expect(failed.body.data ?? null).toBeNull();
+    expect(failed.body.errors).toEqual([expect.objectContaining({ message: 'The database is unavailable right now; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+    expect(JSON.stringify(failed.body)).not.toMatch(/ECONNREFUSED|at .*\.ts:\d+/);
+
+    await proxy.start();
+    await until(ready, (r) => r.status === 200);
+    const again = await post(app, { query: '{ instruments(first: 1) { edges { cursor } } }' }, headers);
+    expect(again.body.errors).toBeUndefined();
+  }, 60_000);
+});
