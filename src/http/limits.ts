@@ -1,11 +1,11 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import {
   getNamedType,
+  getOperationAST,
   GraphQLError,
   type DocumentNode,
   type GraphQLOutputType,
   type GraphQLSchema,
-  type OperationTypeNode,
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -139,14 +139,6 @@ function measure(
   }
 }
 
-function operationType(document: DocumentNode, operationName: string | undefined | null): OperationTypeNode | undefined {
-  for (const definition of document.definitions) {
-    if (definition.kind !== 'OperationDefinition') continue;
-    if (!operationName || definition.name?.value === operationName) return definition.operation;
-  }
-  return undefined;
-}
-
 function useOperationBudget(graphql: GraphqlConfig, market: Pick<MarketConfig, 'candlesMaxPoints'>): Plugin {
   const check = (args: { schema: GraphQLSchema; document: DocumentNode; variableValues?: unknown; operationName?: string | null }): GraphQLError[] => {
     if (isIntrospectionOnly(args.document)) return [];
@@ -166,7 +158,7 @@ function useOperationBudget(graphql: GraphqlConfig, market: Pick<MarketConfig, '
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const errors = check(args);
       if (errors.length) return setResultAndStopExecution({ errors });
-      if (operationType(args.document, args.operationName) !== 'query') return;
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
       const budget = { maxConnections: graphql.maxConnectionsPerRequest, maxStatements: graphql.maxStatements };
       setExecuteFn((executeArgs) => withRequestBudget(budget, () => executeFn(executeArgs)));
     },

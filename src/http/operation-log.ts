@@ -1,4 +1,4 @@
-import type { DocumentNode } from 'graphql';
+import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../lib/logger.js';
 
@@ -15,15 +15,12 @@ export function useSlowOperationLog(logger: Logger, slowMs: number): Plugin {
       return {
         onExecuteDone() {
           const durationMs = Math.round(performance.now() - started);
-          if (durationMs >= slowMs) logger.warn({ operation: operationName(args.document, args.operationName), durationMs }, 'slow operation');
+          if (durationMs >= slowMs) {
+            const operation = getOperationAST(args.document, args.operationName);
+            logger.warn({ operation: operation?.name?.value ?? `(anonymous ${operation?.operation ?? 'operation'})`, durationMs }, 'slow operation');
+          }
         },
       };
     },
   };
-}
-
-function operationName(document: DocumentNode, name: string | null | undefined): string {
-  if (name) return name;
-  for (const d of document.definitions) if (d.kind === 'OperationDefinition') return d.name?.value ?? `(anonymous ${d.operation})`;
-  return '(unknown)';
 }
