@@ -43,6 +43,10 @@ runCli(
       logger.info('queries work without a key here; to create strategies and run backtests: npm run apikey -- create --role trader --owner <you>, then set the Authorization: Bearer <key> header in GraphiQL');
     }
     onShutdown(logger, config.http.shutdownTimeoutMs, async () => {
+      // Subscribers first learn why their streams end (SERVICE_UNAVAILABLE: reconnect); then
+      // the server stops taking requests and waits for those in flight; running jobs finish
+      // (waiting ones stay queued: the next start resumes them).
+      runtime.services.backtestEvents.endStreams();
       await listening.close();
       await consumer?.stop();
       await aggregates?.close();

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { App } from './app.js';
+import { DomainError } from './lib/errors.js';
+import { WorkInFlight } from './lib/work-in-flight.js';
 
 /** Thrown when the HTTP port cannot be bound; main.ts turns it into a one-line message. */
 export class ListenError extends Error {
@@ -39,10 +41,14 @@ export async function listen(app: App, host: string, port: number): Promise<List
     server.listen(port, host, () => resolve());
   });
   const wsServer = new WebSocketServer({ server, path: app.graphqlEndpoint });
-  const ws = attachGraphqlWs(app, wsServer);
+  const streams = new WorkInFlight();
+  const ws = attachGraphqlWs(app, wsServer, streams);
   return {
     server,
     async close() {
+      // Streams ended by the caller (endStreams) send their last message before the sockets
+      // close with 1001; a stream that does not end in time is cut by the close.
+      await Promise.race([streams.whenIdle(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       await ws.dispose();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -62,7 +68,7 @@ export async function listen(app: App, host: string, port: number): Promise<List
  * the server refuses — syntax, validation, limits, auth — is answered with its errors for
  * that operation, never by closing the socket (graphql-ws closes it with 4500 on a throw).
  */
-function attachGraphqlWs(app: App, wsServer: WebSocketServer) {
+function attachGraphqlWs(app: App, wsServer: WebSocketServer, streams: WorkInFlight) {
   type Root = { execute: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown };
   type WsContext = { connectionParams?: Readonly<Record<string, unknown>>; extra: { request: IncomingMessage } };
 
@@ -82,7 +88,10 @@ function attachGraphqlWs(app: App, wsServer: WebSocketServer) {
   return useServer(
     {
       execute: (args) => (args.rootValue as Root).execute(args) as never,
-      subscribe: (args) => (args.rootValue as Root).subscribe(args) as never,
+      subscribe: async (args) => {
+        const result = (await (args.rootValue as Root).subscribe(args)) as AsyncIterable<ExecutionResult> | ExecutionResult;
+        return (Symbol.asyncIterator in result ? endingWithErrors(result, streams) : result) as never;
+      },
       onConnect: async (ctx) => {
         try {
           await app.getEnveloped({ ...ctx, request: requestOf(ctx) }).contextFactory();
@@ -116,4 +125,23 @@ function attachGraphqlWs(app: App, wsServer: WebSocketServer) {
     },
     wsServer,
   );
+}
+
+/**
+ * A subscription stream whose expected end — a DomainError or GraphQLError it throws (key
+ * revoked, server shutting down) — is delivered as its last result, with the code, as
+ * SSE delivers it; graphql-ws would close the whole socket with 4500 on the throw.
+ * Counted in `streams` while open.
+ */
+async function* endingWithErrors(stream: AsyncIterable<ExecutionResult>, streams: WorkInFlight): AsyncGenerator<ExecutionResult> {
+  streams.begin();
+  try {
+    yield* stream;
+  } catch (error) {
+    if (error instanceof GraphQLError) yield { errors: [error] };
+    else if (error instanceof DomainError) yield { errors: [new GraphQLError(error.message, { extensions: { code: error.code } })] };
+    else throw error;
+  } finally {
+    streams.end();
+  }
 }

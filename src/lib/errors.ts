@@ -104,3 +104,13 @@ export class RateLimitedError extends DomainError {
     super(`Too many ${action} for this API key: try again in ${retryAfterSeconds} s`, 'RATE_LIMITED');
   }
 }
+
+/**
+ * The process is shutting down (SIGTERM): ends what it was serving — a subscription — with a
+ * reason the client can act on (reconnect, to another replica or after the restart).
+ */
+export class ShuttingDownError extends DomainError {
+  constructor() {
+    super('The server is shutting down: this subscription has ended, reconnect to continue', 'SERVICE_UNAVAILABLE');
+  }
+}

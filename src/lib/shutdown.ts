@@ -18,8 +18,12 @@ export function onShutdown(logger: Logger, timeoutMs: number, cleanup: (signal: 
       process.exit(1);
     }, timeoutMs);
     timer.unref();
+    const started = Date.now();
     cleanup(signal).then(
-      () => process.exit(0),
+      () => {
+        logger.info({ signal, ms: Date.now() - started }, 'shutdown complete');
+        process.exit(0);
+      },
       (error) => {
         logger.error({ err: error }, 'error during shutdown');
         process.exit(1);

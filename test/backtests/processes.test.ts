@@ -12,6 +12,7 @@ import {
   RunBacktestDocument,
 } from '../../examples/generated/graphql.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
+import { insertBulkInstruments } from '../helpers/bulk-instruments.js';
 import { randomCandles } from '../helpers/candles.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { collectSse } from '../helpers/sse.js';
@@ -160,31 +161,12 @@ describe('API server process', () => {
   }, 60_000);
 });
 
-async function insertBulkInstruments(symbolPrefix: string, count: number, bars: number): Promise<string[]> {
-  await deps.db.pool.query(
-    `WITH ins AS (
-       INSERT INTO instrument (symbol, name, base_interval)
-       SELECT $1 || lpad(g::text, 3, '0'), 'Bulk ' || g, '1h' FROM generate_series(1, $2::int) g RETURNING id
-     )
-     INSERT INTO candle (instrument_id, ts, open, high, low, close, volume)
-     SELECT id, $3::timestamptz + h * INTERVAL '1 hour', p, p * 1.01, p * 0.99, p * (1 + 0.004 * sin(h / 7.0 + id)), 10
-     FROM ins, generate_series(0, $4::int - 1) h, LATERAL (SELECT 100 + 10 * sin(h / 50.0 + id) AS p) x`,
-    [symbolPrefix, count, range.from, bars],
-  );
-  // Written around the ingest: the columnar blocks backtests read are rebuilt as ingest would
-  // (after ANALYZE: without statistics for the new chunks the planner may scan every
-  // instrument's rows for each one, which took over 30 s when autovacuum had not run yet).
-  await deps.db.pool.query('ANALYZE candle');
-  await deps.db.pool.query(`SELECT rebuild_candle_blocks(id, $2, $3) FROM instrument WHERE symbol LIKE $1 || '%'`, [symbolPrefix, START, START + bars * HOUR]);
-  return Array.from({ length: count }, (_, i) => `${symbolPrefix}${String(i + 1).padStart(3, '0')}`);
-}
-
 describe('API responsiveness', () => {
   it('answers a simple query within 50 ms (median) while backtests run', async () => {
     prefix = `${uniqueName('qr')}:`;
     const url = await startApi();
     if (process.env.REDIS_URL) await startWorker();
-    const symbols = await insertBulkInstruments(uniqueName('R'), 100, 1500);
+    const symbols = await insertBulkInstruments(deps.db.pool, uniqueName('R'), 100, 1500, START);
     const timeQuery = async () => {
       const t = performance.now();
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ systemInfo { version } }' }) });
@@ -218,7 +200,7 @@ describeWithRedis('worker processes (BullMQ)', () => {
     prefix = `${uniqueName('qc')}:`; // a queue of its own: only this test's two workers take the batch
     const url = await startApi();
     const workers = [await startWorker(), await startWorker()];
-    const symbols = await insertBulkInstruments(uniqueName('C'), 256, 1500);
+    const symbols = await insertBulkInstruments(deps.db.pool, uniqueName('C'), 256, 1500, START);
     const s = await gql<{ createStrategy: { id: string } }>(url, CreateStrategyDocument, { input: { name: 'EMA', kind: 'EMA_CROSSOVER', parameters: { fast: 4, slow: 17 } } });
     const created = await gql<{ runBacktestBatch: { id: string } }>(url, RunBacktestBatchDocument, {
       input: { strategyId: s.createStrategy.id, symbols, interval: '1h', from: range.from, to: new Date(START + 1500 * HOUR).toISOString() },
@@ -239,7 +221,7 @@ describeWithRedis('worker processes (BullMQ)', () => {
     prefix = `${uniqueName('qk')}:`; // a queue of its own: only this test's two workers take the batch
     const url = await startApi();
     const workers = [await startWorker(), await startWorker()];
-    const symbols = await insertBulkInstruments(uniqueName('K'), 200, 1500);
+    const symbols = await insertBulkInstruments(deps.db.pool, uniqueName('K'), 200, 1500, START);
     const s = await gql<{ createStrategy: { id: string } }>(url, CreateStrategyDocument, { input: { name: 'SMA', kind: 'SMA_CROSSOVER', parameters: { fast: 3, slow: 12 } } });
     const created = await gql<{ runBacktestBatch: { __typename: string; id: string } }>(url, RunBacktestBatchDocument, {
       input: { strategyId: s.createStrategy.id, symbols, interval: '1h', from: range.from, to: new Date(START + 1500 * HOUR).toISOString() },
@@ -263,5 +245,62 @@ describeWithRedis('worker processes (BullMQ)', () => {
     expect(rows).toEqual([{ status: 'COMPLETED', _count: 200 }]);
     const survivor = workers.find((w) => w !== owner)!;
     expect(survivor.output()).toContain(rawBatchId);
+  }, 120_000);
+});
+
+describe('graceful shutdown (SIGTERM)', () => {
+  it('ends open subscriptions with SERVICE_UNAVAILABLE, lets running jobs finish (waiting ones stay queued), exits 0 with a final log line; a restart completes the batch', async () => {
+    prefix = `${uniqueName('qs')}:`;
+    const url = await startApi();
+    const api = processes.at(-1)!;
+    const worker = process.env.REDIS_URL ? await startWorker() : null;
+    const symbols = await insertBulkInstruments(deps.db.pool, uniqueName('S'), 200, 3000, START);
+    const s = await gql<{ createStrategy: { id: string } }>(url, CreateStrategyDocument, { input: { name: 'SMA', kind: 'SMA_CROSSOVER', parameters: { fast: 5, slow: 20 } } });
+    const created = await gql<{ runBacktestBatch: { id: string } }>(url, RunBacktestBatchDocument, {
+      input: { strategyId: s.createStrategy.id, symbols, interval: '1h', from: range.from, to: new Date(START + 3000 * HOUR).toISOString() },
+    });
+    const batchId = created.runBacktestBatch.id;
+    const rawBatchId = Buffer.from(batchId, 'base64').toString().split(':')[1]!;
+
+    // Two subscribers, one per transport, open when the signal arrives.
+    const sse = collectSse(url, BatchProgressDocument, { id: batchId }, headers);
+    const client = createClient({ url: url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: headers.authorization }, retryAttempts: 0 });
+    const ws = (async () => {
+      const results: unknown[] = [];
+      try {
+        for await (const result of client.iterate({ query: print(BatchProgressDocument), variables: { id: batchId } })) results.push(result);
+        return { results, thrown: null };
+      } catch (thrown) {
+        return { results, thrown };
+      }
+    })();
+    await collectSse(url, BatchProgressDocument, { id: batchId }, headers, (events) => events.some((e) => e.batchProgress.completed >= 1));
+
+    api.child.kill('SIGTERM');
+    worker?.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    const lastLine = (p: Started) => JSON.parse(p.output().trim().split('\n').at(-1)!) as { msg: string; signal: string };
+    expect(lastLine(api)).toMatchObject({ msg: 'shutdown complete', signal: 'SIGTERM' });
+    if (worker) {
+      expect(await worker.exited).toBe(0);
+      expect(lastLine(worker)).toMatchObject({ msg: 'shutdown complete', signal: 'SIGTERM' });
+    }
+
+    const sseEnd = await sse;
+    expect(sseEnd.events.at(-1)!.batchProgress.status).toBe('RUNNING');
+    expect(sseEnd.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/shutting down/), extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE' }) })]);
+    const wsEnd = await ws;
+    await client.dispose();
+    // graphql-ws: the same error as the stream's last result, then `complete` (not a 4500 close).
+    expect(wsEnd.thrown).toBeNull();
+    expect(wsEnd.results.at(-1)).toEqual({ errors: [expect.objectContaining({ message: expect.stringMatching(/shutting down/), extensions: { code: 'SERVICE_UNAVAILABLE' } })] });
+
+    // Nothing lost: what had not run is still queued, and the next start completes it.
+    const url2 = await startApi();
+    if (process.env.REDIS_URL) await startWorker();
+    const { events } = await collectSse(url2, BatchProgressDocument, { id: batchId }, headers, (e) => e.some((x) => x.batchProgress.status === 'COMPLETED'));
+    expect(events.at(-1)!.batchProgress).toMatchObject({ status: 'COMPLETED', completed: 200, failed: 0, total: 200 });
+    const rows = await deps.prisma.backtest.groupBy({ by: ['status'], where: { batchId: rawBatchId }, _count: true });
+    expect(rows).toEqual([{ status: 'COMPLETED', _count: 200 }]);
   }, 120_000);
 });

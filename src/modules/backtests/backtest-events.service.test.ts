@@ -14,8 +14,9 @@ const completed = backtestStateEvent({ ...running, status: 'COMPLETED', barsProc
 function watch() {
   const pubsub = createInProcessPubSub<BacktestTopics>();
   const repository = { findVisibleRun: async () => running } as unknown as BacktestsRepository;
-  const stream = new BacktestEventsService({ repository, pubsub, now: () => AT }).watchProgress(ANONYMOUS_VIEWER, 'b1');
-  return { pubsub, stream };
+  const service = new BacktestEventsService({ repository, pubsub, now: () => AT });
+  const stream = service.watchProgress(ANONYMOUS_VIEWER, 'b1');
+  return { pubsub, service, stream };
 }
 
 describe('BacktestEventsService.watchProgress', () => {
@@ -43,5 +44,19 @@ describe('BacktestEventsService.watchProgress', () => {
     const rest = [];
     for await (const event of stream) rest.push([event.status, event.barsProcessed]);
     expect(rest).toEqual([['COMPLETED', 100]]);
+  });
+});
+
+describe('BacktestEventsService.endStreams (shutdown)', () => {
+  it('ends an open stream with ShuttingDownError (SERVICE_UNAVAILABLE) and refuses new ones', async () => {
+    const { pubsub, service, stream } = watch();
+    expect((await stream.next()).value).toMatchObject({ status: 'RUNNING' });
+    const waiting = stream.next();
+    service.endStreams();
+    await expect(waiting).rejects.toMatchObject({ name: 'ShuttingDownError', code: 'SERVICE_UNAVAILABLE' });
+    // Ended, not paused: a later event is not delivered.
+    await pubsub.publish('backtest', 'b1', completed);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    await expect(service.watchProgress(ANONYMOUS_VIEWER, 'b1').next()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 });

@@ -1,6 +1,6 @@
 import type { Listener, PubSub } from '../../events/pubsub.js';
 import type { Backtest } from '../../generated/prisma/client.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { NotFoundError, ShuttingDownError } from '../../lib/errors.js';
 import type { Viewer } from '../accounts/access.js';
 import { backtestStateEvent, batchStateEvent, isTerminal, type BacktestProgressEvent, type BacktestTopics, type BatchProgressEvent } from './backtests.events.js';
 import type { BacktestsRepository } from './backtests.repository.js';
@@ -22,6 +22,8 @@ export class BacktestEventsService {
   private readonly now: () => Date;
   /** One load per event, however many subscribers resolve it (see findChildOfEvent). */
   private readonly eventChildren = new WeakMap<BatchProgressEvent, Promise<Backtest | null>>();
+  /** Aborted by endStreams(): every open stream, and any opened later, ends with its reason. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: BacktestEventsDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -82,6 +84,15 @@ export class BacktestEventsService {
   }
 
   /**
+   * Ends every open stream (and refuses new ones) with ShuttingDownError: on SIGTERM the
+   * subscribers learn why their stream ended, and the HTTP server can close its connections
+   * instead of waiting for streams that would never end.
+   */
+  endStreams(): void {
+    this.stopping.abort(new ShuttingDownError());
+  }
+
+  /**
    * The child a batch progress event announces: the row the event carries, else loaded once
    * per event, however many subscribers of the batch resolve it (they share the event object
    * the pub/sub delivers).
@@ -103,7 +114,8 @@ export class BacktestEventsService {
    * subscribed), listen, read the current state, send what it opens with, follow events —
    * every one, or with `backlog: 'latest'` only the newest of those waiting (events that are
    * whole states, where a newer one supersedes the rest). An aborted `signal` ends the
-   * stream at once with its reason (e.g. the subscriber's API key was revoked).
+   * stream at once with its reason (the subscriber's API key was revoked; the server is
+   * shutting down).
    */
   private async *follow<S, E, Y>(
     read: () => Promise<S>,
@@ -111,17 +123,22 @@ export class BacktestEventsService {
     opening: (current: S) => Promise<{ items: Y[]; done: boolean }>,
     next: (event: E) => Promise<{ items: Y[]; done: boolean }>,
     backlog: 'all' | 'latest' = 'all',
-    signal?: AbortSignal,
+    subscriberSignal?: AbortSignal,
   ): AsyncGenerator<Y> {
+    // Both listened to directly (not through AbortSignal.any()): the shutdown signal lives as
+    // long as the process, and nothing of this stream stays attached to it after `finally`.
+    const signals = subscriberSignal ? [subscriberSignal, this.stopping.signal] : [this.stopping.signal];
+    const throwIfAborted = () => signals.find((s) => s.aborted)?.throwIfAborted();
+    throwIfAborted();
     await read();
     const listener = await listen();
     // Closing the listener ends a for-await waiting on it (a generator cannot be returned
     // from while it waits).
     const abort = () => void listener.close();
-    signal?.addEventListener('abort', abort, { once: true });
+    for (const signal of signals) signal.addEventListener('abort', abort, { once: true });
     try {
       const first = await opening(await read());
-      if (signal?.aborted) throw signal.reason;
+      throwIfAborted();
       yield* first.items;
       if (first.done) return;
       for await (const received of listener) {
@@ -130,9 +147,9 @@ export class BacktestEventsService {
         yield* step.items;
         if (step.done) return;
       }
-      if (signal?.aborted) throw signal.reason;
+      throwIfAborted();
     } finally {
-      signal?.removeEventListener('abort', abort);
+      for (const signal of signals) signal.removeEventListener('abort', abort);
       await listener.close();
     }
   }
