@@ -30,7 +30,10 @@ export function createDatabase(options: PoolOptions): Database {
     // JIT off: the planner's cost estimates for LATERAL lookups over many hypertable chunks
     // (market summary, batched loaders) cross the JIT thresholds and LLVM then spends
     // seconds compiling a plan that executes in milliseconds.
-    options: `-c TimeZone=UTC -c statement_timeout=${options.statementTimeoutMs} -c jit=off`,
+    // client_connection_check_interval: a statement whose client went away (a network
+    // failure, a killed process) is cancelled within a second instead of running — or
+    // waiting on a lock — to completion and committing work whose request already failed.
+    options: `-c TimeZone=UTC -c statement_timeout=${options.statementTimeoutMs} -c jit=off -c client_connection_check_interval=1000`,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     Client: observedClient(listeners),

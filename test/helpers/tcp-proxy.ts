@@ -37,6 +37,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       });
     });
   await listen();
+  // start() while running would lose the listening server (and keep the process alive).
+  const start = () => (server ? Promise.resolve() : listen());
   const stop = async () => {
     const closing = server;
     server = null;
@@ -48,7 +50,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return port;
     },
     stop,
-    start: listen,
+    start,
     close: stop,
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { createApp, type App } from '../../src/app.js';
 import type { Runtime as Deps } from '../../src/deps.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
@@ -17,6 +18,7 @@ describe('PostgreSQL outage', () => {
   let deps: Deps;
   let app: App;
   let headers: Record<string, string>;
+  let traderHeaders: Record<string, string>;
 
   beforeAll(async () => {
     const url = new URL(process.env.TEST_DATABASE_URL!);
@@ -27,6 +29,7 @@ describe('PostgreSQL outage', () => {
     deps = await createTestDeps({ DATABASE_URL: url.toString(), AUTH_KEY_CACHE_SECONDS: '0' });
     app = createApp(deps);
     headers = (await createKeyHeader(deps, 'reader')).headers;
+    traderHeaders = (await createKeyHeader(deps, 'trader')).headers;
   });
   afterAll(async () => {
     await proxy.start().catch(() => undefined);
@@ -65,5 +68,45 @@ describe('PostgreSQL outage', () => {
     await until(ready, (r) => r.status === 200);
     const again = await post(app, { query: '{ instruments(first: 1) { edges { cursor } } }' }, headers);
     expect(again.body.errors).toBeUndefined();
+  }, 60_000);
+
+  it('a request in flight when the database goes away fails with 503 and changes nothing; the next one succeeds once it is back', async () => {
+    const created = await post(app, { query: 'mutation { createStrategy(input: { name: "before", kind: BUY_AND_HOLD }) { ... on Strategy { id } } }' }, traderHeaders);
+    const id = (created.body.data as { createStrategy: { id: string } }).createStrategy.id;
+    const rawId = Buffer.from(id, 'base64').toString().split(':')[1]!;
+    // A direct connection (not through the proxy) holds the strategy's row, so the rename
+    // below is mid-statement — waiting on the lock — when the proxy drops its connection.
+    const locker = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM strategy WHERE id = $1 FOR UPDATE', [rawId]);
+      const rename = post(app, { query: `mutation { updateStrategy(input: { id: "${id}", name: "during" }) { __typename } }` }, traderHeaders);
+      const waitingRenames = async () => {
+        // (Statistics are a snapshot per transaction: cleared before each look.)
+        await locker.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await locker.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE "public"."strategy"%' AND pid <> pg_backend_pid()`,
+        );
+        return rows[0].n as number;
+      };
+      await until(waitingRenames, (n) => n > 0);
+      await proxy.stop();
+      const failed = await rename;
+      expect(failed.status).toBe(503);
+      expect(failed.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+      // The server notices the vanished client within client_connection_check_interval and
+      // cancels the waiting statement; only then does the lock go, so it cannot commit.
+      await until(waitingRenames, (n) => n === 0);
+      await locker.query('ROLLBACK');
+      const { rows } = await locker.query('SELECT name FROM strategy WHERE id = $1', [rawId]);
+      expect(rows).toEqual([{ name: 'before' }]);
+    } finally {
+      await locker.end();
+      await proxy.start();
+    }
+    await until(ready, (r) => r.status === 200);
+    const renamed = await post(app, { query: `mutation { updateStrategy(input: { id: "${id}", name: "after" }) { ... on Strategy { name } } }` }, traderHeaders);
+    expect(renamed.body).toEqual({ data: { updateStrategy: { name: 'after' } } });
   }, 60_000);
 });
