@@ -67,6 +67,7 @@ const envSchema = z.object({
 
   MARKET_CANDLES_MAX_POINTS: int(10, 1_000_000).default(10_000),
   MARKET_INGEST_MAX_CANDLES: int(1, 1_000_000).default(50_000),
+  MARKET_MAX_RANGE_BARS: int(1, 1_000_000_000).default(5_000_000),
   MARKET_SEED_DEMO_DATA: bool.optional(),
 
   CACHE_L1_MAX_MB: int(0, 1_000_000).default(512),
@@ -81,6 +82,7 @@ const envSchema = z.object({
   GRAPHQL_MAX_CANDLE_POINTS: int(1, 100_000_000).default(100_000),
   GRAPHQL_MAX_STATEMENTS: int(1, 1_000_000).default(200),
   GRAPHQL_MAX_CONNECTIONS_PER_REQUEST: int(1, 500).default(2),
+  GRAPHQL_STATEMENT_TIMEOUT_MS: int(1, 3_600_000).default(10_000),
   GRAPHQL_MAX_BODY_BYTES: int(1_024, 1_073_741_824).default(8 * 2 ** 20),
   GRAPHQL_GRAPHIQL: bool.optional(),
   GRAPHQL_PERSISTED_ONLY: bool.default(false),
@@ -134,6 +136,8 @@ export interface GraphqlConfig {
   maxStatements: number;
   /** Database connections one query may hold at once (the pool is shared by every client). */
   maxConnectionsPerRequest: number;
+  /** How long one SQL statement of a query may run. */
+  statementTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   /** Only the operations of examples/ (by hash) run. */
@@ -143,6 +147,8 @@ export interface GraphqlConfig {
 export interface MarketConfig {
   candlesMaxPoints: number;
   ingestMaxCandles: number;
+  /** Stored bars one candle read or backtest may span (its range over the stored interval). */
+  maxRangeBars: number;
   seedDemoData: boolean;
 }
 
@@ -260,12 +266,14 @@ export function loadConfig(
       maxCandlePoints: env.GRAPHQL_MAX_CANDLE_POINTS,
       maxStatements: env.GRAPHQL_MAX_STATEMENTS,
       maxConnectionsPerRequest: env.GRAPHQL_MAX_CONNECTIONS_PER_REQUEST,
+      statementTimeoutMs: env.GRAPHQL_STATEMENT_TIMEOUT_MS,
       maxBodyBytes: env.GRAPHQL_MAX_BODY_BYTES,
       persistedOnly: env.GRAPHQL_PERSISTED_ONLY,
     },
     market: {
       candlesMaxPoints: env.MARKET_CANDLES_MAX_POINTS,
       ingestMaxCandles: env.MARKET_INGEST_MAX_CANDLES,
+      maxRangeBars: env.MARKET_MAX_RANGE_BARS,
       seedDemoData: env.MARKET_SEED_DEMO_DATA ?? embedded,
     },
     backtest: { maxBatchSymbols: env.BACKTEST_MAX_BATCH_SYMBOLS, submissionsPerMinute: env.RATE_LIMIT_SUBMISSIONS_PER_MINUTE },

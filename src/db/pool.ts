@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { chargeStatement, checkoutWithinBudget } from './request-scope.js';
+import { chargeStatement, checkoutWithinBudget, requestStatementTimeout } from './request-scope.js';
 
 /** Called after every SQL statement on the pool (Prisma's included): metrics and tests count them. */
 export type QueryListener = (event: { text: string; durationMs: number; error?: unknown }) => void;
@@ -23,7 +23,7 @@ export interface PoolOptions {
  */
 export function createDatabase(options: PoolOptions): Database {
   const listeners = new Set<QueryListener>();
-  const pool = new BudgetedPool({
+  const pool = new BudgetedPool(options.statementTimeoutMs, {
     connectionString: options.url,
     max: options.max,
     application_name: options.applicationName ?? 'quantql',
@@ -50,23 +50,53 @@ export function createDatabase(options: PoolOptions): Database {
 }
 
 /**
- * A pg.Pool whose checkouts respect the current API request's connection cap
- * (src/db/request-scope.ts). pg-pool's own query() checks out through connect(), and so do
- * Prisma's adapter and the stores' transactions: this one override covers them all.
+ * A pg.Pool whose checkouts respect the current API request's connection cap and statement
+ * timeout (src/db/request-scope.ts). pg-pool's own query() checks out through connect(), and
+ * so do Prisma's adapter and the stores' transactions: this one override covers them all.
  */
 class BudgetedPool extends pg.Pool {
+  /** Each connection's session statement_timeout, where it differs from the default. */
+  private readonly timeouts = new WeakMap<pg.PoolClient, number>();
+
+  constructor(
+    private readonly defaultTimeoutMs: number,
+    config: pg.PoolConfig,
+  ) {
+    super(config);
+  }
+
   // connect() has a promise and a callback form; both are kept.
   override connect(): Promise<pg.PoolClient>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: any) => void) => void): void;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override connect(callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: any) => void) => void): Promise<pg.PoolClient> | void {
-    const checkedOut = checkoutWithinBudget(() => super.connect());
+    const checkedOut = checkoutWithinBudget(() => super.connect()).then((client) => this.withTimeout(client));
     if (!callback) return checkedOut;
     checkedOut.then(
       (client) => callback(undefined, client, client.release),
       (error: Error) => callback(error, undefined, () => undefined),
     );
+  }
+
+  /**
+   * Sets the session's statement_timeout to the request's (or back to the default outside
+   * one) when it differs: one round trip the first time a connection changes hands between
+   * requests and jobs, none after. Not counted as the request's statement.
+   */
+  private async withTimeout(client: pg.PoolClient): Promise<pg.PoolClient> {
+    const wanted = requestStatementTimeout() ?? this.defaultTimeoutMs;
+    if ((this.timeouts.get(client) ?? this.defaultTimeoutMs) === wanted) return client;
+    try {
+      // pg.Client's own query(): the observed one would count it against the request.
+      const query = pg.Client.prototype.query as (this: pg.ClientBase, text: string) => Promise<unknown>;
+      await query.call(client, `SET statement_timeout = ${Math.trunc(wanted)}`);
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    this.timeouts.set(client, wanted);
+    return client;
   }
 }
 

@@ -12,16 +12,21 @@ import { DomainError } from '../lib/errors.js';
  *   finding 1); over the cap its statements wait for its own earlier ones.
  * - `statements`: statements it may run in all; over it, the next one fails with
  *   RequestBudgetExceededError (typed: the request is refused, the process is fine).
+ * - `statementTimeoutMs`: how long any one of its statements may run (the pool's sessions
+ *   carry the longer DATABASE_STATEMENT_TIMEOUT_MS for jobs and ingests); src/db/pool.ts
+ *   sets it on each connection the request checks out.
  */
 export interface RequestBudget {
   readonly limit: LimitFunction;
   readonly maxStatements: number;
+  readonly statementTimeoutMs: number;
   statements: number;
 }
 
 export interface RequestBudgetOptions {
   maxConnections: number;
   maxStatements: number;
+  statementTimeoutMs: number;
 }
 
 /** A request used more database work than one request may. */
@@ -38,7 +43,15 @@ const scope = new AsyncLocalStorage<RequestBudget>();
 
 /** Runs `fn` (and everything it starts) under a fresh budget. */
 export function withRequestBudget<T>(options: RequestBudgetOptions, fn: () => T): T {
-  return scope.run({ limit: pLimit(options.maxConnections), maxStatements: options.maxStatements, statements: 0 }, fn);
+  return scope.run(
+    { limit: pLimit(options.maxConnections), maxStatements: options.maxStatements, statementTimeoutMs: options.statementTimeoutMs, statements: 0 },
+    fn,
+  );
+}
+
+/** The statement timeout of the current request, or undefined outside one. */
+export function requestStatementTimeout(): number | undefined {
+  return scope.getStore()?.statementTimeoutMs;
 }
 
 /** A connection slot of the request's budget: resolves with the function that frees it. */

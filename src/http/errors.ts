@@ -34,6 +34,15 @@ export function createErrorHandling(logger: Logger) {
         extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '5' } } },
       });
     }
+    if (isStatementTimeout(cause)) {
+      // Too much asked of the database (or a lock held too long): the client's to narrow.
+      logger.warn({ error: (cause as Error).message, path: graphqlError?.path?.join('.') }, 'statement timeout');
+      for (const e of [cause, error]) if (e && typeof e === 'object') logged.add(e);
+      return new GraphQLError(
+        'The database cancelled this request at its statement timeout; ask for less at once (a shorter range, fewer items or fields) or try again later.',
+        { ...at, extensions: { code: 'QUERY_TIMEOUT' } },
+      );
+    }
     logger.error({ err: cause }, 'unexpected error in GraphQL execution');
     for (const e of [cause, error]) if (e && typeof e === 'object') logged.add(e);
     return new GraphQLError(message, { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
@@ -83,4 +92,15 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const codes = ['P1001', 'P1002', 'P1017', '57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'];
   if (typeof code === 'string' && (/^08/.test(code) || codes.includes(code))) return true;
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(error.message);
+}
+
+/**
+ * PostgreSQL cancelled a statement at statement_timeout (SQLSTATE 57014 with its message —
+ * the same code also means a cancel by request), as pg reports it or Prisma wraps it.
+ */
+function isStatementTimeout(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/canceling statement due to statement timeout/i.test(e.message)) return true;
+  }
+  return false;
 }

@@ -22,8 +22,8 @@ import { withRequestBudget } from '../db/request-scope.js';
  *   cost, where a page of n items costs n times an item; the candle and equity points it
  *   asks for, summed over all its fields; every page size (`first`/`last`) within
  *   GRAPHQL_MAX_PAGE_SIZE and not negative;
- * - database work while it runs (src/db/request-scope.ts): connections held at once and
- *   statements in all, for queries (mutations run their root fields one at a time and have
+ * - database work while it runs (src/db/request-scope.ts): connections held at once,
+ *   statements in all and how long each may run, for queries (mutations run their root fields one at a time and have
  *   limits of their own).
  *
  * Every refusal is a GraphQL error with `extensions.code` and a readable message; HTTP 400
@@ -159,7 +159,7 @@ function useOperationBudget(graphql: GraphqlConfig, market: Pick<MarketConfig, '
       const errors = check(args);
       if (errors.length) return setResultAndStopExecution({ errors });
       if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
-      const budget = { maxConnections: graphql.maxConnectionsPerRequest, maxStatements: graphql.maxStatements };
+      const budget = { maxConnections: graphql.maxConnectionsPerRequest, maxStatements: graphql.maxStatements, statementTimeoutMs: graphql.statementTimeoutMs };
       setExecuteFn((executeArgs) => withRequestBudget(budget, () => executeFn(executeArgs)));
     },
     onSubscribe({ args, setResultAndStopExecution }) {

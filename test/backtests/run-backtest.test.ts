@@ -129,6 +129,7 @@ describe('runBacktest', () => {
     ['an unknown strategy', { strategyId: '00000000-0000-0000-0000-000000000000' }, 'NotFoundError', /Strategy/],
     ['an unknown symbol', { symbol: 'NOPE-NOPE' }, 'NotFoundError', /Instrument "NOPE-NOPE"/],
     ['a reversed range', { from: range.to, to: range.from }, 'ValidationError', /to: must be after from/],
+    ['a range over MARKET_MAX_RANGE_BARS', { from: '1400-01-01T00:00:00Z', to: '2090-01-01T00:00:00Z' }, 'ValidationError', /spans \d+ stored 1h bars; one request may read at most 5000000 \(MARKET_MAX_RANGE_BARS\)/],
     ['an unknown interval', { interval: '7m' }, 'ValidationError', /interval/],
     ['an interval finer than the data', { interval: '15m' }, 'ValidationError', /finer than/],
     ['a negative commission', { commission: -0.1 }, 'ValidationError', /commission/],

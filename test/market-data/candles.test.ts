@@ -97,6 +97,8 @@ describe('candles rejects bad requests with a typed error', () => {
     ['an unknown interval', { interval: '7m', from: '2024-01-01T00:00:00Z', to: '2024-02-01T00:00:00Z' }, /interval: must be one of 1m, 3m/, 'VALIDATION_FAILED'],
     ['maxPoints 0', { interval: '1h', from: '2024-01-01T00:00:00Z', to: '2024-02-01T00:00:00Z', maxPoints: 0 }, /maxPoints: must be a whole number/, 'VALIDATION_FAILED'],
     ['too many points', { interval: '1m', from: '2023-01-01T00:00:00Z', to: '2024-02-01T00:00:00Z' }, /exceed the limit of 10000/, 'VALIDATION_FAILED'],
+    // 24 years of 1m bars (not aligned to the daily aggregate, so the raw bars would serve it).
+    ['a range over MARKET_MAX_RANGE_BARS', { interval: '1w', from: '2000-01-01T00:30:00Z', to: '2024-01-01T00:00:00Z', maxPoints: 10_000 }, /from: the range spans 12623010 stored 1m bars; one request may read at most 5000000 \(MARKET_MAX_RANGE_BARS\)/, 'VALIDATION_FAILED'],
     ['an unknown symbol', { symbol: 'NO-SUCH-SYMBOL', interval: '1h', from: '2024-01-01T00:00:00Z', to: '2024-02-01T00:00:00Z' }, /Instrument "NO-SUCH-SYMBOL" was not found/, 'NOT_FOUND'],
   ];
   it.each(cases)('%s', async (_name, variables, message, code) => {

@@ -339,3 +339,44 @@ describe('ingest validation: rejected whole, nothing written, every problem list
     expect(await instrumentRow(symbol)).toBeUndefined();
   });
 });
+
+describe('an ingest cut off by the statement timeout (issue 13, faults)', () => {
+  it('leaves nothing partial visible: no instrument, candles, blocks or summary; the same upload then succeeds', async () => {
+    // A runtime whose sessions allow 500 ms a statement (DATABASE_STATEMENT_TIMEOUT_MS).
+    const strict = await createTestDeps({ DATABASE_STATEMENT_TIMEOUT_MS: '500' });
+    const strictApp = createApp(strict);
+    const strictAdmin = (await createKeyHeader(strict, 'admin')).headers;
+    const symbol = uniqueName('TIMEOUT');
+    const input = { symbol, baseInterval: '1h', candles: toCandleInputs(randomCandles(17, 200, Date.UTC(2024, 4, 1), HOUR)) };
+    // Another session holds market_summary: the ingest writes its instrument, candles and
+    // blocks, then waits for the summary's lock until the timeout cancels it.
+    const locker = await deps.db.pool.connect();
+    let res: Awaited<ReturnType<typeof execute>>;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE market_summary IN ACCESS EXCLUSIVE MODE');
+      res = await execute(strictApp, IngestCandlesDocument, { input }, strictAdmin);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    try {
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'QUERY_TIMEOUT' } })]);
+      // The transaction rolled back whole: nothing of it is visible.
+      expect(await instrumentRow(symbol)).toBeUndefined();
+      const { rows } = await deps.db.pool.query<{ candles: number; blocks: number; summaries: number }>(
+        `SELECT (SELECT count(*) FROM candle c JOIN instrument i ON i.id = c.instrument_id WHERE i.symbol = $1)::int AS candles,
+                (SELECT count(*) FROM candle_block b JOIN instrument i ON i.id = b.instrument_id WHERE i.symbol = $1)::int AS blocks,
+                (SELECT count(*) FROM market_summary s JOIN instrument i ON i.id = s.instrument_id WHERE i.symbol = $1)::int AS summaries`,
+        [symbol],
+      );
+      expect(rows[0]).toEqual({ candles: 0, blocks: 0, summaries: 0 });
+      const again = await execute(strictApp, IngestCandlesDocument, { input }, strictAdmin);
+      expect(again.body.data!.ingestCandles).toMatchObject({ __typename: 'IngestCandlesPayload', created: true, inserted: 200 });
+      expect(await storedCount(symbol)).toBe(200);
+    } finally {
+      await strict.close();
+    }
+  });
+});

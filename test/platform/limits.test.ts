@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { createApp, type App } from '../../src/app.js';
 import type { Runtime as Deps } from '../../src/deps.js';
 import { randomCandles } from '../helpers/candles.js';
@@ -9,7 +10,8 @@ import { createTestDeps, uniqueName } from '../helpers/deps.js';
  * before anything runs — with `extensions.code`, a readable message and HTTP 400 where the
  * GraphQL-over-HTTP spec asks for it — and admits one just under it. Variables count as
  * literals do. While a query runs, it holds at most GRAPHQL_MAX_CONNECTIONS_PER_REQUEST
- * connections and runs at most GRAPHQL_MAX_STATEMENTS statements.
+ * connections, runs at most GRAPHQL_MAX_STATEMENTS statements and none of them for longer
+ * than GRAPHQL_STATEMENT_TIMEOUT_MS.
  */
 let deps: Deps;
 let app: App;
@@ -190,5 +192,36 @@ describe('database work while a query runs (finding 1)', () => {
     expect(messages(over)).toMatch(/more than 10 database statements \(GRAPHQL_MAX_STATEMENTS\)/);
     const under = await request(strict, { query: `{ instrument(symbol: "${symbols[0]}") { symbol latestCandle { close } } }` });
     expect(under.errors).toBeUndefined();
+  });
+
+  it('a statement of a query running past GRAPHQL_STATEMENT_TIMEOUT_MS is cancelled: QUERY_TIMEOUT; the connection goes back to the pool default', async () => {
+    const strict = appWith({ statementTimeoutMs: 300 });
+    const query = `{ instrument(symbol: "${symbols[2]}") { symbol } }`;
+    // Another session holds the instrument table, so the query's lookup waits — as a
+    // statement that is simply slow would — until the timeout cancels it.
+    const locker = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await locker.connect();
+    let timedOut: Awaited<ReturnType<typeof request>>;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE instrument IN ACCESS EXCLUSIVE MODE');
+      timedOut = await request(strict, { query });
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    expect(codes(timedOut)).toEqual(['QUERY_TIMEOUT']);
+    expect(messages(timedOut)).toMatch(/statement timeout/);
+    expect(timedOut.data).toEqual({ instrument: null });
+    // Work outside a request (jobs, ingests) keeps DATABASE_STATEMENT_TIMEOUT_MS on every
+    // connection, the one the query used included; the same query then answers.
+    const clients = await Promise.all(Array.from({ length: deps.config.database.poolMax }, () => deps.db.pool.connect()));
+    try {
+      const shown = await Promise.all(clients.map(async (c) => (await c.query('SHOW statement_timeout')).rows[0].statement_timeout as string));
+      expect(new Set(shown)).toEqual(new Set(['30s']));
+    } finally {
+      for (const c of clients) c.release();
+    }
+    expect(await request(strict, { query })).toEqual({ status: 200, data: { instrument: { symbol: symbols[2] } } });
   });
 });

@@ -63,6 +63,25 @@ export function countBuckets(spec: IntervalSpec, fromMs: number, toMs: number): 
   return Math.ceil((toMs - first) / spec.ms!);
 }
 
+/**
+ * The range limit (MARKET_MAX_RANGE_BARS): a read may span at most `maxBars` rows of the
+ * relation that serves it — what the database reads, whatever the interval shown. An issue,
+ * or null when the range is within it.
+ */
+export function rangeLengthIssue(stored: IntervalSpec, fromMs: number, toMs: number, maxBars: number): ValidationIssue | null {
+  const bars = countBuckets(stored, fromMs, toMs);
+  if (bars <= maxBars) return null;
+  return {
+    path: ['from'],
+    message: `the range spans ${bars} stored ${stored.name} bars; one request may read at most ${maxBars} (MARKET_MAX_RANGE_BARS): shorten the range or split it`,
+  };
+}
+
+/** The interval of the rows a source holds (raw: the instrument's base interval). */
+export function sourceSpec(source: CandleSource, base: IntervalSpec): IntervalSpec {
+  return source === 'candle_1d' ? INTERVALS['1d'] : source === 'candle_1h' ? INTERVALS['1h'] : base;
+}
+
 const invalid = (...issues: ValidationIssue[]): CandlePlanResult => ({ ok: false, issues });
 
 /**

@@ -14,7 +14,7 @@ import type { CandleRow, CandleSource } from './candle-columns.js';
 import { BlockAssembler, fieldSetCode, fieldSetOf, PRICE_FIELDS, regroupCandles, toSharedCandles, type FieldSet, type SharedCandles } from './candle-blocks.js';
 import type { PubSub } from '../../events/pubsub.js';
 import type { CandleCache, CandleCacheStats } from './candle-cache.js';
-import { countBuckets, planCandleRead, type CandlePlan } from './candle-plan.js';
+import { countBuckets, planCandleRead, rangeLengthIssue, sourceSpec, type CandlePlan } from './candle-plan.js';
 import {
   compressCandleChunks,
   findCandleColumns,
@@ -328,6 +328,8 @@ export class MarketDataService {
     if (!planned.ok) throw new ValidationError(planned.issues);
     if (!instrument) throw new InstrumentNotFoundError(query.symbol);
     const { plan } = planned;
+    const tooLong = rangeLengthIssue(sourceSpec(plan.source, base), query.from.getTime(), query.to.getTime(), this.deps.config.maxRangeBars);
+    if (tooLong) throw new ValidationError([tooLong]);
     const candles = await findCandleColumns(this.deps.db.pool, {
       instrumentId: instrument.id,
       source: plan.source,
@@ -381,7 +383,10 @@ export class MarketDataService {
   /** Why candles of `instrument` cannot be read at `interval` over [from, to) for a backtest; [] when they can. */
   checkRunRange(instrument: Pick<InstrumentRef, 'baseInterval'>, interval: string, from: Date, to: Date): ValidationIssue[] {
     const planned = planCandleRead(baseSpec(instrument), { interval, fromMs: from.getTime(), toMs: to.getTime(), maxPoints: null });
-    return planned.ok ? [] : planned.issues;
+    if (!planned.ok) return planned.issues;
+    // Backtests read the raw bars (their columnar blocks), whatever the interval.
+    const tooLong = rangeLengthIssue(baseSpec(instrument), from.getTime(), to.getTime(), this.deps.config.maxRangeBars);
+    return tooLong ? [tooLong] : [];
   }
 
   /** Does the instrument have a stored candle in [from, to) — from inclusive, to exclusive? */
