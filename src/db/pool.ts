@@ -108,6 +108,16 @@ class BudgetedPool extends pg.Pool {
  */
 function observedClient(listeners: ReadonlySet<QueryListener>): typeof pg.Client {
   return class ObservedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      // pg-pool listens for errors only while a client is idle. A checked-out client whose
+      // connection drops between statements (a transaction's JS work, the database going
+      // away) would emit an unhandled 'error' and crash the process; its holder learns of
+      // it from its next statement instead ("not queryable"), and the pool discards it on
+      // release.
+      this.on('error', () => undefined);
+    }
+
     // pg's query() has a dozen overloads; this one forwards whichever the caller used.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     override query(...args: any[]): any {

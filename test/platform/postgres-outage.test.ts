@@ -50,6 +50,21 @@ describe('PostgreSQL outage', () => {
     }
   }
 
+  it('a connection held between statements when the database goes away: its holder’s next statement fails, nothing crashes', async () => {
+    const held = await deps.db.pool.connect();
+    await held.query('SELECT 1');
+    // pg emits 'error' on a checked-out client whose connection drops; unheard, it would
+    // be an uncaught exception (jest fails the test on it). Its 'end' says it dropped.
+    const dropped = new Promise((resolve) => held.once('end', resolve));
+    await proxy.stop();
+    await dropped;
+    await expect(held.query('SELECT 1')).rejects.toThrow(/not queryable|Connection terminated/);
+    held.release(true);
+    await proxy.start();
+    const { rows } = await deps.db.pool.query<{ one: number }>('SELECT 1 AS one');
+    expect(rows).toEqual([{ one: 1 }]);
+  });
+
   it('fails requests cleanly and reports 503 while the database is away; recovers without a restart', async () => {
     expect((await ready()).status).toBe(200);
     expect((await post(app, { query: '{ instruments(first: 1) { edges { cursor } } }' }, headers)).body.errors).toBeUndefined();
