@@ -9,6 +9,8 @@ COPY prisma.config.ts ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY dashboard ./dashboard
+COPY examples ./examples
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

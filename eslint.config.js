@@ -73,6 +73,12 @@ export default tseslint.config(
       'no-unreachable': 'error',
     },
   },
+  // The dashboard runs in the browser and talks to the API only over HTTP (issue 11).
+  {
+    files: ['dashboard/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { 'no-restricted-imports': restrict(forbid(['**/src/**', 'pg', 'ioredis', 'bullmq', '@prisma/*'], 'The dashboard uses the public GraphQL API only: no server code.')) },
+  },
   // No process.env outside src/config/ (STYLE): configuration is read and validated once.
   {
     files: ['src/**/*.ts'],

@@ -3,6 +3,7 @@ import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql'
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { App } from './app.js';
+import { withDashboard } from './http/dashboard-assets.js';
 import { DomainError } from './lib/errors.js';
 import { WorkInFlight } from './lib/work-in-flight.js';
 
@@ -24,10 +25,10 @@ export interface Listening {
 
 /**
  * Mounts the app on a node HTTP server — GraphQL over HTTP and SSE from yoga, graphql-ws on
- * the same /graphql path — and listens. Resolves once bound.
+ * the same /graphql path, the dashboard at / — and listens. Resolves once bound.
  */
 export async function listen(app: App, host: string, port: number): Promise<Listening> {
-  const server = createServer(app);
+  const server = createServer(withDashboard(app));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const reason =

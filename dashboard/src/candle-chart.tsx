@@ -1,0 +1,74 @@
+import { useQuery } from '@urql/preact';
+import { CandlestickSeries, ColorType, createChart, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { CandlesDocument } from '../../examples/generated/graphql';
+import { describeError } from './api';
+import type { InstrumentChoice } from './instrument-list';
+
+const DAY_MS = 86_400_000;
+/** How much history the chart opens on, before its latest candle. */
+const WINDOW_DAYS = 180;
+/** Width of one drawn candle, in CSS pixels: the chart asks for as many as fit. */
+const PIXELS_PER_CANDLE = 6;
+
+/**
+ * An instrument's candles as a candlestick chart. maxPoints follows the chart's width, so
+ * the server widens the interval until the series fits what can be drawn.
+ */
+export function CandleChart({ instrument }: { instrument: InstrumentChoice }) {
+  const container = useRef<HTMLDivElement>(null);
+  const chart = useRef<{ api: IChartApi; series: ISeriesApi<'Candlestick'> } | null>(null);
+  const [width, setWidth] = useState(0);
+
+  useLayoutEffect(() => {
+    const element = container.current!;
+    const api = createChart(element, {
+      autoSize: true,
+      layout: { background: { type: ColorType.Solid, color: 'transparent' }, textColor: '#8b98a5' },
+      grid: { vertLines: { color: '#26323d' }, horzLines: { color: '#26323d' } },
+      timeScale: { timeVisible: true, secondsVisible: false },
+    });
+    chart.current = { api, series: api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', wickUpColor: '#26a69a', wickDownColor: '#ef5350', borderVisible: false }) };
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.round(entry!.contentRect.width)));
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      api.remove();
+      chart.current = null;
+    };
+  }, []);
+
+  const to = instrument.latestTime ? new Date(instrument.latestTime).getTime() + DAY_MS : Date.now();
+  const variables = {
+    symbol: instrument.symbol,
+    interval: instrument.baseInterval,
+    from: new Date(to - WINDOW_DAYS * DAY_MS).toISOString(),
+    to: new Date(to).toISOString(),
+    maxPoints: Math.max(20, Math.floor(width / PIXELS_PER_CANDLE)),
+  };
+  const [result] = useQuery({ query: CandlesDocument, variables, pause: width === 0 });
+  const series = result.data?.candles;
+
+  useEffect(() => {
+    if (!chart.current || !series) return;
+    chart.current.series.setData(
+      series.candles.map((c) => ({ time: (new Date(c.time).getTime() / 1000) as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close })),
+    );
+    chart.current.api.timeScale().fitContent();
+  }, [series]);
+
+  return (
+    <section class="chart-panel" aria-label={`${instrument.symbol} chart`}>
+      <h2>
+        {instrument.symbol}{' '}
+        {series && (
+          <span class="meta" data-testid="chart-meta">
+            {series.candles.length} candles at {series.interval} (from {series.source})
+          </span>
+        )}
+      </h2>
+      {result.error && <p class="error" role="alert">{describeError(result.error)}</p>}
+      <div class="chart" ref={container} />
+    </section>
+  );
+}

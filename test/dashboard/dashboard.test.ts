@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createApp } from '../../src/app.js';
+import type { Runtime as Deps } from '../../src/deps.js';
+import { listen, type Listening } from '../../src/server.js';
+import { randomCandles } from '../helpers/candles.js';
+import { createTestDeps, uniqueName } from '../helpers/deps.js';
+
+/**
+ * The dashboard in a real browser (Debian's chromium driven by playwright-core) against the
+ * real server: built by the project's script, served at /, talking to /graphql as any client
+ * does. Screenshots go to test-artifacts/. Any console error fails the test.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts';
+// CI installs chromium (.ci/run); a machine without it skips these tests, CI never does.
+const haveBrowser = existsSync(CHROMIUM) || process.env.CI === 'true';
+if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
+(haveBrowser ? describe : describe.skip)('dashboard', () => {
+  let deps: Deps;
+  let server: Listening;
+  let base: string;
+  let browser: Browser;
+  const symbol = uniqueName('DASH');
+  const HOUR = 3_600_000;
+  const series = randomCandles(71, 24 * 40, Date.UTC(2024, 5, 1), HOUR);
+
+  beforeAll(async () => {
+    await promisify(execFile)('node', ['scripts/build-dashboard.mjs']);
+    await mkdir(ARTIFACTS, { recursive: true });
+    deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true' });
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', name: 'Dashboard test', candles: series });
+    server = await listen(createApp(deps), '127.0.0.1', 0);
+    base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await deps?.close();
+  });
+
+  /** A page whose console errors and uncaught exceptions are collected. */
+  async function open(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage({ viewport });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${base}/`);
+    return { page, problems };
+  }
+
+  it('serves the page uncached and its assets as immutable', async () => {
+    const index = await fetch(`${base}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const script = /src="(\/assets\/main-[A-Z0-9]+\.js)"/.exec(html)![1]!;
+    const asset = await fetch(`${base}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${base}/assets/nope.js`)).status).toBe(404);
+    // The API is still the API.
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it('finds an instrument by search, shows its last price and draws its candles', async () => {
+    const { page, problems } = await open();
+    await page.getByLabel('Search instruments').fill(symbol);
+    const row = page.locator(`button[data-symbol="${symbol}"]`);
+    const last = series.close[series.close.length - 1]!;
+    await expect(row.textContent()).resolves.toContain(last.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: last >= 1000 ? 2 : 4 }));
+    await row.click();
+    // The 180 days up to its last candle, with as many candles as fit the chart's width
+    // (6 px each): what the API answers for that request.
+    const meta = page.getByTestId('chart-meta');
+    await meta.waitFor();
+    const [, count, interval] = /(\d+) candles at (\w+)/.exec((await meta.textContent())!)!;
+    const width = await page.locator('.chart').evaluate((el) => Math.round(el.getBoundingClientRect().width));
+    const DAY = 86_400_000;
+    const to = series.time[series.time.length - 1]! + DAY;
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query($s: String!, $f: DateTime!, $t: DateTime!, $m: Int) { candles(symbol: $s, interval: "1h", from: $f, to: $t, maxPoints: $m) { interval candles { time } } }',
+        variables: { s: symbol, f: new Date(to - 180 * DAY).toISOString(), t: new Date(to).toISOString(), m: Math.floor(width / 6) },
+      }),
+    });
+    const expected = ((await response.json()) as { data: { candles: { interval: string; candles: unknown[] } } }).data.candles;
+    expect({ count: Number(count), interval }).toEqual({ count: expected.candles.length, interval: expected.interval });
+    expect(expected.candles.length).toBeGreaterThan(10);
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-instrument.png` });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('works on a phone-width screen', async () => {
+    const { page, problems } = await open({ width: 390, height: 844 });
+    await page.getByLabel('Search instruments').fill(symbol);
+    await page.locator(`button[data-symbol="${symbol}"]`).click();
+    await page.getByTestId('chart-meta').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png` });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
