@@ -1,7 +1,9 @@
 import { Provider } from '@urql/preact';
 import { useMemo, useState } from 'preact/hooks';
 import { createApiClient, storeApiKey, storedApiKey } from './api';
-import { CandleChart } from './candle-chart';
+import { BacktestForm } from './backtest-form';
+import { BacktestRun } from './backtest-run';
+import { CandleChart, chartWindow } from './candle-chart';
 import { InstrumentList, type InstrumentChoice } from './instrument-list';
 
 /** The dashboard: the API key, the instrument picker and the chart of the one picked. */
@@ -9,6 +11,7 @@ export function App() {
   const [apiKey, setApiKey] = useState(storedApiKey());
   const [draft, setDraft] = useState(apiKey ?? '');
   const [instrument, setInstrument] = useState<InstrumentChoice | null>(null);
+  const [runId, setRunId] = useState<string | null>(null);
   const client = useMemo(() => createApiClient(apiKey), [apiKey]);
   const saveKey = (event: Event) => {
     event.preventDefault();
@@ -27,7 +30,15 @@ export function App() {
       </header>
       <main>
         <InstrumentList selected={instrument?.symbol ?? null} onSelect={setInstrument} />
-        {instrument ? <CandleChart key={instrument.symbol} instrument={instrument} /> : <p class="empty">Pick an instrument to see its candles.</p>}
+        {instrument ? (
+          <div class="workspace">
+            <CandleChart key={instrument.symbol} instrument={instrument} />
+            <BacktestForm key={`form-${instrument.symbol}`} target={chartWindow(instrument)} onStarted={setRunId} />
+            {runId && <BacktestRun key={runId} id={runId} />}
+          </div>
+        ) : (
+          <p class="empty">Pick an instrument to see its candles and backtest a strategy on them.</p>
+        )}
       </main>
     </Provider>
   );

@@ -11,6 +11,12 @@ const WINDOW_DAYS = 180;
 /** Width of one drawn candle, in CSS pixels: the chart asks for as many as fit. */
 const PIXELS_PER_CANDLE = 6;
 
+/** The range the chart opens on: WINDOW_DAYS up to the instrument's latest candle, at its base interval. */
+export function chartWindow(instrument: InstrumentChoice) {
+  const to = instrument.latestTime ? new Date(instrument.latestTime).getTime() + DAY_MS : Date.now();
+  return { symbol: instrument.symbol, interval: instrument.baseInterval, from: new Date(to - WINDOW_DAYS * DAY_MS).toISOString(), to: new Date(to).toISOString() };
+}
+
 /**
  * An instrument's candles as a candlestick chart. maxPoints follows the chart's width, so
  * the server widens the interval until the series fits what can be drawn.
@@ -38,14 +44,7 @@ export function CandleChart({ instrument }: { instrument: InstrumentChoice }) {
     };
   }, []);
 
-  const to = instrument.latestTime ? new Date(instrument.latestTime).getTime() + DAY_MS : Date.now();
-  const variables = {
-    symbol: instrument.symbol,
-    interval: instrument.baseInterval,
-    from: new Date(to - WINDOW_DAYS * DAY_MS).toISOString(),
-    to: new Date(to).toISOString(),
-    maxPoints: Math.max(20, Math.floor(width / PIXELS_PER_CANDLE)),
-  };
+  const variables = { ...chartWindow(instrument), maxPoints: Math.max(20, Math.floor(width / PIXELS_PER_CANDLE)) };
   const [result] = useQuery({ query: CandlesDocument, variables, pause: width === 0 });
   const series = result.data?.candles;
 

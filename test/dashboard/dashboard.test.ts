@@ -4,11 +4,11 @@ import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createApp } from '../../src/app.js';
-import type { Runtime as Deps } from '../../src/deps.js';
 import { listen, type Listening } from '../../src/server.js';
+import { createKeyHeader } from '../helpers/api-keys.js';
 import { randomCandles } from '../helpers/candles.js';
-import { createTestDeps, uniqueName } from '../helpers/deps.js';
+import { uniqueName } from '../helpers/deps.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
 
 /**
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against the
@@ -22,7 +22,8 @@ const haveBrowser = existsSync(CHROMIUM) || process.env.CI === 'true';
 if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 (haveBrowser ? describe : describe.skip)('dashboard', () => {
-  let deps: Deps;
+  let stack: TestStack;
+  let trader: Awaited<ReturnType<typeof createKeyHeader>>;
   let server: Listening;
   let base: string;
   let browser: Browser;
@@ -33,16 +34,18 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
   beforeAll(async () => {
     await promisify(execFile)('node', ['scripts/build-dashboard.mjs']);
     await mkdir(ARTIFACTS, { recursive: true });
-    deps = await createTestDeps({ AUTH_ANONYMOUS_READ: 'true' });
-    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', name: 'Dashboard test', candles: series });
-    server = await listen(createApp(deps), '127.0.0.1', 0);
+    // API and job consumer in this process; anonymous reads on (as embedded), runs need a trader's key.
+    stack = await startStack({ env: { AUTH_ANONYMOUS_READ: 'true' } });
+    trader = await createKeyHeader(stack.deps, 'trader');
+    await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', name: 'Dashboard test', candles: series });
+    server = await listen(stack.app, '127.0.0.1', 0);
     base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await deps?.close();
+    await stack?.close();
   });
 
   /** A page whose console errors and uncaught exceptions are collected. */
@@ -112,6 +115,58 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png` });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  /** A page with the trader's key entered and the test instrument picked. */
+  async function openAsTrader() {
+    const opened = await open();
+    await opened.page.getByLabel('API key').fill(trader.key);
+    await opened.page.getByRole('button', { name: 'Use key' }).click();
+    await opened.page.getByLabel('Search instruments').fill(symbol);
+    await opened.page.locator(`button[data-symbol="${symbol}"]`).click();
+    await opened.page.getByTestId('chart-meta').waitFor();
+    return opened;
+  }
+
+  it('runs a backtest: progress reaches 100 %, the metrics show the total return the API reports', async () => {
+    const { page, problems } = await openAsTrader();
+    const form = page.getByRole('form', { name: 'Run a backtest' });
+    await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
+    await form.locator('input[name="fast"]').fill('5');
+    await form.locator('input[name="slow"]').fill('20');
+    await form.getByRole('button', { name: 'Run backtest' }).click();
+    await page.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
+    expect(await page.getByTestId('run-percent').textContent()).toBe('100%');
+    const shown = await page.locator('tr[data-metric="totalReturn"] td').first().textContent();
+    // The same run through the API: the newest backtest of this trader.
+    const latest = await stack.deps.prisma.backtest.findFirstOrThrow({ where: { owner: trader.owner }, orderBy: { queuedAt: 'desc' } });
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...trader.headers },
+      body: JSON.stringify({ query: `{ backtest(id: "${Buffer.from(`Backtest:${latest.id}`).toString('base64')}") { metrics { totalReturn } } }` }),
+    });
+    const { data } = (await response.json()) as { data: { backtest: { metrics: { totalReturn: number } } } };
+    expect(shown).toBe(`${(data.backtest.metrics.totalReturn * 100).toFixed(2)}%`);
+    expect(await page.locator('table[aria-label="Trades"] tbody tr').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-backtest.png`, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the API’s message for a bad parameter at its field, and runs nothing', async () => {
+    const { page, problems } = await openAsTrader();
+    const form = page.getByRole('form', { name: 'Run a backtest' });
+    await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
+    await form.locator('input[name="fast"]').fill('30');
+    await form.locator('input[name="slow"]').fill('10');
+    const before = await stack.deps.prisma.backtest.count({ where: { owner: trader.owner } });
+    await form.getByRole('button', { name: 'Run backtest' }).click();
+    const fieldError = form.locator('label.field .field-error');
+    await fieldError.first().waitFor();
+    expect(await fieldError.allTextContents()).toEqual([expect.stringMatching(/fast|slow/)]);
+    expect(await stack.deps.prisma.backtest.count({ where: { owner: trader.owner } })).toBe(before);
     expect(problems).toEqual([]);
     await page.close();
   });

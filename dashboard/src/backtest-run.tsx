@@ -1,0 +1,106 @@
+import { useMutation, useQuery, useSubscription } from '@urql/preact';
+import {
+  BacktestProgressDocument,
+  BacktestResultDocument,
+  CancelBacktestDocument,
+  MetricCatalogDocument,
+  type BacktestProgressSubscription,
+} from '../../examples/generated/graphql';
+import { describeError } from './api';
+import { formatChange } from './format';
+
+type Progress = { status: string; progress: number; etaSeconds?: number | null; error?: string | null };
+
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+/** One run: live progress (backtestProgress), cancel, and once it is done its results. */
+export function BacktestRun({ id }: { id: string }) {
+  // The newest event is the state: each one is whole (status, progress, ETA).
+  const [live] = useSubscription<BacktestProgressSubscription, Progress>(
+    { query: BacktestProgressDocument, variables: { id } },
+    (_previous, event) => event.backtestProgress,
+  );
+  const [cancelling, cancel] = useMutation(CancelBacktestDocument);
+  const progress = live.data;
+  const done = progress ? TERMINAL.has(progress.status) : false;
+  return (
+    <section class="run" aria-label="Backtest run">
+      {live.error && <p class="error" role="alert">{describeError(live.error)}</p>}
+      <div class="progress-line">
+        <progress max={1} value={progress?.progress ?? 0} aria-label="Backtest progress" />
+        <span data-testid="run-status">{progress?.status ?? 'SUBMITTED'}</span>
+        <span data-testid="run-percent">{Math.round((progress?.progress ?? 0) * 100)}%</span>
+        {progress?.etaSeconds != null && !done && <span class="meta">≈ {Math.ceil(progress.etaSeconds)} s left</span>}
+        {!done && (
+          <button type="button" disabled={cancelling.fetching} onClick={() => cancel({ id })}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {cancelling.data?.cancelBacktest && 'message' in cancelling.data.cancelBacktest && <p class="error">{cancelling.data.cancelBacktest.message}</p>}
+      {progress?.status === 'COMPLETED' && <BacktestResults id={id} />}
+    </section>
+  );
+}
+
+/** Metrics (labels, units and direction from metricCatalog), the assumptions and the first trades. */
+function BacktestResults({ id }: { id: string }) {
+  const [result] = useQuery({ query: BacktestResultDocument, variables: { id, first: 20, maxPoints: 500 }, requestPolicy: 'network-only' });
+  const [catalog] = useQuery({ query: MetricCatalogDocument });
+  const error = result.error ?? catalog.error;
+  if (error) return <p class="error" role="alert">{describeError(error)}</p>;
+  const backtest = result.data?.backtest;
+  const metrics = backtest?.metrics as Record<string, number | null> | null | undefined;
+  if (!backtest || !metrics || !catalog.data) return <p class="empty">Loading results…</p>;
+  return (
+    <div class="results">
+      <table class="metrics" aria-label="Metrics">
+        <tbody>
+          {catalog.data.metricCatalog.map((m) => (
+            <tr key={m.name} data-metric={m.name}>
+              <th title={m.formula}>{m.label}</th>
+              <td>{formatMetric(metrics[m.name], m.unit)}</td>
+              <td class="meta">{m.higherIsBetter === true ? '↑ better' : m.higherIsBetter === false ? '↓ better' : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {backtest.assumptions && (
+        <p class="meta">
+          {backtest.symbol} {backtest.interval}, fills at {backtest.assumptions.fillTiming}, commission {backtest.assumptions.commission}, slippage{' '}
+          {backtest.assumptions.slippage}, position {backtest.assumptions.positionSize}
+        </p>
+      )}
+      <table class="trades" aria-label="Trades">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>side</th>
+            <th>entry</th>
+            <th>exit</th>
+            <th>return</th>
+          </tr>
+        </thead>
+        <tbody>
+          {backtest.trades.edges.map(({ node }) => (
+            <tr key={node.seq}>
+              <td>{node.seq}</td>
+              <td>{node.side}</td>
+              <td>{new Date(node.entryTime).toISOString().slice(0, 16).replace('T', ' ')}</td>
+              <td>{node.exitTime ? new Date(node.exitTime).toISOString().slice(0, 16).replace('T', ' ') : 'open'}</td>
+              <td>{formatChange(node.returnPct)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function formatMetric(value: number | null | undefined, unit: string): string {
+  if (value === null || value === undefined) return '—';
+  if (unit === 'FRACTION') return `${(value * 100).toFixed(2)}%`;
+  if (unit === 'CURRENCY') return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  if (unit === 'RATIO') return value.toFixed(3);
+  return value.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
