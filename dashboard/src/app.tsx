@@ -3,6 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { createApiClient, storeApiKey, storedApiKey } from './api';
 import { BacktestForm } from './backtest-form';
 import { BacktestRun } from './backtest-run';
+import { BatchRun } from './batch-run';
 import { CandleChart, chartWindow } from './candle-chart';
 import { InstrumentList, type InstrumentChoice } from './instrument-list';
 
@@ -12,6 +13,7 @@ export function App() {
   const [draft, setDraft] = useState(apiKey ?? '');
   const [instrument, setInstrument] = useState<InstrumentChoice | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
+  const [batchId, setBatchId] = useState<string | null>(null);
   const client = useMemo(() => createApiClient(apiKey), [apiKey]);
   const saveKey = (event: Event) => {
     event.preventDefault();
@@ -33,8 +35,9 @@ export function App() {
         {instrument ? (
           <div class="workspace">
             <CandleChart key={instrument.symbol} instrument={instrument} />
-            <BacktestForm key={`form-${instrument.symbol}`} target={chartWindow(instrument)} onStarted={setRunId} />
+            <BacktestForm key={`form-${instrument.symbol}`} target={chartWindow(instrument)} onStarted={setRunId} onBatchStarted={setBatchId} />
             {runId && <BacktestRun key={runId} id={runId} />}
+            {batchId && <BatchRun key={batchId} id={batchId} onOpen={setRunId} />}
           </div>
         ) : (
           <p class="empty">Pick an instrument to see its candles and backtest a strategy on them.</p>

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { CreateStrategyDocument, RunBacktestDocument, StrategyKindsDocument } from '../../examples/generated/graphql';
+import { CreateStrategyDocument, RunBacktestBatchDocument, RunBacktestDocument, StrategyKindsDocument } from '../../examples/generated/graphql';
 import { describeError, issuesByField } from './api';
 
 export interface RunTarget {
@@ -15,9 +15,10 @@ type Values = Record<string, string>;
 /**
  * The run form: a strategy kind, its parameters as `strategyKinds` describes them (type,
  * default, bounds, description), costs and fill timing. Submitting creates the strategy and
- * runs it; the API's field errors are shown at their fields.
+ * runs it on the instrument — or, as a batch, on every symbol listed; the API's field errors
+ * are shown at their fields.
  */
-export function BacktestForm({ target, onStarted }: { target: RunTarget; onStarted: (backtestId: string) => void }) {
+export function BacktestForm({ target, onStarted, onBatchStarted }: { target: RunTarget; onStarted: (backtestId: string) => void; onBatchStarted: (batchId: string) => void }) {
   const [kinds] = useQuery({ query: StrategyKindsDocument });
   const [kindName, setKindName] = useState<string | null>(null);
   const [values, setValues] = useState<Values>({});
@@ -26,6 +27,8 @@ export function BacktestForm({ target, onStarted }: { target: RunTarget; onStart
   const [message, setMessage] = useState<string | null>(null);
   const [, createStrategy] = useMutation(CreateStrategyDocument);
   const [running, runBacktest] = useMutation(RunBacktestDocument);
+  const [batching, runBacktestBatch] = useMutation(RunBacktestBatchDocument);
+  const [symbols, setSymbols] = useState(target.symbol);
 
   if (kinds.error) return <p class="error" role="alert">{describeError(kinds.error)}</p>;
   const all = kinds.data?.strategyKinds ?? [];
@@ -33,26 +36,37 @@ export function BacktestForm({ target, onStarted }: { target: RunTarget; onStart
   if (!kind) return null;
   const value = (name: string, fallback: unknown) => values[`${kind.kind}.${name}`] ?? String(fallback ?? '');
 
-  const submit = async (event: Event) => {
+  const submit = async (event: SubmitEvent) => {
     event.preventDefault();
+    const asBatch = (event.submitter as HTMLButtonElement | null)?.value === 'batch';
     setErrors({});
     setMessage(null);
     const parameters = Object.fromEntries(kind.parameters.map((p) => [p.name, Number(value(p.name, p.default))]));
-    const created = await createStrategy({ input: { name: `${kind.name} on ${target.symbol}`, kind: kind.kind, parameters } });
+    const created = await createStrategy({ input: { name: `${kind.name} on ${asBatch ? 'many symbols' : target.symbol}`, kind: kind.kind, parameters } });
     const strategy = created.data?.createStrategy;
     if (created.error || !strategy) return setMessage(created.error ? describeError(created.error) : 'No answer from the API.');
     if (strategy.__typename === 'ValidationError') return setErrors(issuesByField(strategy.issues)), setMessage(strategy.message);
     if (strategy.__typename !== 'Strategy') return setMessage(strategy.message);
-    const run = await runBacktest({
-      input: {
-        strategyId: strategy.id,
-        ...target,
-        commission: Number(costs.commission),
-        slippage: Number(costs.slippage),
-        positionSize: Number(costs.positionSize),
-        fillTiming: costs.fillTiming as 'NEXT_OPEN' | 'CLOSE',
-      },
-    });
+    const common = {
+      strategyId: strategy.id,
+      interval: target.interval,
+      from: target.from,
+      to: target.to,
+      commission: Number(costs.commission),
+      slippage: Number(costs.slippage),
+      positionSize: Number(costs.positionSize),
+      fillTiming: costs.fillTiming as 'NEXT_OPEN' | 'CLOSE',
+    };
+    if (asBatch) {
+      const list = symbols.split(/[\s,]+/).filter(Boolean);
+      const run = await runBacktestBatch({ input: { ...common, symbols: list } });
+      const batch = run.data?.runBacktestBatch;
+      if (run.error || !batch) return setMessage(run.error ? describeError(run.error) : 'No answer from the API.');
+      if (batch.__typename === 'BacktestBatch') return onBatchStarted(batch.id);
+      if ('issues' in batch) setErrors(issuesByField(batch.issues));
+      return setMessage(batch.message);
+    }
+    const run = await runBacktest({ input: { ...common, symbol: target.symbol } });
     const backtest = run.data?.runBacktest;
     if (run.error || !backtest) return setMessage(run.error ? describeError(run.error) : 'No answer from the API.');
     if (backtest.__typename === 'Backtest') return onStarted(backtest.id);
@@ -97,8 +111,12 @@ export function BacktestForm({ target, onStarted }: { target: RunTarget; onStart
           <option value="CLOSE">close</option>
         </select>,
       )}
-      <button type="submit" disabled={running.fetching}>
+      <button type="submit" value="single" disabled={running.fetching || batching.fetching}>
         Run backtest
+      </button>
+      {field('symbols', 'batch symbols', <input type="text" name="symbols" value={symbols} onInput={(e) => setSymbols(e.currentTarget.value)} placeholder="BTCUSDT, ETHUSDT …" />)}
+      <button type="submit" value="batch" disabled={running.fetching || batching.fetching}>
+        Run batch
       </button>
       {message && <p class="error" role="alert">{message}</p>}
     </form>

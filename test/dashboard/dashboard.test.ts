@@ -28,6 +28,8 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
   let base: string;
   let browser: Browser;
   const symbol = uniqueName('DASH');
+  /** Ten instruments of the batch test: the picked one and nine more. */
+  const batchSymbols = [symbol, ...Array.from({ length: 9 }, (_, i) => `${symbol}B${i}`)];
   const HOUR = 3_600_000;
   const series = randomCandles(71, 24 * 40, Date.UTC(2024, 5, 1), HOUR);
 
@@ -38,6 +40,9 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     stack = await startStack({ env: { AUTH_ANONYMOUS_READ: 'true' } });
     trader = await createKeyHeader(stack.deps, 'trader');
     await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', name: 'Dashboard test', candles: series });
+    for (const [i, other] of batchSymbols.slice(1).entries()) {
+      await stack.deps.services.marketData.ingestCandles({ symbol: other, baseInterval: '1h', candles: randomCandles(100 + i, 24 * 40, Date.UTC(2024, 5, 1), HOUR) });
+    }
     server = await listen(stack.app, '127.0.0.1', 0);
     base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -167,6 +172,32 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     await fieldError.first().waitFor();
     expect(await fieldError.allTextContents()).toEqual([expect.stringMatching(/fast|slow/)]);
     expect(await stack.deps.prisma.backtest.count({ where: { owner: trader.owner } })).toBe(before);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('runs a 10-symbol batch: a row per symbol as they finish, sortable, a summary at the end; a row opens its backtest', async () => {
+    const { page, problems } = await openAsTrader();
+    const form = page.getByRole('form', { name: 'Run a backtest' });
+    await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
+    await form.locator('input[name="symbols"]').fill(batchSymbols.join(', '));
+    await form.getByRole('button', { name: 'Run batch' }).click();
+    await page.getByTestId('batch-status').filter({ hasText: 'COMPLETED' }).waitFor();
+    const table = page.getByRole('table', { name: 'Batch results' });
+    const rows = table.locator('tbody tr');
+    await expect(rows.count()).resolves.toBe(10);
+    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-symbol'))))).toEqual(new Set(batchSymbols));
+    await page.getByTestId('batch-summary').waitFor();
+    // Sorted by return, highest first; one click on the header turns it round.
+    const returns = async () => (await table.locator('tbody tr td:nth-child(3)').allTextContents()).map((t) => Number.parseFloat(t));
+    const descending = await returns();
+    expect(descending).toEqual([...descending].sort((a, b) => b - a));
+    await table.getByRole('button', { name: /return/ }).click();
+    expect(await returns()).toEqual([...descending].reverse());
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-batch.png`, fullPage: true });
+    await rows.first().click();
+    await page.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
+    await page.locator('tr[data-metric="totalReturn"]').waitFor();
     expect(problems).toEqual([]);
     await page.close();
   });
