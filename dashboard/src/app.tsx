@@ -2,7 +2,7 @@ import { Provider } from '@urql/preact';
 import { useMemo, useState } from 'preact/hooks';
 import { createApiClient, storeApiKey, storedApiKey } from './api';
 import { BacktestForm } from './backtest-form';
-import { BacktestRun } from './backtest-run';
+import { BacktestRun, type TradeMark } from './backtest-run';
 import { BatchRun } from './batch-run';
 import { CandleChart, chartWindow } from './candle-chart';
 import { InstrumentList, type InstrumentChoice } from './instrument-list';
@@ -14,6 +14,11 @@ export function App() {
   const [instrument, setInstrument] = useState<InstrumentChoice | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
   const [batchId, setBatchId] = useState<string | null>(null);
+  const [marks, setMarks] = useState<{ symbol: string; trades: TradeMark[] } | null>(null);
+  const pick = (choice: InstrumentChoice) => {
+    setInstrument(choice);
+    setRunId(null);
+  };
   const client = useMemo(() => createApiClient(apiKey), [apiKey]);
   const saveKey = (event: Event) => {
     event.preventDefault();
@@ -31,12 +36,12 @@ export function App() {
         </form>
       </header>
       <main>
-        <InstrumentList selected={instrument?.symbol ?? null} onSelect={setInstrument} />
+        <InstrumentList selected={instrument?.symbol ?? null} onSelect={pick} />
         {instrument ? (
           <div class="workspace">
-            <CandleChart key={instrument.symbol} instrument={instrument} />
+            <CandleChart key={instrument.symbol} instrument={instrument} trades={marks?.symbol === instrument.symbol ? marks.trades : []} />
             <BacktestForm key={`form-${instrument.symbol}`} target={chartWindow(instrument)} onStarted={setRunId} onBatchStarted={setBatchId} />
-            {runId && <BacktestRun key={runId} id={runId} />}
+            {runId && <BacktestRun key={runId} id={runId} onTrades={(symbol, trades) => setMarks({ symbol, trades })} />}
             {batchId && <BatchRun key={batchId} id={batchId} onOpen={setRunId} />}
           </div>
         ) : (

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useSubscription } from '@urql/preact';
+import { useEffect, useState } from 'preact/hooks';
 import {
   BacktestProgressDocument,
   BacktestResultDocument,
@@ -7,14 +8,24 @@ import {
   type BacktestProgressSubscription,
 } from '../../examples/generated/graphql';
 import { describeError } from './api';
+import { EquityChart } from './equity-chart';
 import { formatChange } from './format';
 
 type Progress = { status: string; progress: number; etaSeconds?: number | null; error?: string | null };
 
+const TRADES_PAGE = 20;
+
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
+/** A closed trade as the candle chart marks it. */
+export interface TradeMark {
+  side: string;
+  entryTime: string;
+  exitTime?: string | null;
+}
+
 /** One run: live progress (backtestProgress), cancel, and once it is done its results. */
-export function BacktestRun({ id }: { id: string }) {
+export function BacktestRun({ id, onTrades }: { id: string; onTrades?: (symbol: string, trades: TradeMark[]) => void }) {
   // The newest event is the state: each one is whole (status, progress, ETA).
   const [live] = useSubscription<BacktestProgressSubscription, Progress>(
     { query: BacktestProgressDocument, variables: { id } },
@@ -38,15 +49,20 @@ export function BacktestRun({ id }: { id: string }) {
         )}
       </div>
       {cancelling.data?.cancelBacktest && 'message' in cancelling.data.cancelBacktest && <p class="error">{cancelling.data.cancelBacktest.message}</p>}
-      {progress?.status === 'COMPLETED' && <BacktestResults id={id} />}
+      {progress?.status === 'COMPLETED' && <BacktestResults id={id} onTrades={onTrades} />}
     </section>
   );
 }
 
 /** Metrics (labels, units and direction from metricCatalog), the assumptions and the first trades. */
-function BacktestResults({ id }: { id: string }) {
-  const [result] = useQuery({ query: BacktestResultDocument, variables: { id, first: 20, maxPoints: 500 }, requestPolicy: 'network-only' });
+function BacktestResults({ id, onTrades }: { id: string; onTrades?: (symbol: string, trades: TradeMark[]) => void }) {
+  const [after, setAfter] = useState<string | null>(null);
+  const [result] = useQuery({ query: BacktestResultDocument, variables: { id, first: TRADES_PAGE, after, maxPoints: 500 }, requestPolicy: 'network-only' });
   const [catalog] = useQuery({ query: MetricCatalogDocument });
+  const shown = result.data?.backtest;
+  useEffect(() => {
+    if (shown) onTrades?.(shown.symbol, shown.trades.edges.map(({ node }) => node));
+  }, [shown]);
   const error = result.error ?? catalog.error;
   if (error) return <p class="error" role="alert">{describeError(error)}</p>;
   const backtest = result.data?.backtest;
@@ -54,6 +70,7 @@ function BacktestResults({ id }: { id: string }) {
   if (!backtest || !metrics || !catalog.data) return <p class="empty">Loading results…</p>;
   return (
     <div class="results">
+      {backtest.equityCurve && <EquityChart points={backtest.equityCurve} />}
       <table class="metrics" aria-label="Metrics">
         <tbody>
           {catalog.data.metricCatalog.map((m) => (
@@ -93,6 +110,16 @@ function BacktestResults({ id }: { id: string }) {
           ))}
         </tbody>
       </table>
+      {backtest.trades.pageInfo.hasNextPage && (
+        <button type="button" onClick={() => setAfter(backtest.trades.pageInfo.endCursor ?? null)}>
+          Next {TRADES_PAGE} trades
+        </button>
+      )}
+      {after && (
+        <button type="button" onClick={() => setAfter(null)}>
+          First trades
+        </button>
+      )}
     </div>
   );
 }

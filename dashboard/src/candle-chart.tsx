@@ -1,8 +1,20 @@
 import { useQuery } from '@urql/preact';
-import { CandlestickSeries, ColorType, createChart, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  createSeriesMarkers,
+  type IChartApi,
+  type ISeriesApi,
+  type ISeriesMarkersPluginApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from 'lightweight-charts';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { CandlesDocument } from '../../examples/generated/graphql';
 import { describeError } from './api';
+import type { TradeMark } from './backtest-run';
 import type { InstrumentChoice } from './instrument-list';
 
 const DAY_MS = 86_400_000;
@@ -21,9 +33,9 @@ export function chartWindow(instrument: InstrumentChoice) {
  * An instrument's candles as a candlestick chart. maxPoints follows the chart's width, so
  * the server widens the interval until the series fits what can be drawn.
  */
-export function CandleChart({ instrument }: { instrument: InstrumentChoice }) {
+export function CandleChart({ instrument, trades = [] }: { instrument: InstrumentChoice; trades?: readonly TradeMark[] }) {
   const container = useRef<HTMLDivElement>(null);
-  const chart = useRef<{ api: IChartApi; series: ISeriesApi<'Candlestick'> } | null>(null);
+  const chart = useRef<{ api: IChartApi; series: ISeriesApi<'Candlestick'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
   const [width, setWidth] = useState(0);
 
   useLayoutEffect(() => {
@@ -34,7 +46,8 @@ export function CandleChart({ instrument }: { instrument: InstrumentChoice }) {
       grid: { vertLines: { color: '#26323d' }, horzLines: { color: '#26323d' } },
       timeScale: { timeVisible: true, secondsVisible: false },
     });
-    chart.current = { api, series: api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', wickUpColor: '#26a69a', wickDownColor: '#ef5350', borderVisible: false }) };
+    const series = api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', wickUpColor: '#26a69a', wickDownColor: '#ef5350', borderVisible: false });
+    chart.current = { api, series, markers: createSeriesMarkers(series, []) };
     const observer = new ResizeObserver(([entry]) => setWidth(Math.round(entry!.contentRect.width)));
     observer.observe(element);
     return () => {
@@ -55,6 +68,20 @@ export function CandleChart({ instrument }: { instrument: InstrumentChoice }) {
     );
     chart.current.api.timeScale().fitContent();
   }, [series]);
+
+  // The shown trades' entries and exits, on the bars that hold them.
+  useEffect(() => {
+    if (!chart.current) return;
+    const at = (iso: string) => (new Date(iso).getTime() / 1000) as UTCTimestamp;
+    const marks: SeriesMarker<Time>[] = trades.flatMap((t) => {
+      const long = t.side === 'LONG';
+      const entry: SeriesMarker<Time> = { time: at(t.entryTime), position: long ? 'belowBar' : 'aboveBar', shape: long ? 'arrowUp' : 'arrowDown', color: '#4c9aff', text: long ? 'buy' : 'sell' };
+      if (!t.exitTime) return [entry];
+      return [entry, { time: at(t.exitTime), position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color: '#e6a23c', text: 'exit' }];
+    });
+    marks.sort((a, b) => (a.time as number) - (b.time as number));
+    chart.current.markers.setMarkers(marks);
+  }, [trades]);
 
   return (
     <section class="chart-panel" aria-label={`${instrument.symbol} chart`}>

@@ -154,8 +154,17 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     });
     const { data } = (await response.json()) as { data: { backtest: { metrics: { totalReturn: number } } } };
     expect(shown).toBe(`${(data.backtest.metrics.totalReturn * 100).toFixed(2)}%`);
-    expect(await page.locator('table[aria-label="Trades"] tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('.equity-chart canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-backtest.png`, fullPage: true });
+    // Trades page by page, as the API pages them.
+    const tradeCount = Number(await page.locator('tr[data-metric="tradeCount"] td').first().textContent());
+    const seqs = () => page.locator('table[aria-label="Trades"] tbody tr td:first-child').allTextContents();
+    expect(await seqs()).toEqual(Array.from({ length: Math.min(20, tradeCount) }, (_, i) => String(i)));
+    if (tradeCount > 20) {
+      await page.getByRole('button', { name: 'Next 20 trades' }).click();
+      await page.locator('table[aria-label="Trades"] tbody tr td:first-child', { hasText: /^20$/ }).waitFor();
+      expect(await seqs()).toEqual(Array.from({ length: Math.min(20, tradeCount - 20) }, (_, i) => String(20 + i)));
+    }
     expect(problems).toEqual([]);
     await page.close();
   });
