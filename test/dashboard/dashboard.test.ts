@@ -210,4 +210,36 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('cancels a run that has not finished: the progress shows CANCELLED', async () => {
+    // An API with no job consumer: the run stays QUEUED until it is cancelled.
+    const idle = await startStack({ consume: false, env: { AUTH_ANONYMOUS_READ: 'true' } });
+    const idleServer = await listen(idle.app, '127.0.0.1', 0);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const problems: string[] = [];
+      page.on('console', (message) => void (message.type() === 'error' && problems.push(message.text())));
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(`http://127.0.0.1:${(idleServer.server.address() as { port: number }).port}/`);
+      await page.getByLabel('API key').fill(trader.key);
+      await page.getByRole('button', { name: 'Use key' }).click();
+      await page.getByLabel('Search instruments').fill(symbol);
+      await page.locator(`button[data-symbol="${symbol}"]`).click();
+      const form = page.getByRole('form', { name: 'Run a backtest' });
+      await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
+      await form.locator('input[name="fast"]').fill('7');
+      await form.getByRole('button', { name: 'Run backtest' }).click();
+      await page.getByTestId('run-status').filter({ hasText: 'QUEUED' }).waitFor();
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByTestId('run-status').filter({ hasText: 'CANCELLED' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+      const latest = await idle.deps.prisma.backtest.findFirstOrThrow({ where: { owner: trader.owner }, orderBy: { queuedAt: 'desc' } });
+      expect(latest.status).toBe('CANCELLED');
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await idleServer.close();
+      await idle.close();
+    }
+  });
 });
