@@ -5,12 +5,14 @@ import { BacktestForm } from './backtest-form';
 import { BacktestRun, type TradeMark } from './backtest-run';
 import { BatchRun } from './batch-run';
 import { CandleChart, chartWindow } from './candle-chart';
+import { History } from './history';
 import { InstrumentList, type InstrumentChoice } from './instrument-list';
 
 /** The dashboard: the API key, the instrument picker and the chart of the one picked. */
 export function App() {
   const [apiKey, setApiKey] = useState(storedApiKey());
   const [draft, setDraft] = useState(apiKey ?? '');
+  const [view, setView] = useState<'markets' | 'history'>('markets');
   const [instrument, setInstrument] = useState<InstrumentChoice | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
   const [batchId, setBatchId] = useState<string | null>(null);
@@ -30,12 +32,20 @@ export function App() {
     <Provider value={client}>
       <header>
         <h1>quantql</h1>
+        <nav class="views" aria-label="Views">
+          {(['markets', 'history'] as const).map((v) => (
+            <button key={v} type="button" aria-pressed={view === v} onClick={() => setView(v)}>
+              {v === 'markets' ? 'Markets' : 'History'}
+            </button>
+          ))}
+        </nav>
         <form class="key" onSubmit={saveKey}>
           <input type="password" placeholder="API key (qql_…)" aria-label="API key" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} autocomplete="off" />
           <button type="submit">{apiKey ? 'Change key' : 'Use key'}</button>
         </form>
       </header>
-      <main>
+      {view === 'history' && <History />}
+      <main hidden={view !== 'markets'}>
         <InstrumentList selected={instrument?.symbol ?? null} onSelect={pick} />
         {instrument ? (
           <div class="workspace">

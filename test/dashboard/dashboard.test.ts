@@ -204,6 +204,8 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     await table.getByRole('button', { name: /return/ }).click();
     expect(await returns()).toEqual([...descending].reverse());
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-batch.png`, fullPage: true });
+    // The README's picture (docs/dashboard.png is a copy of it).
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-readme.png` });
     await rows.first().click();
     await page.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
     await page.locator('tr[data-metric="totalReturn"]').waitFor();
@@ -241,5 +243,28 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
       await idleServer.close();
       await idle.close();
     }
+  });
+
+  it('history: the trader’s backtests filtered by status, newest first; a row reopens its results', async () => {
+    const { page, problems } = await openAsTrader();
+    await page.getByRole('button', { name: 'History' }).click();
+    const rows = page.getByRole('table', { name: 'Backtests' }).locator('tbody tr');
+    const statusFilter = page.getByRole('region', { name: 'History' }).locator('select[name="status"]');
+    await statusFilter.selectOption('CANCELLED');
+    // The run the previous test cancelled, and nothing else of this trader's.
+    await page.waitForFunction(() => [...document.querySelectorAll('table[aria-label="Backtests"] tbody tr')].every((tr) => tr.textContent!.includes('CANCELLED')));
+    const cancelled = await stack.deps.prisma.backtest.findMany({ where: { owner: trader.owner, status: 'CANCELLED' } });
+    await expect(rows.count()).resolves.toBe(cancelled.length);
+    await statusFilter.selectOption('COMPLETED');
+    await page.waitForFunction(() => {
+      const trs = [...document.querySelectorAll('table[aria-label="Backtests"] tbody tr')];
+      return trs.length > 0 && trs.every((tr) => tr.textContent!.includes('COMPLETED'));
+    });
+    const completed = await stack.deps.prisma.backtest.count({ where: { owner: trader.owner, status: 'COMPLETED' } });
+    await expect(rows.count()).resolves.toBe(Math.min(25, completed));
+    await rows.first().click();
+    await page.locator('tr[data-metric="totalReturn"]').waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });
