@@ -54,14 +54,14 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
   });
 
   /** A page whose console errors and uncaught exceptions are collected. */
-  async function open(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; problems: string[] }> {
+  async function open(viewport = { width: 1280, height: 800 }, at = base): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage({ viewport });
     const problems: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${base}/`);
+    await page.goto(`${at}/`);
     return { page, problems };
   }
 
@@ -124,23 +124,26 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     await page.close();
   });
 
-  /** A page with the trader's key entered and the test instrument picked. */
-  async function openAsTrader() {
-    const opened = await open();
-    await opened.page.getByLabel('API key').fill(trader.key);
-    await opened.page.getByRole('button', { name: 'Use key' }).click();
-    await opened.page.getByLabel('Search instruments').fill(symbol);
-    await opened.page.locator(`button[data-symbol="${symbol}"]`).click();
-    await opened.page.getByTestId('chart-meta').waitFor();
-    return opened;
+  /**
+   * A page with the trader's key entered, the test instrument picked and the run form set
+   * to an SMA crossover (its parameters as given).
+   */
+  async function openAsTrader(parameters: Record<string, string> = {}, at = base) {
+    const opened = await open(undefined, at);
+    const { page } = opened;
+    await page.getByLabel('API key').fill(trader.key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.getByLabel('Search instruments').fill(symbol);
+    await page.locator(`button[data-symbol="${symbol}"]`).click();
+    await page.getByTestId('chart-meta').waitFor();
+    const form = page.getByRole('form', { name: 'Run a backtest' });
+    await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
+    for (const [name, value] of Object.entries(parameters)) await form.locator(`input[name="${name}"]`).fill(value);
+    return { ...opened, form };
   }
 
   it('runs a backtest: progress reaches 100 %, the metrics show the total return the API reports', async () => {
-    const { page, problems } = await openAsTrader();
-    const form = page.getByRole('form', { name: 'Run a backtest' });
-    await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
-    await form.locator('input[name="fast"]').fill('5');
-    await form.locator('input[name="slow"]').fill('20');
+    const { page, problems, form } = await openAsTrader({ fast: '5', slow: '20' });
     await form.getByRole('button', { name: 'Run backtest' }).click();
     await page.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
     expect(await page.getByTestId('run-percent').textContent()).toBe('100%');
@@ -170,11 +173,7 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
   });
 
   it('shows the API’s message for a bad parameter at its field, and runs nothing', async () => {
-    const { page, problems } = await openAsTrader();
-    const form = page.getByRole('form', { name: 'Run a backtest' });
-    await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
-    await form.locator('input[name="fast"]').fill('30');
-    await form.locator('input[name="slow"]').fill('10');
+    const { page, problems, form } = await openAsTrader({ fast: '30', slow: '10' });
     const before = await stack.deps.prisma.backtest.count({ where: { owner: trader.owner } });
     await form.getByRole('button', { name: 'Run backtest' }).click();
     const fieldError = form.locator('label.field .field-error');
@@ -186,9 +185,7 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
   });
 
   it('runs a 10-symbol batch: a row per symbol as they finish, sortable, a summary at the end; a row opens its backtest', async () => {
-    const { page, problems } = await openAsTrader();
-    const form = page.getByRole('form', { name: 'Run a backtest' });
-    await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
+    const { page, problems, form } = await openAsTrader();
     await form.locator('input[name="symbols"]').fill(batchSymbols.join(', '));
     await form.getByRole('button', { name: 'Run batch' }).click();
     await page.getByTestId('batch-status').filter({ hasText: 'COMPLETED' }).waitFor();
@@ -218,18 +215,7 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     const idle = await startStack({ consume: false, env: { AUTH_ANONYMOUS_READ: 'true' } });
     const idleServer = await listen(idle.app, '127.0.0.1', 0);
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      const problems: string[] = [];
-      page.on('console', (message) => void (message.type() === 'error' && problems.push(message.text())));
-      page.on('pageerror', (error) => problems.push(error.message));
-      await page.goto(`http://127.0.0.1:${(idleServer.server.address() as { port: number }).port}/`);
-      await page.getByLabel('API key').fill(trader.key);
-      await page.getByRole('button', { name: 'Use key' }).click();
-      await page.getByLabel('Search instruments').fill(symbol);
-      await page.locator(`button[data-symbol="${symbol}"]`).click();
-      const form = page.getByRole('form', { name: 'Run a backtest' });
-      await form.locator('select[name="kind"]').selectOption('SMA_CROSSOVER');
-      await form.locator('input[name="fast"]').fill('7');
+      const { page, problems, form } = await openAsTrader({ fast: '7' }, `http://127.0.0.1:${(idleServer.server.address() as { port: number }).port}`);
       await form.getByRole('button', { name: 'Run backtest' }).click();
       await page.getByTestId('run-status').filter({ hasText: 'QUEUED' }).waitFor();
       await page.getByRole('button', { name: 'Cancel' }).click();
