@@ -29,14 +29,22 @@ export function chartWindow(instrument: InstrumentChoice) {
   return { symbol: instrument.symbol, interval: instrument.baseInterval, from: new Date(to - WINDOW_DAYS * DAY_MS).toISOString(), to: new Date(to).toISOString() };
 }
 
+/** Zooming or panning further than this share of the shown span asks for the new range. */
+const REFETCH_SHARE = 0.25;
+const ZOOM_SETTLE_MS = 300;
+
 /**
  * An instrument's candles as a candlestick chart. maxPoints follows the chart's width, so
- * the server widens the interval until the series fits what can be drawn.
+ * the server widens the interval until the series fits what can be drawn; zooming or
+ * panning asks for the range then shown, at the interval that fits it.
  */
 export function CandleChart({ instrument, trades = [] }: { instrument: InstrumentChoice; trades?: readonly TradeMark[] }) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<{ api: IChartApi; series: ISeriesApi<'Candlestick'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
   const [width, setWidth] = useState(0);
+  /** The range asked for after a zoom or pan, in ms; null: the opening window. */
+  const [view, setView] = useState<{ from: number; to: number } | null>(null);
+  const shown = useRef<{ from: number; to: number; times: number[] } | null>(null);
 
   useLayoutEffect(() => {
     const element = container.current!;
@@ -50,23 +58,45 @@ export function CandleChart({ instrument, trades = [] }: { instrument: Instrumen
     chart.current = { api, series, markers: createSeriesMarkers(series, []) };
     const observer = new ResizeObserver(([entry]) => setWidth(Math.round(entry!.contentRect.width)));
     observer.observe(element);
+    // The visible logical range (bar indexes, beyond the data when zoomed out) as times:
+    // far enough from what was asked for, ask for it.
+    let settle: ReturnType<typeof setTimeout> | undefined;
+    api.timeScale().subscribeVisibleLogicalRangeChange((logical) => {
+      clearTimeout(settle);
+      settle = setTimeout(() => {
+        const current = shown.current;
+        if (!logical || !current || current.times.length < 2) return;
+        const { times } = current;
+        const step = (times[times.length - 1]! - times[0]!) / (times.length - 1);
+        const from = Math.max(0, Math.round(times[0]! + logical.from * step));
+        const to = Math.round(times[0]! + (logical.to + 1) * step);
+        const span = current.to - current.from;
+        if (Math.abs(from - current.from) > span * REFETCH_SHARE || Math.abs(to - current.to) > span * REFETCH_SHARE) setView({ from, to });
+      }, ZOOM_SETTLE_MS);
+    });
     return () => {
+      clearTimeout(settle);
       observer.disconnect();
       api.remove();
       chart.current = null;
     };
   }, []);
 
-  const variables = { ...chartWindow(instrument), maxPoints: Math.max(20, Math.floor(width / PIXELS_PER_CANDLE)) };
+  const opening = chartWindow(instrument);
+  const range = view ? { from: new Date(view.from).toISOString(), to: new Date(view.to).toISOString() } : { from: opening.from, to: opening.to };
+  const variables = { ...opening, ...range, maxPoints: Math.max(20, Math.floor(width / PIXELS_PER_CANDLE)) };
   const [result] = useQuery({ query: CandlesDocument, variables, pause: width === 0 });
   const series = result.data?.candles;
 
   useEffect(() => {
     if (!chart.current || !series) return;
-    chart.current.series.setData(
-      series.candles.map((c) => ({ time: (new Date(c.time).getTime() / 1000) as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close })),
-    );
-    chart.current.api.timeScale().fitContent();
+    const bars = series.candles.map((c) => ({ time: (new Date(c.time).getTime() / 1000) as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close }));
+    const asked = { from: new Date(variables.from).getTime(), to: new Date(variables.to).getTime() };
+    shown.current = null; // setData moves the view: not a zoom of the user's
+    chart.current.series.setData(bars);
+    if (view && bars.length > 0) chart.current.api.timeScale().setVisibleRange({ from: (asked.from / 1000) as UTCTimestamp, to: (asked.to / 1000) as UTCTimestamp });
+    else chart.current.api.timeScale().fitContent();
+    shown.current = { ...asked, times: bars.map((b) => b.time * 1000) };
   }, [series]);
 
   // The shown trades' entries and exits, on the bars that hold them.

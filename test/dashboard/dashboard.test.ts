@@ -108,6 +108,13 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     expect(expected.candles.length).toBeGreaterThan(10);
     expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-instrument.png` });
+    // Zooming in asks for the narrower range: the API answers it at a finer interval.
+    await page.locator('.chart').hover();
+    for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -400);
+    await page.waitForFunction((before) => !document.querySelector('[data-testid="chart-meta"]')!.textContent!.includes(`at ${before} `), interval);
+    const zoomed = /(\d+) candles at (\w+)/.exec((await meta.textContent())!)!;
+    const hours = (name: string) => ({ h: 1, d: 24, w: 168 })[name.slice(-1) as 'h' | 'd' | 'w'] * Number.parseInt(name, 10);
+    expect(hours(zoomed[2]!)).toBeLessThan(hours(interval!));
     expect(problems).toEqual([]);
     await page.close();
   });
