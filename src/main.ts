@@ -37,10 +37,10 @@ runCli(
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
     logger.info(
       { database: runtime.dialect, embedded: config.database.embedded, queue: config.queueMode, pubsub: config.pubsubMode },
-      `quantql ready: GraphiQL at http://${shownHost}:${port}/graphql`,
+      `quantql ready: dashboard at http://${shownHost}:${port}/, GraphiQL at http://${shownHost}:${port}/graphql`,
     );
     if (config.database.embedded) {
-      logger.info('queries work without a key here; to create strategies and run backtests: npm run apikey -- create --role trader --owner <you>, then set the Authorization: Bearer <key> header in GraphiQL');
+      logger.info('queries work without a key here; to create strategies and run backtests: npm run apikey -- create --role trader --owner <you>, then enter the key in the dashboard or set the Authorization: Bearer <key> header in GraphiQL');
     }
     onShutdown(logger, config.http.shutdownTimeoutMs, async () => {
       // Subscribers first learn why their streams end (SERVICE_UNAVAILABLE: reconnect); then
