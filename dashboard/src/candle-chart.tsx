@@ -4,6 +4,7 @@ import {
   ColorType,
   createChart,
   createSeriesMarkers,
+  HistogramSeries,
   type IChartApi,
   type ISeriesApi,
   type ISeriesMarkersPluginApi,
@@ -12,9 +13,10 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { CandlesDocument } from '../../examples/generated/graphql';
+import { CandlesDocument, InstrumentCoverageDocument } from '../../examples/generated/graphql';
 import { describeError } from './api';
 import type { TradeMark } from './backtest-run';
+import { shadeGaps } from './gap-shading';
 import type { InstrumentChoice } from './instrument-list';
 
 const DAY_MS = 86_400_000;
@@ -40,7 +42,7 @@ const ZOOM_SETTLE_MS = 300;
  */
 export function CandleChart({ instrument, trades = [] }: { instrument: InstrumentChoice; trades?: readonly TradeMark[] }) {
   const container = useRef<HTMLDivElement>(null);
-  const chart = useRef<{ api: IChartApi; series: ISeriesApi<'Candlestick'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
+  const chart = useRef<{ api: IChartApi; series: ISeriesApi<'Candlestick'>; gaps: ISeriesApi<'Histogram'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
   const [width, setWidth] = useState(0);
   /** The range asked for after a zoom or pan, in ms; null: the opening window. */
   const [view, setView] = useState<{ from: number; to: number } | null>(null);
@@ -55,7 +57,10 @@ export function CandleChart({ instrument, trades = [] }: { instrument: Instrumen
       timeScale: { timeVisible: true, secondsVisible: false },
     });
     const series = api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', wickUpColor: '#26a69a', wickDownColor: '#ef5350', borderVisible: false });
-    chart.current = { api, series, markers: createSeriesMarkers(series, []) };
+    // Coverage gaps: full-height translucent columns on a scale of their own.
+    const gaps = api.addSeries(HistogramSeries, { priceScaleId: 'gaps', color: 'rgba(239,83,80,0.18)', priceLineVisible: false, lastValueVisible: false });
+    api.priceScale('gaps').applyOptions({ scaleMargins: { top: 0, bottom: 0 }, visible: false });
+    chart.current = { api, series, gaps, markers: createSeriesMarkers(series, []) };
     const observer = new ResizeObserver(([entry]) => setWidth(Math.round(entry!.contentRect.width)));
     observer.observe(element);
     // The visible logical range (bar indexes, beyond the data when zoomed out) as times:
@@ -87,17 +92,23 @@ export function CandleChart({ instrument, trades = [] }: { instrument: Instrumen
   const variables = { ...opening, ...range, maxPoints: Math.max(20, Math.floor(width / PIXELS_PER_CANDLE)) };
   const [result] = useQuery({ query: CandlesDocument, variables, pause: width === 0 });
   const series = result.data?.candles;
+  const [coverage] = useQuery({ query: InstrumentCoverageDocument, variables: { symbol: instrument.symbol, first: 100 } });
+  const gapList = coverage.data?.instrument?.coverage.gaps.edges.map(({ node }) => ({ from: new Date(node.from).getTime(), to: new Date(node.to).getTime() }));
+  const [gapsShown, setGapsShown] = useState(0);
 
   useEffect(() => {
     if (!chart.current || !series) return;
     const bars = series.candles.map((c) => ({ time: (new Date(c.time).getTime() / 1000) as UTCTimestamp, open: c.open, high: c.high, low: c.low, close: c.close }));
     const asked = { from: new Date(variables.from).getTime(), to: new Date(variables.to).getTime() };
     shown.current = null; // setData moves the view: not a zoom of the user's
-    chart.current.series.setData(bars);
+    const { shaded, empty } = shadeGaps(bars.map((b) => b.time), gapList ?? []);
+    chart.current.series.setData([...bars, ...empty.map((time) => ({ time }))].sort((a, b) => a.time - b.time));
+    chart.current.gaps.setData(shaded.map((time) => ({ time, value: 1 })));
+    setGapsShown(shaded.length);
     if (view && bars.length > 0) chart.current.api.timeScale().setVisibleRange({ from: (asked.from / 1000) as UTCTimestamp, to: (asked.to / 1000) as UTCTimestamp });
     else chart.current.api.timeScale().fitContent();
     shown.current = { ...asked, times: bars.map((b) => b.time * 1000) };
-  }, [series]);
+  }, [series, coverage.data]);
 
   // The shown trades' entries and exits, on the bars that hold them.
   useEffect(() => {
@@ -120,6 +131,11 @@ export function CandleChart({ instrument, trades = [] }: { instrument: Instrumen
         {series && (
           <span class="meta" data-testid="chart-meta">
             {series.candles.length} candles at {series.interval} (from {series.source})
+          </span>
+        )}{' '}
+        {gapsShown > 0 && (
+          <span class="meta gap-note" data-testid="chart-gaps">
+            · {gapsShown} bars touch a coverage gap (shaded)
           </span>
         )}
       </h2>

@@ -29,6 +29,7 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
   let browser: Browser;
   const symbol = uniqueName('DASH');
   /** Ten instruments of the batch test: the picked one and nine more. */
+  const gapSymbol = `${symbol}GAP`;
   const batchSymbols = [symbol, ...Array.from({ length: 9 }, (_, i) => `${symbol}B${i}`)];
   const HOUR = 3_600_000;
   const series = randomCandles(71, 24 * 40, Date.UTC(2024, 5, 1), HOUR);
@@ -40,6 +41,15 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     stack = await startStack({ env: { AUTH_ANONYMOUS_READ: 'true' } });
     trader = await createKeyHeader(stack.deps, 'trader');
     await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', name: 'Dashboard test', candles: series });
+    // An instrument with a 5-day hole after its 10th day.
+    const holed = randomCandles(72, 24 * 40, Date.UTC(2024, 5, 1), HOUR);
+    const keep = (i: number) => i < 240 || i >= 360;
+    const pick = (column: Float64Array) => Float64Array.from(column.filter((_, i) => keep(i)));
+    await stack.deps.services.marketData.ingestCandles({
+      symbol: gapSymbol,
+      baseInterval: '1h',
+      candles: { time: pick(holed.time), open: pick(holed.open), high: pick(holed.high), low: pick(holed.low), close: pick(holed.close), volume: pick(holed.volume) },
+    });
     for (const [i, other] of batchSymbols.slice(1).entries()) {
       await stack.deps.services.marketData.ingestCandles({ symbol: other, baseInterval: '1h', candles: randomCandles(100 + i, 24 * 40, Date.UTC(2024, 5, 1), HOUR) });
     }
@@ -257,6 +267,22 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     await expect(rows.count()).resolves.toBe(Math.min(25, completed));
     await rows.first().click();
     await page.locator('tr[data-metric="totalReturn"]').waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shades the bars a coverage gap touches', async () => {
+    const { page, problems } = await open();
+    await page.getByLabel('Search instruments').fill(gapSymbol);
+    await page.locator(`button[data-symbol="${gapSymbol}"]`).click();
+    const note = page.getByTestId('chart-gaps');
+    await note.waitFor();
+    // At the chart's interval (3d here), the 5-day hole touches two or three bars and is no
+    // wider than one bar's gap in slots.
+    const shaded = Number(/(\d+) bars touch/.exec((await note.textContent())!)![1]);
+    expect(shaded).toBeGreaterThanOrEqual(1);
+    expect(shaded).toBeLessThanOrEqual(4);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-gaps.png` });
     expect(problems).toEqual([]);
     await page.close();
   });
