@@ -8,7 +8,7 @@ import { CandleChart, chartWindow } from './candle-chart';
 import { History } from './history';
 import { InstrumentList, type InstrumentChoice } from './instrument-list';
 
-/** The dashboard: the API key, the instrument picker and the chart of the one picked. */
+/** The dashboard: the API key; markets (instruments, chart, runs and batches) or the history of runs. */
 export function App() {
   const [apiKey, setApiKey] = useState(storedApiKey());
   const [draft, setDraft] = useState(apiKey ?? '');
