@@ -13,17 +13,19 @@ const DASHBOARD_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.
  * static serving (ETags, ranges, HEAD, no path escapes). Not built yet: `/` says how.
  */
 export function withDashboard(next: RequestListener, dir = DASHBOARD_DIR): RequestListener {
-  const built = existsSync(`${dir}/index.html`);
-  const assets = sirv(dir, {
-    etag: true,
-    setHeaders: (res, pathname) =>
-      res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
-  });
+  // sirv lists the folder when it is created (and throws if there is none): only when built.
+  const assets = existsSync(`${dir}/index.html`)
+    ? sirv(dir, {
+        etag: true,
+        setHeaders: (res, pathname) =>
+          res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+      })
+    : null;
   return (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const isDashboard = (req.method === 'GET' || req.method === 'HEAD') && (path === '/' || path === '/index.html' || path.startsWith('/assets/'));
     if (!isDashboard) return next(req, res);
-    if (!built) {
+    if (!assets) {
       res.writeHead(path === '/' ? 503 : 404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
       res.end(path === '/' ? 'The dashboard is not built: run `npm run build:dashboard` (npm start does) and reload.\nThe API is at /graphql.\n' : 'Not found\n');
       return;
