@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEnginePool } from '../../src/threads/engine-pool.js';
 import {
   BacktestBatchDocument,
+  BacktestBatchesDocument,
   BacktestResultDocument,
   BatchProgressDocument,
   CancelBacktestDocument,
@@ -120,6 +121,48 @@ describe('runBacktestBatch', () => {
     expect(events.at(-1)!.batchProgress).toMatchObject({ status: 'COMPLETED', completed: 20, failed: 0 });
     const fromCache = await stack.deps.prisma.backtest.groupBy({ by: ['fromCache'], where: { batchId: rawId(mixed.id) }, _count: true, orderBy: { fromCache: 'asc' } });
     expect(fromCache).toEqual([{ fromCache: false, _count: 10 }, { fromCache: true, _count: 10 }]);
+  });
+
+  it('lists the caller’s batches newest first, by status and strategy, paged, and none of another owner’s', async () => {
+    const me = await createKeyHeader(stack.deps, 'trader');
+    const other = await createKeyHeader(stack.deps, 'trader');
+    const [s1, s2] = [await createStrategy(stack, me.headers), await createStrategy(stack, me.headers)];
+    // A range before the data: every child ends FAILED (no candles), so the batch does.
+    const empty = { from: new Date(START - 100 * HOUR).toISOString(), to: new Date(START - 50 * HOUR).toISOString() };
+    const submitted: string[] = [];
+    for (const [strategyId, span] of [[s1, range], [s2, range], [s1, empty]] as const) {
+      const created = (await execute(stack.app, RunBacktestBatchDocument, { input: { strategyId, symbols: symbols.slice(0, 2), interval: '1h', ...span } }, me.headers)).body.data!.runBacktestBatch;
+      if (created.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(created));
+      await collectSse(stack.app, BatchProgressDocument, { id: created.id }, me.headers);
+      submitted.unshift(created.id); // newest first
+    }
+    const list = async (variables: Record<string, unknown>, headers = me.headers) => {
+      const res = await execute(stack.app, BacktestBatchesDocument, variables, headers);
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data!.backtestBatches;
+    };
+    const all = await list({ first: 10 });
+    expect(all.edges.map((e) => e.node.id)).toEqual(submitted);
+    expect(all.edges.map((e) => [e.node.status, e.node.total, e.node.completed, e.node.failed])).toEqual([
+      ['FAILED', 2, 0, 2],
+      ['COMPLETED', 2, 2, 0],
+      ['COMPLETED', 2, 2, 0],
+    ]);
+    expect(all.edges[1]!.node).toMatchObject({ strategyKind: 'EMA_CROSSOVER', interval: '1h', from: range.from, to: range.to });
+    expect(all.edges[1]!.node.summary!.averageReturn).toEqual(expect.any(Number));
+    expect((await list({ first: 10, filter: { status: 'FAILED' } })).edges.map((e) => e.node.id)).toEqual([submitted[0]]);
+    expect((await list({ first: 10, filter: { status: 'COMPLETED' } })).edges.map((e) => e.node.id)).toEqual(submitted.slice(1));
+    expect((await list({ first: 10, filter: { strategyId: s1 } })).edges.map((e) => e.node.id)).toEqual([submitted[0], submitted[2]]);
+    expect((await list({ first: 10, filter: { strategyId: s1, status: 'COMPLETED' } })).edges.map((e) => e.node.id)).toEqual([submitted[2]]);
+    expect((await list({ first: 10, filter: { strategyId: 'not-a-strategy' } })).edges).toEqual([]);
+    const page1 = await list({ first: 2 });
+    expect(page1.pageInfo.hasNextPage).toBe(true);
+    const page2 = await list({ first: 2, after: page1.pageInfo.endCursor });
+    expect([...page1.edges, ...page2.edges].map((e) => e.node.id)).toEqual(submitted);
+    expect(page2.pageInfo.hasNextPage).toBe(false);
+    expect((await list({ first: 10 }, other.headers)).edges).toEqual([]);
+    const anonymous = await execute(stack.app, BacktestBatchesDocument, { first: 10 });
+    expect(anonymous.body.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('rejects unknown symbols (listed), duplicates and oversized batches, creating nothing', async () => {

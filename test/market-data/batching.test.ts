@@ -6,8 +6,8 @@ import { post } from '../helpers/graphql.js';
 
 /**
  * Per-instrument fields are batched: 200 instruments with latestCandle and summary cost at
- * most 3 SQL statements (instruments page, latest candles, summaries) — counted on the
- * pool every statement goes through, Prisma's included.
+ * most 3 SQL statements (instruments page, latest candles, summaries), sparklines one more —
+ * counted on the pool every statement goes through, Prisma's included.
  */
 let deps: Deps;
 let app: App;
@@ -70,6 +70,22 @@ describe('DataLoader batching', () => {
     expect(statements.length).toBeLessThanOrEqual(3);
     expect(statements.filter((s) => s.includes('findLatestCandles'))).toHaveLength(1);
     expect(statements.filter((s) => s.includes('findMarketSummaries'))).toHaveLength(1);
+  });
+
+  it('sparklines of 200 instruments, and of the whole market summary, are one statement each', async () => {
+    let result: Awaited<ReturnType<typeof post>> | undefined;
+    const statements = await countStatements(async () => {
+      result = await post(app, { query: `{ instruments(first: 200, search: "${prefix}") { edges { node { summary { sparkline } } } } }` });
+    });
+    const edges = (result!.body.data as { instruments: { edges: Array<{ node: { summary: { sparkline: number[] } } }> } }).instruments.edges;
+    // 30 hourly bars from midnight: slots 00, 06, 12, 18 of day one and 00 of day two, closing at 100.5 + h.
+    expect(edges.every((e) => JSON.stringify(e.node.summary.sparkline) === JSON.stringify([105.5, 111.5, 117.5, 123.5, 129.5]))).toBe(true);
+    expect(statements.filter((s) => s.includes('findSparklines'))).toHaveLength(1);
+    expect(statements.length).toBeLessThanOrEqual(3);
+
+    const symbols = edges.map((_e, i) => `${prefix}${String(i + 1).padStart(3, '0')}`);
+    const summary = await countStatements(() => post(app, { query: `query($s: [String!]) { marketSummary(symbols: $s) { sparkline } }`, variables: { s: symbols } }));
+    expect(summary.filter((s) => s.includes('findSparklines'))).toHaveLength(1);
   });
 
   it('coverage of 200 instruments is one statement too', async () => {

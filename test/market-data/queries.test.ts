@@ -28,6 +28,16 @@ function series(seed: number, lastMultiplier: number) {
   return c;
 }
 
+/** What MarketSummary.sparkline should be: last close per 6-hour UTC slot over the 7 days to the last bar. */
+function referenceSparkline(c: { time: Float64Array; close: Float64Array }): number[] {
+  const last = c.time[c.time.length - 1]!;
+  const slots = new Map<number, number>(); // insertion order = slot order (times ascend)
+  c.time.forEach((t, i) => {
+    if (t > last - 7 * DAY) slots.set(Math.floor(t / (6 * HOUR)), c.close[i]!);
+  });
+  return [...slots.values()];
+}
+
 // Extreme moves, so ours lead the shared database's movers lists whatever other tests stored.
 const moves = { UP: 40, FLAT: 1.0, DOWN: 0.001 } as const;
 const data = Object.fromEntries(Object.entries(moves).map(([k, m], i) => [k, series(100 + i, m)]));
@@ -94,6 +104,41 @@ describe('marketSummary and topMovers', () => {
     expect(s.volume24h).toBeCloseTo(c.volume.subarray(n - 24).reduce((a, b) => a + b, 0), 6);
     expect(s.candleCount).toBe(n);
     expect(s.firstTime).toBe(new Date(c.time[0]!).toISOString());
+  });
+
+  it('gives a 7-day sparkline: the last close of each 6-hour UTC slot with data, oldest first', async () => {
+    const { body } = await execute(app, MarketSummaryDocument, { symbols: [`${prefix}UP`, `${prefix}DOWN`] });
+    const bySymbol = new Map(body.data!.marketSummary.map((s) => [s.symbol, s]));
+    for (const k of ['UP', 'DOWN'] as const) {
+      const s = bySymbol.get(`${prefix}${k}`)!;
+      expect(s.sparkline).toEqual(referenceSparkline(data[k]!));
+      expect(s.sparkline).toHaveLength(28); // 168 hourly bars from a slot boundary
+      expect(s.sparkline.at(-1)).toBe(s.lastPrice);
+    }
+  });
+
+  it('skips empty slots in the sparkline and follows a re-ingest of the last bar', async () => {
+    const symbol = `${prefix}HOLE`;
+    const c = randomCandles(7, 10 * 24, Date.UTC(2024, 5, 1, 3), HOUR);
+    const kept = c.time.map((_t, i) => i).filter((i) => i < 150 || i >= 200); // a 50-hour hole in the last 7 days
+    const pick = (col: Float64Array) => Float64Array.from(kept, (i) => col[i]!);
+    const holed = { time: pick(c.time), open: pick(c.open), high: pick(c.high), low: pick(c.low), close: pick(c.close), volume: pick(c.volume) };
+    await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: holed });
+    const first = await execute(app, InstrumentsDocument, { search: symbol, first: 1 });
+    const expected = referenceSparkline(holed);
+    expect(expected.length).toBeLessThan(28);
+    expect(first.body.data!.instruments.edges[0]!.node.summary!.sparkline).toEqual(expected);
+
+    const n = holed.time.length;
+    const one = (col: Float64Array, value?: number) => Float64Array.of(value ?? col[n - 1]!);
+    const high = Math.max(holed.high[n - 1]!, 999);
+    await deps.services.marketData.ingestCandles({
+      symbol,
+      baseInterval: '1h',
+      candles: { time: one(holed.time), open: one(holed.open), high: Float64Array.of(high), low: one(holed.low), close: Float64Array.of(999), volume: one(holed.volume) },
+    });
+    const again = await execute(app, InstrumentsDocument, { search: symbol, first: 1 });
+    expect(again.body.data!.instruments.edges[0]!.node.summary!.sparkline).toEqual([...expected.slice(0, -1), 999]);
   });
 
   it('rejects malformed symbols', async () => {

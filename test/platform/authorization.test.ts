@@ -123,6 +123,7 @@ const CASES: Case[] = [
   { name: 'strategy', needs: 'reader', ownedBy: 'trader', query: 'query($id: ID!) { strategy(id: $id) { id } }', variables: () => ({ id: ids.strategy }), hidden: (d) => d.strategy === null },
   { name: 'backtests', needs: 'reader', query: '{ backtests(first: 1) { edges { cursor } } }' },
   { name: 'backtest', needs: 'reader', ownedBy: 'trader', query: 'query($id: ID!) { backtest(id: $id) { id } }', variables: () => ({ id: ids.backtest }), hidden: (d) => d.backtest === null },
+  { name: 'backtestBatches', needs: 'reader', query: '{ backtestBatches(first: 1) { edges { cursor } } }' },
   { name: 'backtestBatch', needs: 'reader', ownedBy: 'trader', query: 'query($id: ID!) { backtestBatch(id: $id) { id } }', variables: () => ({ id: ids.batch }), hidden: (d) => d.backtestBatch === null },
   { name: 'node', needs: 'reader', ownedBy: 'trader', query: 'query($id: ID!) { node(id: $id) { id } }', variables: () => ({ id: ids.backtest }), hidden: (d) => d.node === null },
   { name: 'apiKeys', needs: 'admin', query: '{ apiKeys(first: 1) { edges { cursor } } }' },

@@ -105,6 +105,7 @@ describe('page sizes: the same rule on every connection, before execution (findi
     ['instruments', 'query($n: Int) { instruments(first: $n) { edges { cursor } } }'],
     ['strategies', 'query($n: Int) { strategies(first: $n) { edges { cursor } } }'],
     ['backtests', 'query($n: Int) { backtests(first: $n) { edges { cursor } } }'],
+    ['backtestBatches', 'query($n: Int) { backtestBatches(first: $n) { edges { cursor } } }'],
     ['trades', 'query($n: Int) { backtests(first: 1) { edges { node { trades(first: $n) { totalCount } } } } }'],
     ['gaps', `query($n: Int) { instrument(symbol: "${symbols[0]}") { coverage { gaps(first: $n) { totalCount } } } }`],
   ];

@@ -222,6 +222,14 @@ const BacktestFilter = builder.inputType('BacktestFilter', {
   }),
 });
 
+const BacktestBatchFilter = builder.inputType('BacktestBatchFilter', {
+  description: 'Narrows `backtestBatches`; every given field must match.',
+  fields: (t) => ({
+    status: t.field({ type: BacktestStatusEnum, description: 'Only batches in this status.' }),
+    strategyId: t.id({ description: 'Only batches of this strategy.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
   backtest: t.prismaField({
     type: 'Backtest',
@@ -244,6 +252,23 @@ builder.queryFields((t) => ({
       return ctx.services.backtests.listBacktests(
         ctx.viewer,
         { ...filter, strategyId: filter.strategyId ? parseGlobalId(filter.strategyId, 'Strategy') : null },
+        query,
+      );
+    },
+  }),
+  backtestBatches: t.prismaConnection({
+    type: 'BacktestBatch',
+    cursor: 'id',
+    description: 'Your batches, newest first.',
+    args: { filter: t.arg({ type: BacktestBatchFilter, description: 'Only batches matching this.' }) },
+    authScopes: { reader: true },
+    ...pageOptions(50),
+    resolve: (query, _root, args, ctx) => {
+      assertPageSize(args, ctx);
+      const filter = args.filter ?? {};
+      return ctx.services.backtests.listBatches(
+        ctx.viewer,
+        { status: filter.status ?? null, strategyId: filter.strategyId ? parseGlobalId(filter.strategyId, 'Strategy') : null },
         query,
       );
     },

@@ -62,6 +62,11 @@ export class BacktestsRepository {
     return this.prisma.backtest.findMany({ ...query, where: { ...where, ...ownerFilter(viewer) }, orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }] });
   }
 
+  /** A page of the viewer's batches matching `where`, newest first. */
+  listVisibleBatches(viewer: Viewer, where: Prisma.BacktestBatchWhereInput, query: BacktestBatchQuery): Promise<BacktestBatch[]> {
+    return this.prisma.backtestBatch.findMany({ ...query, where: { ...where, ...ownerFilter(viewer) }, orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }] });
+  }
+
   /** QUEUED → CANCELLED; false when it was no longer QUEUED. */
   async cancelQueued(id: string, now: Date): Promise<boolean> {
     const { count } = await this.prisma.backtest.updateMany({ where: { id, status: 'QUEUED' }, data: { status: 'CANCELLED', cancelRequestedAt: now, finishedAt: now } });

@@ -179,6 +179,16 @@ export class BacktestsService {
     );
   }
 
+  /** A page of the viewer's batches, newest first. A strategy id that is not a UUID matches nothing. */
+  listBatches(viewer: Viewer, filter: Omit<BacktestFilter, 'symbol'>, query: BacktestBatchQuery): Promise<BacktestBatch[]> {
+    if (filter.strategyId && !isUuid(filter.strategyId)) return Promise.resolve([]);
+    return this.deps.repository.listVisibleBatches(
+      viewer,
+      { ...(filter.status ? { status: filter.status } : {}), ...(filter.strategyId ? { strategyId: filter.strategyId } : {}) },
+      query,
+    );
+  }
+
   /**
    * The packed trades and equity curves of finished backtests (result-columns.ts), in the
    * order of `ids` — for fields of backtests the caller was already allowed to read.

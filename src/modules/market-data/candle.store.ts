@@ -267,6 +267,20 @@ export async function findMarketSummaries(db: Queryable, instrumentIds: readonly
   return rows;
 }
 
+/**
+ * The sparkline of each instrument (closes of the 6-hour slots of its last 7 days, stored with
+ * the summary at ingest), by instrument id; instruments without candles are absent. Read only
+ * when a response asks for it, so summaries without it do not carry the arrays.
+ */
+export async function findSparklines(db: Queryable, instrumentIds: readonly number[]): Promise<Map<number, number[]>> {
+  const { rows } = await db.query<{ instrumentId: number; sparkline: number[] }>(
+    `/* findSparklines */
+     SELECT instrument_id AS "instrumentId", sparkline FROM market_summary WHERE instrument_id = ANY($1::int[])`,
+    [instrumentIds],
+  );
+  return new Map(rows.map((r) => [r.instrumentId, r.sparkline]));
+}
+
 /** Largest gainers or losers over a window; instruments without that much history are left out. */
 export async function findTopMovers(
   db: Queryable,

@@ -57,6 +57,10 @@ const MarketSummaryRef = builder.objectRef<MarketSummaryRow>('MarketSummary').im
     allTimeLow: t.exposeFloat('allTimeLow', { description: 'Lowest low ever stored.' }),
     candleCount: t.exposeInt('candleCount', { description: 'Number of stored candles.' }),
     firstTime: t.expose('firstTime', { type: 'DateTime', description: 'Time of the first stored candle.' }),
+    sparkline: t.floatList({
+      description: 'Closes over the 7 days up to asOf, oldest first: the last close of each 6-hour UTC slot (00, 06, 12, 18 h) that has data, so at most 29 points, ending with lastPrice (batched across instruments).',
+      resolve: (s, _args, ctx) => ctx.loaders.marketData.sparkline.load(s.instrumentId),
+    }),
   }),
 });
 

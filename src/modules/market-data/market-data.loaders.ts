@@ -18,6 +18,7 @@ export function createMarketDataLoaders(marketData: MarketDataService) {
   return {
     latestCandle: new DataLoader<number, CandleRow | null>((ids) => marketData.listLatestCandles(ids)),
     summary: new DataLoader<number, MarketSummaryRow | null>((ids) => marketData.listSummariesById(ids)),
+    sparkline: new DataLoader<number, number[]>((ids) => marketData.listSparklines(ids)),
     coverage: new DataLoader<CoverageKey, Coverage, number>((keys) => marketData.listCoverage(keys), { cacheKeyFn: (k) => k.id }),
   };
 }

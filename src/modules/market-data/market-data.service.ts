@@ -22,6 +22,7 @@ import {
   findCoverage,
   findLatestCandles,
   findMarketSummaries,
+  findSparklines,
   findTopMovers,
   findCandleBlocks,
   hasCandlesInHalfOpenRange,
@@ -652,6 +653,12 @@ export class MarketDataService {
     const rows = await findMarketSummaries(this.deps.db.pool, ids);
     const byId = new Map(rows.map((r) => [r.instrumentId, r]));
     return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Sparkline of each instrument, in the order of `ids` (empty: no candles yet). One statement. */
+  async listSparklines(ids: readonly number[]): Promise<number[][]> {
+    const found = await findSparklines(this.deps.db.pool, ids);
+    return ids.map((id) => found.get(id) ?? []);
   }
 
   /** Coverage (first/last bar, bars, gaps) of each instrument, in the order given. One statement. */
