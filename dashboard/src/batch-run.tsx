@@ -1,5 +1,5 @@
 import { useQuery, useSubscription } from '@urql/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { BacktestBatchDocument, BatchProgressDocument, type BatchProgressSubscription } from '../../examples/generated/graphql';
 import { describeError } from './api';
 import { formatChange } from './format';
@@ -25,9 +25,19 @@ type ColumnKey = (typeof COLUMNS)[number]['key'];
 
 const sortValue = (row: Child, key: ColumnKey): string | number => (key === 'symbol' || key === 'status' ? row[key] : (row.metrics?.[key] ?? Number.NEGATIVE_INFINITY));
 
-/** A batch: rows stream in as batchProgress delivers each finished child; sortable; a summary at the end. */
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+/** Every child of a batch fits one page (BACKTEST_MAX_BATCH_SYMBOLS ≤ GRAPHQL_MAX_PAGE_SIZE). */
+const ALL_CHILDREN = 500;
+
+/**
+ * A batch: the children already finished (read once, so a reopened or running batch shows
+ * them), then rows stream in as batchProgress delivers each finished child; sortable; the
+ * summary once it ends (read again then, which also fills in any child finished between the
+ * read and the subscription's start).
+ */
 export function BatchRun({ id, onOpen }: { id: string; onOpen: (backtestId: string) => void }) {
   const [sort, setSort] = useState<{ key: ColumnKey; descending: boolean }>({ key: 'totalReturn', descending: true });
+  const [stored, reread] = useQuery({ query: BacktestBatchDocument, variables: { id, first: ALL_CHILDREN }, requestPolicy: 'network-only' });
   const [live] = useSubscription<BatchProgressSubscription, BatchState>({ query: BatchProgressDocument, variables: { id } }, (previous, event) => {
     const { backtest, batchId: _batchId, ...counters } = event.batchProgress;
     const rows = new Map(previous?.rows);
@@ -35,15 +45,28 @@ export function BatchRun({ id, onOpen }: { id: string; onOpen: (backtestId: stri
     return { counters, rows };
   });
   const state = live.data;
-  const done = state ? state.counters.status !== 'QUEUED' && state.counters.status !== 'RUNNING' : false;
-  const rows = [...(state?.rows.values() ?? [])].sort((a, b) => {
+  const done = state ? TERMINAL.has(state.counters.status) : false;
+  useEffect(() => {
+    if (done) reread({ requestPolicy: 'network-only' });
+  }, [done, reread]);
+  const batch = stored.data?.backtestBatch;
+  const byId = new Map<string, Child>();
+  for (const { node } of batch?.backtests.edges ?? []) if (TERMINAL.has(node.status)) byId.set(node.id, node);
+  for (const [childId, row] of state?.rows ?? []) byId.set(childId, row);
+  const rows = [...byId.values()].sort((a, b) => {
     const [x, y] = [sortValue(a, sort.key), sortValue(b, sort.key)];
     const order = x < y ? -1 : x > y ? 1 : 0;
     return sort.descending ? -order : order;
   });
+  const summary = done ? batch?.summary : null;
   return (
     <section class="run" aria-label="Batch run">
-      {live.error && <p class="error" role="alert">{describeError(live.error)}</p>}
+      {(live.error ?? stored.error) && <p class="error" role="alert">{describeError((live.error ?? stored.error)!)}</p>}
+      {batch && (
+        <h2 class="run-title">
+          {batch.strategyKind} {JSON.stringify(batch.parameters)} · {batch.total} symbols
+        </h2>
+      )}
       <div class="progress-line">
         <progress max={state?.counters.total || 1} value={(state?.counters.completed ?? 0) + (state?.counters.failed ?? 0)} aria-label="Batch progress" />
         <span data-testid="batch-status">{state?.counters.status ?? 'SUBMITTED'}</span>
@@ -53,7 +76,11 @@ export function BatchRun({ id, onOpen }: { id: string; onOpen: (backtestId: stri
           </span>
         )}
       </div>
-      {done && <BatchSummary id={id} />}
+      {summary && (
+        <p class="meta" data-testid="batch-summary">
+          average {formatChange(summary.averageReturn)} · best {summary.bestSymbol} {formatChange(summary.bestReturn)} · worst {summary.worstSymbol} {formatChange(summary.worstReturn)}
+        </p>
+      )}
       <table class="batch" aria-label="Batch results">
         <thead>
           <tr>
@@ -82,17 +109,5 @@ export function BatchRun({ id, onOpen }: { id: string; onOpen: (backtestId: stri
         </tbody>
       </table>
     </section>
-  );
-}
-
-function BatchSummary({ id }: { id: string }) {
-  const [result] = useQuery({ query: BacktestBatchDocument, variables: { id, first: 1 }, requestPolicy: 'network-only' });
-  if (result.error) return <p class="error" role="alert">{describeError(result.error)}</p>;
-  const summary = result.data?.backtestBatch?.summary;
-  if (!summary) return null;
-  return (
-    <p class="meta" data-testid="batch-summary">
-      average {formatChange(summary.averageReturn)} · best {summary.bestSymbol} {formatChange(summary.bestReturn)} · worst {summary.worstSymbol} {formatChange(summary.worstReturn)}
-    </p>
   );
 }

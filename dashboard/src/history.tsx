@@ -1,24 +1,58 @@
 import { useQuery } from '@urql/preact';
 import { useState } from 'preact/hooks';
-import { BacktestsDocument, type BacktestStatus } from '../../examples/generated/graphql';
+import { BacktestBatchesDocument, BacktestsDocument, type BacktestStatus } from '../../examples/generated/graphql';
 import { describeError } from './api';
 import { BacktestRun } from './backtest-run';
+import { BatchRun } from './batch-run';
 import { formatChange } from './format';
 
 const STATUSES: BacktestStatus[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
 const PAGE = 25;
+const KINDS = { backtests: 'Backtests', batches: 'Batches' } as const;
+type Kind = keyof typeof KINDS;
 
-/** The caller's backtests, newest first, filtered by status; a row reopens its run and results. */
+const formatTime = (iso: string) => new Date(iso).toISOString().slice(0, 16).replace('T', ' ');
+
+/**
+ * The caller's backtests or batches, newest first, filtered by status and paged by cursor;
+ * a row reopens the run (results) or the batch (its rows, live while it runs).
+ */
 export function History() {
+  const [kind, setKind] = useState<Kind>('backtests');
   const [status, setStatus] = useState<BacktestStatus | ''>('');
   const [cursors, setCursors] = useState<string[]>([]);
-  const [openId, setOpenId] = useState<string | null>(null);
-  const after = cursors[cursors.length - 1] ?? null;
-  const [result] = useQuery({ query: BacktestsDocument, variables: { first: PAGE, after, filter: status ? { status } : null }, requestPolicy: 'cache-and-network' });
-  const page = result.data?.backtests;
+  const [open, setOpen] = useState<{ kind: Kind; id: string } | null>(null);
+  /** A batch's child opened from its row. */
+  const [child, setChild] = useState<string | null>(null);
+  const variables = { first: PAGE, after: cursors[cursors.length - 1] ?? null, filter: status ? { status } : null };
+  const [backtests] = useQuery({ query: BacktestsDocument, variables, requestPolicy: 'cache-and-network', pause: kind !== 'backtests' });
+  const [batches] = useQuery({ query: BacktestBatchesDocument, variables, requestPolicy: 'cache-and-network', pause: kind !== 'batches' });
+  const result = kind === 'backtests' ? backtests : batches;
+  const pageInfo = kind === 'backtests' ? backtests.data?.backtests.pageInfo : batches.data?.backtestBatches.pageInfo;
+  const rows = kind === 'backtests' ? backtests.data?.backtests.edges.length : batches.data?.backtestBatches.edges.length;
+  const reset = () => {
+    setCursors([]);
+    setOpen(null);
+    setChild(null);
+  };
   return (
     <section class="history" aria-label="History">
       <div class="progress-line">
+        <nav class="views" aria-label="History of">
+          {(Object.keys(KINDS) as Kind[]).map((k) => (
+            <button
+              key={k}
+              type="button"
+              aria-pressed={kind === k}
+              onClick={() => {
+                setKind(k);
+                reset();
+              }}
+            >
+              {KINDS[k]}
+            </button>
+          ))}
+        </nav>
         <label class="field">
           <span>status</span>
           <select
@@ -26,7 +60,7 @@ export function History() {
             value={status}
             onChange={(e) => {
               setStatus(e.currentTarget.value as BacktestStatus | '');
-              setCursors([]);
+              reset();
             }}
           >
             <option value="">any</option>
@@ -42,29 +76,60 @@ export function History() {
             Newer
           </button>
         )}
-        {page?.pageInfo.hasNextPage && (
-          <button type="button" onClick={() => setCursors([...cursors, page.pageInfo.endCursor!])}>
+        {pageInfo?.hasNextPage && (
+          <button type="button" onClick={() => setCursors([...cursors, pageInfo.endCursor!])}>
             Older
           </button>
         )}
       </div>
       {result.error && <p class="error" role="alert">{describeError(result.error)}</p>}
-      {page && page.edges.length === 0 && <p class="empty">No backtests{status ? ` with status ${status}` : ''} yet.</p>}
-      <table class="batch" aria-label="Backtests">
-        <tbody>
-          {page?.edges.map(({ node }) => (
-            <tr key={node.id} data-id={node.id} onClick={() => setOpenId(node.id)}>
-              <td>{new Date(node.queuedAt).toISOString().slice(0, 16).replace('T', ' ')}</td>
-              <td>{node.symbol}</td>
-              <td>{node.interval}</td>
-              <td>{node.strategyKind}</td>
-              <td>{node.status}</td>
-              <td>{formatChange(node.metrics?.totalReturn)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {openId && <BacktestRun key={openId} id={openId} />}
+      {rows === 0 && (
+        <p class="empty">
+          No {KINDS[kind].toLowerCase()}
+          {status ? ` with status ${status}` : ''} yet.
+        </p>
+      )}
+      {kind === 'backtests' ? (
+        <table class="batch" aria-label="Backtests">
+          <tbody>
+            {backtests.data?.backtests.edges.map(({ node }) => (
+              <tr key={node.id} data-id={node.id} onClick={() => setOpen({ kind, id: node.id })}>
+                <td>{formatTime(node.queuedAt)}</td>
+                <td>{node.symbol}</td>
+                <td>{node.interval}</td>
+                <td>{node.strategyKind}</td>
+                <td>{node.status}</td>
+                <td>{formatChange(node.metrics?.totalReturn)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <table class="batch" aria-label="Batches">
+          <tbody>
+            {batches.data?.backtestBatches.edges.map(({ node }) => (
+              <tr key={node.id} data-id={node.id} onClick={() => {
+                  setOpen({ kind, id: node.id });
+                  setChild(null);
+                }}
+              >
+                <td>{formatTime(node.queuedAt)}</td>
+                <td>{node.total} symbols</td>
+                <td>{node.interval}</td>
+                <td>{node.strategyKind}</td>
+                <td>{node.status}</td>
+                <td>
+                  {node.completed + node.failed}/{node.total}
+                </td>
+                <td title="average return">{formatChange(node.summary?.averageReturn)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {open?.kind === 'backtests' && <BacktestRun key={open.id} id={open.id} />}
+      {open?.kind === 'batches' && <BatchRun key={open.id} id={open.id} onOpen={setChild} />}
+      {child && <BacktestRun key={child} id={child} />}
     </section>
   );
 }

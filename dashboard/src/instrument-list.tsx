@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { InstrumentsDocument } from '../../examples/generated/graphql';
 import { describeError } from './api';
 import { changeClass, formatChange, formatPrice } from './format';
+import { Sparkline } from './sparkline';
 
 export interface InstrumentChoice {
   symbol: string;
@@ -10,7 +11,7 @@ export interface InstrumentChoice {
   latestTime: string | null;
 }
 
-/** The searchable instrument picker: symbol, name, last price and 24 h change of each. */
+/** The searchable instrument picker: symbol, name, last price, 24 h change and 7-day sparkline of each. */
 export function InstrumentList(props: { selected: string | null; onSelect: (choice: InstrumentChoice) => void }) {
   const [search, setSearch] = useState('');
   const [result] = useQuery({ query: InstrumentsDocument, variables: { first: 200, search: search.trim() || null } });
@@ -32,7 +33,10 @@ export function InstrumentList(props: { selected: string | null; onSelect: (choi
               <strong>{node.symbol}</strong>
               <span class="price">{node.latestCandle ? formatPrice(node.latestCandle.close) : '—'}</span>
               <span class="name">{node.name}</span>
-              <span class={`price ${changeClass(node.summary?.change24h)}`}>{formatChange(node.summary?.change24h)}</span>
+              <span class="trend">
+                <Sparkline points={node.summary?.sparkline ?? []} />
+                <span class={`price ${changeClass(node.summary?.change24h)}`}>{formatChange(node.summary?.change24h)}</span>
+              </span>
             </button>
           </li>
         ))}

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startJobConsumer, type JobConsumer } from '../../src/jobs/consumer.js';
 import { listen, type Listening } from '../../src/server.js';
 import { createKeyHeader } from '../helpers/api-keys.js';
 import { randomCandles } from '../helpers/candles.js';
@@ -31,6 +32,8 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
   /** Ten instruments of the batch test: the picked one and nine more. */
   const gapSymbol = `${symbol}GAP`;
   const batchSymbols = [symbol, ...Array.from({ length: 9 }, (_, i) => `${symbol}B${i}`)];
+  /** Five more, for a batch half of which was run before. */
+  const moreSymbols = Array.from({ length: 5 }, (_, i) => `${symbol}M${i}`);
   const HOUR = 3_600_000;
   const series = randomCandles(71, 24 * 40, Date.UTC(2024, 5, 1), HOUR);
 
@@ -50,7 +53,7 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
       baseInterval: '1h',
       candles: { time: pick(holed.time), open: pick(holed.open), high: pick(holed.high), low: pick(holed.low), close: pick(holed.close), volume: pick(holed.volume) },
     });
-    for (const [i, other] of batchSymbols.slice(1).entries()) {
+    for (const [i, other] of [...batchSymbols.slice(1), ...moreSymbols].entries()) {
       await stack.deps.services.marketData.ingestCandles({ symbol: other, baseInterval: '1h', candles: randomCandles(100 + i, 24 * 40, Date.UTC(2024, 5, 1), HOUR) });
     }
     server = await listen(stack.app, '127.0.0.1', 0);
@@ -96,6 +99,18 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     const row = page.locator(`button[data-symbol="${symbol}"]`);
     const last = series.close[series.close.length - 1]!;
     await expect(row.textContent()).resolves.toContain(last.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: last >= 1000 ? 2 : 4 }));
+    // Its 7-day sparkline: the API's points, rising or falling as they do.
+    const api = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ marketSummary(symbols: ["${symbol}"]) { sparkline } }` }),
+    });
+    const sparkline = ((await api.json()) as { data: { marketSummary: Array<{ sparkline: number[] }> } }).data.marketSummary[0]!.sparkline;
+    expect(sparkline).toHaveLength(28);
+    const drawn = row.locator('svg.sparkline');
+    expect(await drawn.getAttribute('data-points')).toBe('28');
+    expect(await drawn.getAttribute('class')).toBe(`sparkline ${sparkline.at(-1)! >= sparkline[0]! ? 'up' : 'down'}`);
+    expect((await drawn.locator('polyline').getAttribute('points'))!.split(' ')).toHaveLength(28);
     await row.click();
     // The 180 days up to its last candle, with as many candles as fit the chart's width
     // (6 px each): what the API answers for that request.
@@ -218,8 +233,6 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     await table.getByRole('button', { name: /return/ }).click();
     expect(await returns()).toEqual([...descending].reverse());
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-batch.png`, fullPage: true });
-    // The README's picture (docs/dashboard.png is a copy of it).
-    await page.screenshot({ path: `${ARTIFACTS}/dashboard-readme.png` });
     await rows.first().click();
     await page.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
     await page.locator('tr[data-metric="totalReturn"]').waitFor();
@@ -227,28 +240,75 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     await page.close();
   });
 
-  it('cancels a run that has not finished: the progress shows CANCELLED', async () => {
-    // An API with no job consumer: the run stays QUEUED until it is cancelled.
+  /** An API with no job consumer (runs stay QUEUED until one starts), served over HTTP. */
+  async function idleApi() {
     const idle = await startStack({ consume: false, env: { AUTH_ANONYMOUS_READ: 'true' } });
     const idleServer = await listen(idle.app, '127.0.0.1', 0);
+    return {
+      stack: idle,
+      url: `http://127.0.0.1:${(idleServer.server.address() as { port: number }).port}`,
+      async close() {
+        await idleServer.close();
+        await idle.close();
+      },
+    };
+  }
+
+  it('mid-batch: children run before show at once, the rest stream in once a worker starts (the README’s picture)', async () => {
+    // Half the symbols with the previous test's strategy, range and costs: answered from
+    // those results when the batch is submitted; the other half wait for a worker.
+    const idle = await idleApi();
+    let consumer: JobConsumer | null = null;
     try {
-      const { page, problems, form } = await openAsTrader({ fast: '7' }, `http://127.0.0.1:${(idleServer.server.address() as { port: number }).port}`);
+      const { page, problems, form } = await openAsTrader({}, idle.url);
+      const mixed = [...batchSymbols.slice(0, 5), ...moreSymbols];
+      await form.locator('input[name="symbols"]').fill(mixed.join(', '));
+      await form.getByRole('button', { name: 'Run batch' }).click();
+      const table = page.getByRole('table', { name: 'Batch results' });
+      const rows = table.locator('tbody tr');
+      await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Batch results"] tbody tr').length === 5);
+      expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-symbol'))))).toEqual(new Set(batchSymbols.slice(0, 5)));
+      const bar = page.getByLabel('Batch progress');
+      expect([await bar.getAttribute('value'), await bar.getAttribute('max')]).toEqual(['5', '10']);
+      expect(await page.getByTestId('batch-status').textContent()).toMatch(/QUEUED|RUNNING/);
+      expect(await page.getByTestId('batch-summary').count()).toBe(0);
+      await table.scrollIntoViewIfNeeded();
+      // The README's picture (docs/dashboard.png is a copy of it).
+      await page.screenshot({ path: `${ARTIFACTS}/dashboard-readme.png` });
+
+      consumer = await startJobConsumer(idle.stack.deps, { resumeUnfinished: false });
+      await page.getByTestId('batch-status').filter({ hasText: 'COMPLETED' }).waitFor();
+      await page.getByTestId('batch-summary').waitFor();
+      expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-symbol'))))).toEqual(new Set(mixed));
+      expect([await bar.getAttribute('value'), await bar.getAttribute('max')]).toEqual(['10', '10']);
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await consumer?.stop();
+      await idle.close();
+    }
+  });
+
+  it('cancels a run that has not finished: the progress shows CANCELLED', async () => {
+    // No job consumer: the run stays QUEUED until it is cancelled.
+    const idle = await idleApi();
+    try {
+      const { page, problems, form } = await openAsTrader({ fast: '7' }, idle.url);
       await form.getByRole('button', { name: 'Run backtest' }).click();
       await page.getByTestId('run-status').filter({ hasText: 'QUEUED' }).waitFor();
       await page.getByRole('button', { name: 'Cancel' }).click();
       await page.getByTestId('run-status').filter({ hasText: 'CANCELLED' }).waitFor();
       expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
-      const latest = await idle.deps.prisma.backtest.findFirstOrThrow({ where: { owner: trader.owner }, orderBy: { queuedAt: 'desc' } });
+      const latest = await idle.stack.deps.prisma.backtest.findFirstOrThrow({ where: { owner: trader.owner }, orderBy: { queuedAt: 'desc' } });
       expect(latest.status).toBe('CANCELLED');
       expect(problems).toEqual([]);
       await page.close();
     } finally {
-      await idleServer.close();
       await idle.close();
     }
   });
 
-  it('history: the trader’s backtests filtered by status, newest first; a row reopens its results', async () => {
+  it('history: the trader’s backtests and batches filtered by status, newest first; a row reopens its results', async () => {
     const { page, problems } = await openAsTrader();
     await page.getByRole('button', { name: 'History' }).click();
     const rows = page.getByRole('table', { name: 'Backtests' }).locator('tbody tr');
@@ -267,6 +327,25 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     await expect(rows.count()).resolves.toBe(Math.min(25, completed));
     await rows.first().click();
     await page.locator('tr[data-metric="totalReturn"]').waitFor();
+
+    // Batches: the two this trader ran, newest first; one reopens with all its rows and summary.
+    await page.getByRole('navigation', { name: 'History of' }).getByRole('button', { name: 'Batches' }).click();
+    const batchRows = page.getByRole('table', { name: 'Batches' }).locator('tbody tr');
+    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Batches"] tbody tr').length > 0);
+    const batches = await stack.deps.prisma.backtestBatch.findMany({ where: { owner: trader.owner, status: 'COMPLETED' }, orderBy: { queuedAt: 'desc' } });
+    expect(batches).toHaveLength(2);
+    await expect(batchRows.count()).resolves.toBe(2);
+    expect(await batchRows.first().getAttribute('data-id')).toBe(Buffer.from(`BacktestBatch:${batches[0]!.id}`).toString('base64'));
+    await batchRows.first().click();
+    const children = page.getByRole('table', { name: 'Batch results' }).locator('tbody tr');
+    await page.getByTestId('batch-summary').waitFor();
+    await expect(children.count()).resolves.toBe(10);
+    expect(new Set(await children.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-symbol'))))).toEqual(new Set(batches[0]!.symbols));
+    await children.first().click();
+    await page.getByTestId('run-status').filter({ hasText: 'COMPLETED' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-history.png`, fullPage: true });
+    await statusFilter.selectOption('FAILED');
+    await page.getByText('No batches with status FAILED yet.').waitFor();
     expect(problems).toEqual([]);
     await page.close();
   });
