@@ -2,7 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import type { Context } from '../context.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
@@ -37,10 +37,10 @@ export const builder = new SchemaBuilder<{
       trader: hasRole(ctx.viewer, 'trader'),
       admin: hasRole(ctx.viewer, 'admin'),
     }),
-    unauthorizedError: (_parent, ctx) =>
+    unauthorizedError: (_parent, ctx, _info, result) =>
       ctx.viewer.anonymous
         ? new UnauthenticatedError('This operation needs an API key (Authorization: Bearer <key>)')
-        : new ForbiddenError('Your API key does not have the role this operation needs'),
+        : new ForbiddenError(`This operation needs the ${neededRoles(result.failure).join(' or ') || 'right'} role; your API key has the ${ctx.viewer.role} role`),
   },
   errors: { defaultTypes: [] },
   prisma: {
@@ -78,3 +78,10 @@ export const builder = new SchemaBuilder<{
     beforeArgOptions: { description: 'Return items before this cursor (a startCursor).' },
   },
 });
+
+/** The roles (scopes) a failed authorization asked for, so a refusal can name them. */
+function neededRoles(failure: AuthFailure): string[] {
+  if (failure.kind === AuthScopeFailureType.AuthScope) return [failure.scope];
+  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) return [...new Set(failure.failures.flatMap(neededRoles))];
+  return [];
+}

@@ -204,6 +204,24 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     await page.close();
   });
 
+  it('says what is missing when there is no key, or the key’s role may not run backtests', async () => {
+    const reader = await createKeyHeader(stack.deps, 'reader');
+    const { page, problems } = await open();
+    await page.getByLabel('Search instruments').fill(symbol);
+    await page.locator(`button[data-symbol="${symbol}"]`).click();
+    const form = page.getByRole('form', { name: 'Run a backtest' });
+    await form.getByRole('button', { name: 'Run backtest' }).click();
+    await expect(form.getByRole('alert').textContent()).resolves.toMatch(/API key/);
+    await page.getByLabel('API key').fill(reader.key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await form.getByRole('button', { name: 'Run backtest' }).click();
+    await form.getByRole('alert').filter({ hasText: /role/ }).waitFor();
+    expect(await form.getByRole('alert').textContent()).toBe('This operation needs the trader role; your API key has the reader role');
+    expect(await stack.deps.prisma.strategy.count({ where: { owner: reader.owner } })).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('shows the API’s message for a bad parameter at its field, and runs nothing', async () => {
     const { page, problems, form } = await openAsTrader({ fast: '30', slow: '10' });
     const before = await stack.deps.prisma.backtest.count({ where: { owner: trader.owner } });
