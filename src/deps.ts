@@ -157,7 +157,8 @@ function createServices(config: Config, logger: Logger, clients: Clients, role: 
     dialect: clients.dialect,
     logger,
     config: config.market,
-    peerFill: config.cache.peerFill ? { whenEngineIdle: () => clients.engine.whenIdle() } : undefined,
+    engine: role.runsBacktests ? { whenIdle: () => clients.engine.whenIdle() } : undefined,
+    peerFill: config.cache.peerFill,
   });
   const repository = new BacktestsRepository(clients.prisma);
   const store = new BacktestsStore(clients.db);

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Runtime } from '../../src/deps.js';
+import { CandleCache } from '../../src/modules/market-data/candle-cache.js';
+import { InstrumentRepository } from '../../src/modules/market-data/instrument.repository.js';
+import { MarketDataService } from '../../src/modules/market-data/market-data.service.js';
 import { randomCandles } from '../helpers/candles.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
 import { describeWithRedis } from '../helpers/redis.js';
@@ -8,7 +11,8 @@ import { describeWithRedis } from '../helpers/redis.js';
  * The candle cache of backtest reads: L1 in process, L2 in Redis. Keys carry the data
  * version, so an ingest is seen by the next read on both levels; Redis down means L2 is
  * bypassed and reads stay right; after an ingest a process that runs backtests re-caches
- * the ranges it read.
+ * the ranges it read; a process that runs backtests copies what it read to Redis once it
+ * is idle.
  */
 const HOUR = 3_600_000;
 const START = Date.UTC(2024, 0, 1);
@@ -104,6 +108,58 @@ describeWithRedis('candle cache, shared (L2 in Redis)', () => {
     const afterIngest = await countStatements(second, readIn(second));
     expect(afterIngest.blockReads).toBe(1); // the new version is in neither level yet
     expect((await readIn(second)()).get(id)!.close[0]).toBe(randomCandles(5, 1, START, HOUR).close[0]);
+  });
+});
+
+describeWithRedis('candle cache, shared by a busy process', () => {
+  let deps: Runtime;
+  let other: Runtime;
+  let third: Runtime;
+  beforeAll(async () => {
+    const prefix = `${uniqueName('cb')}:`;
+    deps = await createTestDeps({ REDIS_KEY_PREFIX: prefix });
+    other = await createTestDeps({ REDIS_KEY_PREFIX: prefix });
+    third = await createTestDeps({ REDIS_KEY_PREFIX: prefix });
+  });
+  afterAll(async () => {
+    await deps.close();
+    await other.close();
+    await third.close();
+  });
+
+  it('copies what it read to Redis only once its engine is idle, so a batch’s reads do not pay for it', async () => {
+    // This process's market data over the same database, Redis and pub/sub, with an engine
+    // the test keeps busy until it says.
+    let release!: () => void;
+    const busy = new Promise<void>((resolve) => (release = resolve));
+    let working = true;
+    const service = new MarketDataService({
+      db: deps.db,
+      instruments: new InstrumentRepository(deps.prisma),
+      cache: new CandleCache({ l1MaxBytes: 64 * 2 ** 20, l2: deps.cacheStore, logger: deps.logger }),
+      pubsub: deps.pubsub,
+      dialect: deps.dialect,
+      logger: deps.logger,
+      config: deps.config.market,
+      engine: {
+        whenIdle: async () => {
+          if (!working) return false;
+          await busy;
+          working = false;
+          return true;
+        },
+      },
+    });
+    const id = await ingest(deps, uniqueName('C6'), 9);
+    await service.loadCandlesForRuns([id], '1h', from, to);
+    const settled = service.candleCacheSettled();
+    const read = () => other.services.marketData.loadCandlesForRuns([id], '1h', from, to);
+    expect((await countStatements(other, read)).blockReads).toBe(1); // not in Redis while the engine works
+    release();
+    await settled;
+    // A process that has not read it yet finds it in Redis now (`other` has it in memory).
+    expect((await countStatements(third, () => third.services.marketData.loadCandlesForRuns([id], '1h', from, to))).blockReads).toBe(0);
+    expect(third.services.marketData.candleCacheStats().l2).toMatchObject({ hits: 1, errors: 0 });
   });
 });
 

@@ -112,11 +112,17 @@ export class CandleCache {
   }
 
   /**
-   * Caches candles on both levels. The L2 write is not awaited: it never slows the read
-   * that produced the candles, and its failure is only counted.
+   * Caches candles on both levels — on L2 only when `shared` (the default); a caller that
+   * defers the shared copy calls `share` later. The L2 write is not awaited: it never slows
+   * the read that produced the candles, and its failure is only counted.
    */
-  put(key: string, value: SharedCandles, rangeEndMs: number): void {
+  put(key: string, value: SharedCandles, rangeEndMs: number, options: { shared?: boolean } = {}): void {
     this.l1?.set(key, value);
+    if (options.shared !== false) this.share(key, value, rangeEndMs);
+  }
+
+  /** Writes candles to the shared level (L2) alone, not awaited (see settled). */
+  share(key: string, value: SharedCandles, rangeEndMs: number): void {
     const { l2 } = this.options;
     if (!l2) return;
     const ttl = rangeEndMs <= this.now() ? TTL_PAST_SECONDS : TTL_RECENT_SECONDS;

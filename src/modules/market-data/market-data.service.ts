@@ -54,11 +54,13 @@ export interface MarketDataDeps {
   logger: Logger;
   config: MarketConfig;
   /**
-   * Filling this process's L1 with what other processes read from the database (see
-   * keepCacheWarm), waiting while `whenEngineIdle` says its engine threads work (true when
-   * it had to wait); absent: no such fill.
+   * The engine threads of a process that runs backtests: `whenIdle` waits while they work
+   * (true when it had to wait). Such a process writes what it read from the database to the
+   * shared cache level once it is idle (see loadCandlesForRuns); absent: at once.
    */
-  peerFill?: { whenEngineIdle: () => Promise<boolean> };
+  engine?: { whenIdle: () => Promise<boolean> };
+  /** Fill this process's L1 with what other processes read from the database (see keepCacheWarm); needs `engine`. */
+  peerFill?: boolean;
   /** When TimescaleDB's aggregates are refreshed after ingests (tests shorten it). */
   aggregateRefresh?: AggregateRefreshTiming;
 }
@@ -117,6 +119,15 @@ export const BATCH_FETCH_SYMBOLS = 64;
 /** Ranges remembered per instrument for warming after an ingest, and instruments remembered. */
 const RECENT_RANGES = 8;
 const RECENT_INSTRUMENTS = 1_000;
+/** A busy process copies what it read to the shared cache level after this long at the latest. */
+const SHARE_AT_LATEST_MS = 5_000;
+
+/** A series read from the database for runs, to copy to the shared cache level. */
+interface ReadFromDatabase {
+  key: string;
+  candles: SharedCandles;
+  rangeEndMs: number;
+}
 
 /** The topics of the market data module (see events/pubsub.ts). */
 export type MarketDataTopics = {
@@ -158,6 +169,8 @@ export class MarketDataService {
   private readonly origin = randomUUID();
   /** Candle reads for runs in progress here (peerFill waits for there to be none). */
   private readonly reads = new WorkInFlight();
+  /** Deferred writes to the shared cache level, waiting for this process to be idle. */
+  private readonly sharing = new Set<Promise<void>>();
 
   /** TimescaleDB: catches the continuous aggregates up with ingests (null: portable, always fresh). */
   private readonly refresher: AggregateRefresher | null;
@@ -416,13 +429,36 @@ export class MarketDataService {
     options: { columns?: readonly string[]; onLoaded?: (instrumentId: number, candles: Candles) => void } = {},
   ): Promise<Map<number, Candles>> {
     this.reads.begin();
-    const readFromDatabase: string[] = [];
+    const readFromDatabase: ReadFromDatabase[] = [];
     try {
       return await this.readCandlesForRuns(instrumentIds, interval, from, to, options, readFromDatabase);
     } finally {
       this.reads.end();
-      if (readFromDatabase.length && this.deps.cache.shared) void this.announceCached(readFromDatabase);
+      if (readFromDatabase.length && this.deps.cache.shared) this.shareWhenIdle(readFromDatabase);
     }
+  }
+
+  /**
+   * Copies what this process read from the database to the shared level and tells the other
+   * processes, once it neither reads candles nor runs backtests — or after SHARE_AT_LATEST_MS
+   * of being busy. Encoding ≈ 1 MB a series and sending it to Redis, and Redis taking it in,
+   * cost as much CPU as the read itself: done during a cold batch on the same cores, they
+   * delayed it by seconds (docs/performance.md). Other processes meanwhile read those ranges
+   * from the database, as they would have before the first batch finished.
+   */
+  private shareWhenIdle(read: readonly ReadFromDatabase[]): void {
+    const task: Promise<void> = (async () => {
+      if (this.deps.engine) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.untilIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, SHARE_AT_LATEST_MS).unref()))]);
+        clearTimeout(timer);
+      }
+      for (const r of read) this.deps.cache.share(r.key, r.candles, r.rangeEndMs);
+      await this.announceCached(read.map((r) => r.key));
+    })()
+      .catch((error: unknown) => this.deps.logger.debug({ err: error }, 'candle cache: sharing read ranges failed'))
+      .finally(() => this.sharing.delete(task));
+    this.sharing.add(task);
   }
 
   private async readCandlesForRuns(
@@ -431,7 +467,7 @@ export class MarketDataService {
     rangeFrom: Date,
     rangeTo: Date,
     options: { columns?: readonly string[]; onLoaded?: (instrumentId: number, candles: Candles) => void },
-    readFromDatabase: string[],
+    readFromDatabase: ReadFromDatabase[],
   ): Promise<Map<number, Candles>> {
     // Whole bars only: a range that cuts a bar's interval would hand the engine a bar holding
     // part of it (issue 13, finding 6). An interval the plan cannot serve is refused below.
@@ -471,8 +507,8 @@ export class MarketDataService {
         this.rememberRange(i.id, interval, fromMs, toMs, fields);
       }
       const complete = (id: number, candles: SharedCandles) => {
-        this.deps.cache.put(keys.get(id)!, candles, toMs);
-        readFromDatabase.push(keys.get(id)!);
+        this.deps.cache.put(keys.get(id)!, candles, toMs, { shared: false });
+        readFromDatabase.push({ key: keys.get(id)!, candles, rangeEndMs: toMs });
         loaded(id, candles.candles);
       };
       for (let k = 0; k < missing.length; k += BATCH_FETCH_SYMBOLS) {
@@ -505,9 +541,10 @@ export class MarketDataService {
     return this.deps.cache.stats();
   }
 
-  /** Resolves once the candle cache's writes to its shared level have landed. */
-  candleCacheSettled(): Promise<void> {
-    return this.deps.cache.settled();
+  /** Resolves once the candle cache's writes to its shared level (deferred ones included) have landed. */
+  async candleCacheSettled(): Promise<void> {
+    await Promise.all([...this.sharing]);
+    await this.deps.cache.settled();
   }
 
   private rememberRange(instrumentId: number, interval: string, fromMs: number, toMs: number, fields: FieldSet): void {
@@ -533,7 +570,7 @@ export class MarketDataService {
     void (async () => {
       for await (const { instrumentId } of ingests) await this.warmRecentRanges(instrumentId);
     })();
-    if (!this.deps.cache.shared || !this.deps.peerFill) return ingests;
+    if (!this.deps.cache.shared || !this.deps.peerFill || !this.deps.engine) return ingests;
     const cachedElsewhere = await this.deps.pubsub.listen('candles.cached');
     void (async () => {
       for await (const { origin, keys } of cachedElsewhere) if (origin !== this.origin) await this.peerFill(keys);
@@ -544,7 +581,7 @@ export class MarketDataService {
   /** Resolves once this process reads no candles for runs and (when it says) runs nothing on its engine threads. */
   private async untilIdle(): Promise<void> {
     // Either wait may let the other kind of work start: done only when neither had to wait.
-    while ((await this.reads.whenIdle()) || (await this.deps.peerFill?.whenEngineIdle()));
+    while ((await this.reads.whenIdle()) || (await this.deps.engine?.whenIdle()));
   }
 
   /** Tells the other processes which ranges this one put in the shared cache, once they have landed there. */
