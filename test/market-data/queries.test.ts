@@ -107,8 +107,9 @@ describe('marketSummary and topMovers', () => {
   });
 
   it('gives a 7-day sparkline: the last close of each 6-hour UTC slot with data, oldest first', async () => {
-    const { body } = await execute(app, MarketSummaryDocument, { symbols: [`${prefix}UP`, `${prefix}DOWN`] });
-    const bySymbol = new Map(body.data!.marketSummary.map((s) => [s.symbol, s]));
+    const { body } = await post(app, { query: 'query($s: [String!]) { marketSummary(symbols: $s) { symbol lastPrice sparkline } }', variables: { s: [`${prefix}UP`, `${prefix}DOWN`] } });
+    const rows = (body.data as { marketSummary: Array<{ symbol: string; lastPrice: number; sparkline: number[] }> }).marketSummary;
+    const bySymbol = new Map(rows.map((s) => [s.symbol, s]));
     for (const k of ['UP', 'DOWN'] as const) {
       const s = bySymbol.get(`${prefix}${k}`)!;
       expect(s.sparkline).toEqual(referenceSparkline(data[k]!));
