@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import {
   BacktestProgressDocument,
   BacktestResultDocument,
+  BacktestTradeMarksDocument,
   CancelBacktestDocument,
   MetricCatalogDocument,
   type BacktestProgressSubscription,
@@ -14,6 +15,8 @@ import { formatChange } from './format';
 type Progress = { status: string; progress: number; etaSeconds?: number | null; error?: string | null };
 
 const TRADES_PAGE = 20;
+/** Trades marked on the candle chart: one page of the API's largest (GRAPHQL_MAX_PAGE_SIZE). */
+const MARKED_TRADES = 500;
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
@@ -54,15 +57,16 @@ export function BacktestRun({ id, onTrades }: { id: string; onTrades?: (symbol: 
   );
 }
 
-/** Metrics (labels, units and direction from metricCatalog), the assumptions and the first trades. */
+/** Metrics (labels, units and direction from metricCatalog), the assumptions, the trades page by page, and every trade (up to 500) for the candle chart's markers. */
 function BacktestResults({ id, onTrades }: { id: string; onTrades?: (symbol: string, trades: TradeMark[]) => void }) {
   const [after, setAfter] = useState<string | null>(null);
   const [result] = useQuery({ query: BacktestResultDocument, variables: { id, first: TRADES_PAGE, after, maxPoints: 500 }, requestPolicy: 'network-only' });
   const [catalog] = useQuery({ query: MetricCatalogDocument });
-  const shown = result.data?.backtest;
+  const [marks] = useQuery({ query: BacktestTradeMarksDocument, variables: { id, first: MARKED_TRADES }, pause: !onTrades });
+  const marked = marks.data?.backtest;
   useEffect(() => {
-    if (shown) onTrades?.(shown.symbol, shown.trades.edges.map(({ node }) => node));
-  }, [shown]);
+    if (marked) onTrades?.(marked.symbol, marked.trades.edges.map(({ node }) => node));
+  }, [marked]);
   const error = result.error ?? catalog.error;
   if (error) return <p class="error" role="alert">{describeError(error)}</p>;
   const backtest = result.data?.backtest;

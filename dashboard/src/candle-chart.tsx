@@ -34,6 +34,8 @@ export function chartWindow(instrument: InstrumentChoice) {
 /** Zooming or panning further than this share of the shown span asks for the new range. */
 const REFETCH_SHARE = 0.25;
 const ZOOM_SETTLE_MS = 300;
+/** Trades whose markers carry a text label; more would cover the candles. */
+const LABELLED_TRADES = 20;
 
 /**
  * An instrument's candles as a candlestick chart. maxPoints follows the chart's width, so
@@ -110,15 +112,17 @@ export function CandleChart({ instrument, trades = [] }: { instrument: Instrumen
     shown.current = { ...asked, times: bars.map((b) => b.time * 1000) };
   }, [series, coverage.data]);
 
-  // The shown trades' entries and exits, on the bars that hold them.
+  // The run's trades: entries and exits on the bars that hold them (labelled while few
+  // enough to read).
   useEffect(() => {
     if (!chart.current) return;
     const at = (iso: string) => (new Date(iso).getTime() / 1000) as UTCTimestamp;
+    const labelled = trades.length <= LABELLED_TRADES;
     const marks: SeriesMarker<Time>[] = trades.flatMap((t) => {
       const long = t.side === 'LONG';
-      const entry: SeriesMarker<Time> = { time: at(t.entryTime), position: long ? 'belowBar' : 'aboveBar', shape: long ? 'arrowUp' : 'arrowDown', color: '#4c9aff', text: long ? 'buy' : 'sell' };
+      const entry: SeriesMarker<Time> = { time: at(t.entryTime), position: long ? 'belowBar' : 'aboveBar', shape: long ? 'arrowUp' : 'arrowDown', color: '#4c9aff', text: labelled ? (long ? 'buy' : 'sell') : '' };
       if (!t.exitTime) return [entry];
-      return [entry, { time: at(t.exitTime), position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color: '#e6a23c', text: 'exit' }];
+      return [entry, { time: at(t.exitTime), position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color: '#e6a23c', text: labelled ? 'exit' : '' }];
     });
     marks.sort((a, b) => (a.time as number) - (b.time as number));
     chart.current.markers.setMarkers(marks);
@@ -131,6 +135,11 @@ export function CandleChart({ instrument, trades = [] }: { instrument: Instrumen
         {series && (
           <span class="meta" data-testid="chart-meta">
             {series.candles.length} candles at {series.interval} (from {series.source})
+          </span>
+        )}{' '}
+        {trades.length > 0 && (
+          <span class="meta" data-testid="chart-trades">
+            · {trades.length} trades marked
           </span>
         )}{' '}
         {gapsShown > 0 && (

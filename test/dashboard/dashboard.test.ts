@@ -191,8 +191,10 @@ if (!haveBrowser) console.warn(`dashboard tests skipped: no browser at ${CHROMIU
     expect(shown).toBe(`${(data.backtest.metrics.totalReturn * 100).toFixed(2)}%`);
     expect(await page.locator('.equity-chart canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-backtest.png`, fullPage: true });
-    // Trades page by page, as the API pages them.
+    // Trades page by page, as the API pages them; every one of them marked on the candle chart.
     const tradeCount = Number(await page.locator('tr[data-metric="tradeCount"] td').first().textContent());
+    expect(tradeCount).toBeGreaterThan(20);
+    await page.getByTestId('chart-trades').filter({ hasText: `${Math.min(tradeCount, 500)} trades marked` }).waitFor();
     const seqs = () => page.locator('table[aria-label="Trades"] tbody tr td:first-child').allTextContents();
     expect(await seqs()).toEqual(Array.from({ length: Math.min(20, tradeCount) }, (_, i) => String(i)));
     if (tradeCount > 20) {
