@@ -11,14 +11,13 @@ import {
 import { describeError } from './api';
 import { EquityChart } from './equity-chart';
 import { formatChange } from './format';
+import { isFinished } from './status';
 
 type Progress = { status: string; progress: number; etaSeconds?: number | null; error?: string | null };
 
 const TRADES_PAGE = 20;
 /** Trades marked on the candle chart: one page of the API's largest (GRAPHQL_MAX_PAGE_SIZE). */
 const MARKED_TRADES = 500;
-
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** A closed trade as the candle chart marks it. */
 export interface TradeMark {
@@ -36,7 +35,7 @@ export function BacktestRun({ id, onTrades }: { id: string; onTrades?: (symbol: 
   );
   const [cancelling, cancel] = useMutation(CancelBacktestDocument);
   const progress = live.data;
-  const done = progress ? TERMINAL.has(progress.status) : false;
+  const done = progress ? isFinished(progress.status) : false;
   return (
     <section class="run" aria-label="Backtest run">
       {live.error && <p class="error" role="alert">{describeError(live.error)}</p>}

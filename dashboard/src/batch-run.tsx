@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { BacktestBatchDocument, BatchProgressDocument, type BatchProgressSubscription } from '../../examples/generated/graphql';
 import { describeError } from './api';
 import { formatChange } from './format';
+import { isFinished } from './status';
 
 type Child = NonNullable<BatchProgressSubscription['batchProgress']['backtest']>;
 type Counters = Omit<BatchProgressSubscription['batchProgress'], 'backtest' | 'batchId'>;
@@ -25,7 +26,6 @@ type ColumnKey = (typeof COLUMNS)[number]['key'];
 
 const sortValue = (row: Child, key: ColumnKey): string | number => (key === 'symbol' || key === 'status' ? row[key] : (row.metrics?.[key] ?? Number.NEGATIVE_INFINITY));
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 /** Every child of a batch fits one page (BACKTEST_MAX_BATCH_SYMBOLS ≤ GRAPHQL_MAX_PAGE_SIZE). */
 const ALL_CHILDREN = 500;
 
@@ -45,13 +45,13 @@ export function BatchRun({ id, onOpen }: { id: string; onOpen: (backtestId: stri
     return { counters, rows };
   });
   const state = live.data;
-  const done = state ? TERMINAL.has(state.counters.status) : false;
+  const done = state ? isFinished(state.counters.status) : false;
   useEffect(() => {
     if (done) reread({ requestPolicy: 'network-only' });
   }, [done, reread]);
   const batch = stored.data?.backtestBatch;
   const byId = new Map<string, Child>();
-  for (const { node } of batch?.backtests.edges ?? []) if (TERMINAL.has(node.status)) byId.set(node.id, node);
+  for (const { node } of batch?.backtests.edges ?? []) if (isFinished(node.status)) byId.set(node.id, node);
   for (const [childId, row] of state?.rows ?? []) byId.set(childId, row);
   const rows = [...byId.values()].sort((a, b) => {
     const [x, y] = [sortValue(a, sort.key), sortValue(b, sort.key)];

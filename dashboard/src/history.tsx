@@ -5,8 +5,8 @@ import { describeError } from './api';
 import { BacktestRun } from './backtest-run';
 import { BatchRun } from './batch-run';
 import { formatChange } from './format';
+import { STATUSES } from './status';
 
-const STATUSES: BacktestStatus[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
 const PAGE = 25;
 const KINDS = { backtests: 'Backtests', batches: 'Batches' } as const;
 type Kind = keyof typeof KINDS;

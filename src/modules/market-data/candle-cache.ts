@@ -111,17 +111,15 @@ export class CandleCache {
     return found;
   }
 
-  /**
-   * Caches candles on both levels — on L2 only when `shared` (the default); a caller that
-   * defers the shared copy calls `share` later. The L2 write is not awaited: it never slows
-   * the read that produced the candles, and its failure is only counted.
-   */
-  put(key: string, value: SharedCandles, rangeEndMs: number, options: { shared?: boolean } = {}): void {
+  /** Caches candles in this process (L1); `share` copies them to the shared level. */
+  put(key: string, value: SharedCandles): void {
     this.l1?.set(key, value);
-    if (options.shared !== false) this.share(key, value, rangeEndMs);
   }
 
-  /** Writes candles to the shared level (L2) alone, not awaited (see settled). */
+  /**
+   * Writes candles to the shared level (L2). Not awaited (see settled): it never slows the
+   * caller, and its failure is only counted.
+   */
   share(key: string, value: SharedCandles, rangeEndMs: number): void {
     const { l2 } = this.options;
     if (!l2) return;

@@ -507,7 +507,7 @@ export class MarketDataService {
         this.rememberRange(i.id, interval, fromMs, toMs, fields);
       }
       const complete = (id: number, candles: SharedCandles) => {
-        this.deps.cache.put(keys.get(id)!, candles, toMs, { shared: false });
+        this.deps.cache.put(keys.get(id)!, candles);
         readFromDatabase.push({ key: keys.get(id)!, candles, rangeEndMs: toMs });
         loaded(id, candles.candles);
       };
