@@ -20,6 +20,8 @@ export interface BenchProcess {
 
 export interface BenchStack {
   readonly url: string;
+  /** What every request of the bench sends: JSON and the API key. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly processes: readonly BenchProcess[];
   post<T, V>(document: TypedDocumentNode<T, V>, variables: V): Promise<T>;
   /** Subscribes over SSE and resolves with every event once `until` holds (or the stream ends). */
@@ -116,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.apiKey}` };
   return {
     url,
+    headers,
     processes,
     async post(document, variables) {
       const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: print(document), variables }) });
