@@ -53,13 +53,16 @@ async function measureDelivery(url: string, headers: Readonly<Record<string, str
   let allOpen: () => void = () => undefined;
   const open = new Promise<void>((resolve) => (allOpen = resolve));
   const connecting = performance.now();
+  const subscriptions: Array<{ close(): void }> = [];
   const deliveries = Array.from({ length: SUBSCRIBERS }, async () => {
     let receivedAt = 0;
     let received = 0;
-    const events = await subscribeSse(url, ProgressDocument, { id }, headers, (event) => {
+    const subscription = subscribeSse(url, ProgressDocument, { id }, headers, (event) => {
       if (++received === 1 && ++opened === SUBSCRIBERS) allOpen();
       if (TERMINAL.has(event.backtestProgress.status)) receivedAt = Date.now();
     });
+    subscriptions.push(subscription);
+    const events = await subscription.done;
     const terminal = events.at(-1)!.backtestProgress;
     if (terminal.status !== 'COMPLETED') throw new Error(`subscriber saw ${terminal.status}`);
     return receivedAt - new Date(terminal.at).getTime();
@@ -68,7 +71,7 @@ async function measureDelivery(url: string, headers: Readonly<Record<string, str
   const connectMs = performance.now() - connecting;
   const cpu = process.cpuUsage();
   await fire();
-  const latencies = await Promise.all(deliveries);
+  const latencies = await Promise.all(deliveries).finally(() => subscriptions.forEach((s) => s.close()));
   const used = process.cpuUsage(cpu);
   return { sorted: [...latencies].sort((a, b) => a - b), connectMs, clientCpuMs: (used.user + used.system) / 1000 };
 }

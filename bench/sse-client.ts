@@ -10,15 +10,23 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
  * CPU the server does not get — measured on a bare node:http SSE server with 1,000
  * subscribers (docs/performance.md): p99 158–190 ms with a node:http client, 68–91 ms with
  * this one; fetch's web streams cost more again. Like a dashboard, it reads until the
- * server completes the stream.
+ * server completes the stream. The connection stays open (idle, as keep-alive leaves it)
+ * until `close()`: closing a thousand sockets while later ones still wait for their event
+ * would be the client's work measured as the server's.
  */
+export interface SseSubscription<T> {
+  /** Every `next` payload's data, once the server sent `complete` and ended the response. */
+  readonly done: Promise<T[]>;
+  close(): void;
+}
+
 export function subscribeSse<T, V>(
   url: string,
   document: TypedDocumentNode<T, V>,
   variables: V,
   headers: Readonly<Record<string, string>>,
   onEvent: (data: T) => void,
-): Promise<T[]> {
+): SseSubscription<T> {
   const { hostname, port, pathname } = new URL(url);
   const body = JSON.stringify({ query: print(document), variables });
   const head = [
@@ -28,9 +36,10 @@ export function subscribeSse<T, V>(
     '',
     '',
   ].join('\r\n');
-  return new Promise<T[]>((resolve, reject) => {
+  let socket: ReturnType<typeof connect>;
+  const done = new Promise<T[]>((resolve, reject) => {
     const events: T[] = [];
-    const socket = connect(Number(port), hostname, () => socket.write(head + body));
+    socket = connect(Number(port), hostname, () => socket.write(head + body));
     socket.setEncoding('latin1');
     const fail = (error: Error) => {
       socket.destroy();
@@ -72,17 +81,13 @@ export function subscribeSse<T, V>(
           if (raw.length < line + 2 + size + 2) break;
           if (size === 0) {
             onEvents();
-            socket.destroy();
             resolve(events);
             return;
           }
           text += raw.slice(line + 2, line + 2 + size);
           raw = raw.slice(line + 2 + size + 2);
         }
-        if (onEvents()) {
-          socket.destroy();
-          resolve(events);
-        }
+        if (onEvents()) resolve(events);
       } catch (error) {
         fail(error as Error);
       }
@@ -90,4 +95,5 @@ export function subscribeSse<T, V>(
     socket.on('error', fail);
     socket.on('close', () => reject(new Error('SSE stream closed before it completed')));
   });
+  return { done, close: () => socket.destroy() };
 }

@@ -19,8 +19,12 @@ function reporter() {
 }
 
 describe('ProgressReporter', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('sends nothing for a run shorter than PROGRESS_EVENT_MS: the completion event follows at once', () => {
     const { progress, events, writes } = reporter();
