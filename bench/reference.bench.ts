@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { downsampleEquity, runBacktest as runEngine, WorkBuffers } from '../src/engine/index.js';
 import { BacktestBatchDocument, BatchProgressDocument, CreateStrategyDocument, RunBacktestBatchDocument } from '../examples/generated/graphql.js';
 import { describeDialect, median, seededHourlyCandles, withBenchDatabase, withBenchRuntime } from './bench-database.js';
@@ -67,12 +68,32 @@ interface PathFigures {
   ingestSeconds: number;
   floorMs: number;
   cold: Measured;
+  /** After the cold batch, until the processes were quiet (background cache work). */
+  settleMs: number;
   warm: number[];
   cached: number[];
   naiveMs: number;
-  processes: Array<{ name: string; peakRss: number; cpuCold: number; cpuWarm: number }>;
+  processes: Array<{ name: string; peakRss: number; cpuCold: number; cpuSettle: number; cpuWarm: number }>;
   /** CPU of the servers' processes (they serve only this bench): PostgreSQL, and Redis on the services path. */
-  serverCpu: Array<{ name: string; cold: number; warm: number }>;
+  serverCpu: Array<{ name: string; cold: number; settle: number; warm: number }>;
+}
+
+/**
+ * Waits until the stack's processes are quiet — under 5 % of a core over half a second, a
+ * minute at most — and returns how long that took. "Warm" means caches warm: a cold batch
+ * leaves background cache work behind (on the services path, each worker copies what it read
+ * to Redis once no chunk runs anywhere, and the other fills its L1 from there).
+ */
+async function settle(stack: BenchStack): Promise<number> {
+  const started = performance.now();
+  const busy = async () => (await Promise.all(stack.processes.map((p) => p.cpuMs()))).reduce((a, b) => a + b, 0);
+  for (let before = await busy(); performance.now() - started < 60_000; ) {
+    await sleep(500);
+    const now = await busy();
+    if (now - before < 25) break;
+    before = now;
+  }
+  return performance.now() - started;
 }
 
 async function measurePath(path: Path): Promise<PathFigures> {
@@ -110,21 +131,29 @@ async function measurePath(path: Path): Promise<PathFigures> {
         const cold = await runBatch(stack, strategy.id, COLD_COMMISSION);
         console.log(`[${path}] cold ${(cold.ms / 1000).toFixed(2)} s`);
         const cpu1 = await cpu();
+        const settleMs = await settle(stack);
+        const cpuSettled = await cpu();
         const warm: number[] = [];
         for (let i = 1; i <= WARM_RUNS; i++) warm.push((await runBatch(stack, strategy.id, COLD_COMMISSION + i * 1e-4)).ms);
         const cpu2 = await cpu();
         const cached: number[] = [];
         for (let i = 0; i < CACHED_RUNS; i++) cached.push((await runBatch(stack, strategy.id, COLD_COMMISSION)).ms);
         const processes = await Promise.all(
-          stack.processes.map(async (p, i) => ({ name: p.name, peakRss: await p.peakRss(), cpuCold: cpu1[i]! - cpu0[i]!, cpuWarm: (cpu2[i]! - cpu1[i]!) / WARM_RUNS })),
+          stack.processes.map(async (p, i) => ({
+            name: p.name,
+            peakRss: await p.peakRss(),
+            cpuCold: cpu1[i]! - cpu0[i]!,
+            cpuSettle: cpuSettled[i]! - cpu1[i]!,
+            cpuWarm: (cpu2[i]! - cpuSettled[i]!) / WARM_RUNS,
+          })),
         );
         const serverCpu = servers.map((name, k) => {
           const i = stack.processes.length + k;
-          return { name: name === 'postgres' ? 'PostgreSQL' : 'Redis', cold: cpu1[i]! - cpu0[i]!, warm: (cpu2[i]! - cpu1[i]!) / WARM_RUNS };
+          return { name: name === 'postgres' ? 'PostgreSQL' : 'Redis', cold: cpu1[i]! - cpu0[i]!, settle: cpuSettled[i]! - cpu1[i]!, warm: (cpu2[i]! - cpuSettled[i]!) / WARM_RUNS };
         });
         await stack.stop();
         const naiveMs = await naivePath(deps);
-        return { path, database, ingestSeconds, floorMs, cold, warm, cached, naiveMs, processes, serverCpu };
+        return { path, database, ingestSeconds, floorMs, cold, settleMs, warm, cached, naiveMs, processes, serverCpu };
       } finally {
         await stack.stop();
       }
@@ -196,11 +225,12 @@ function report(f: PathFigures): void {
   ];
   console.log(`\n[${f.path}] ${f.database}; ingest ${f.ingestSeconds.toFixed(1)} s (${((SYMBOLS * BARS) / f.ingestSeconds / 1000).toFixed(0)}k candles/s)`);
   console.log(`  cold: server ${f.cold.serverMs ?? '?'} ms, candle fetch ${f.cold.dataFetchMs ?? '?'} ms (summed over chunks); warm runs ${f.warm.map(s).join(', ')}; cached ${f.cached.map(s).join(', ')}`);
+  console.log(`  after the cold batch, background cache work until the processes were quiet: ${s(f.settleMs)}`);
   for (const [name, time, r, budget] of rows) console.log(`  ${name.padEnd(26)} ${time.padStart(9)} ${r.padStart(8)}   ${budget}`);
   for (const p of f.processes) {
-    console.log(`  ${`process ${p.name}`.padEnd(26)} peak RSS ${(p.peakRss / MiB).toFixed(0).padStart(5)} MiB (≤ 1 GB: ${check(p.peakRss <= 1e9)}), CPU cold ${s(p.cpuCold)}, warm ${s(p.cpuWarm)}`);
+    console.log(`  ${`process ${p.name}`.padEnd(26)} peak RSS ${(p.peakRss / MiB).toFixed(0).padStart(5)} MiB (≤ 1 GB: ${check(p.peakRss <= 1e9)}), CPU cold ${s(p.cpuCold)}, after it ${s(p.cpuSettle)}, warm ${s(p.cpuWarm)}`);
   }
-  for (const server of f.serverCpu) console.log(`  ${`${server.name} (all processes)`.padEnd(26)} CPU cold ${s(server.cold)}, warm ${s(server.warm)}`);
+  for (const server of f.serverCpu) console.log(`  ${`${server.name} (all processes)`.padEnd(26)} CPU cold ${s(server.cold)}, after it ${s(server.settle)}, warm ${s(server.warm)}`);
 }
 
 console.log(

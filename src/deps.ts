@@ -10,7 +10,7 @@ import { createPrisma, type PrismaClient } from './db/prisma.js';
 import { createInProcessPubSub, createRedisPubSub, type PubSub } from './events/pubsub.js';
 import { BullMqQueue } from './jobs/bullmq.queue.js';
 import { InProcessQueue } from './jobs/in-process.queue.js';
-import type { JobQueue } from './jobs/queue.js';
+import { whenQueueIdle, type JobQueue } from './jobs/queue.js';
 import type { Logger } from './lib/logger.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
@@ -157,7 +157,9 @@ function createServices(config: Config, logger: Logger, clients: Clients, role: 
     dialect: clients.dialect,
     logger,
     config: config.market,
-    engine: role.runsBacktests ? { whenIdle: () => clients.engine.whenIdle() } : undefined,
+    // Idle: this process's engine threads, and no job queued or running in any process (a
+    // batch's chunks run on every worker: the copy to Redis waits for the whole batch).
+    engine: role.runsBacktests ? { whenIdle: async (signal) => (await clients.engine.whenIdle()) || (await whenQueueIdle(clients.queue, { signal })) } : undefined,
     peerFill: config.cache.peerFill,
   });
   const repository = new BacktestsRepository(clients.prisma);

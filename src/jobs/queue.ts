@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError } from '../lib/errors.js';
 import { isJobName, jobCatalog, type JobName, type JobPayload } from './catalog.js';
 
@@ -36,6 +37,22 @@ export interface JobQueue {
   stopConsuming(): Promise<void>;
   /** Closes the queue's connections (after stopConsuming, when this process consumed). */
   close(): Promise<void>;
+}
+
+/**
+ * Resolves once no job is waiting or running on the queue — in any process, with BullMQ —
+ * or `signal` is aborted, and says whether it had to wait. Polled every `pollMs` (unref'd: it
+ * never keeps a process alive): BullMQ's `drained` event says the wait list emptied, not that
+ * the jobs taken from it have finished. A count that fails (Redis down) counts as idle:
+ * callers use this to put off background work, never to hold up a job.
+ */
+export async function whenQueueIdle(queue: Pick<JobQueue, 'counts'>, options: { signal?: AbortSignal; pollMs?: number } = {}): Promise<boolean> {
+  for (let waited = false; !options.signal?.aborted; waited = true) {
+    const counts = await queue.counts().catch(() => null);
+    if (!counts || counts.waiting + counts.active === 0) return waited;
+    await sleep(options.pollMs ?? 100, undefined, { ref: false });
+  }
+  return true;
 }
 
 /** The catalog's job id of a payload. */

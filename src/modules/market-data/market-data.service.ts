@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MarketConfig } from '../../config/env.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { Database } from '../../db/pool.js';
@@ -54,11 +55,12 @@ export interface MarketDataDeps {
   logger: Logger;
   config: MarketConfig;
   /**
-   * The engine threads of a process that runs backtests: `whenIdle` waits while they work
-   * (true when it had to wait). Such a process writes what it read from the database to the
-   * shared cache level once it is idle (see loadCandlesForRuns); absent: at once.
+   * Backtests of a process that runs them: `whenIdle` waits while they run — its engine
+   * threads and, with a shared queue, any job anywhere (true when it had to wait). Such a
+   * process writes what it read from the database to the shared cache level once it is idle
+   * (see shareWhenIdle); absent: at once.
    */
-  engine?: { whenIdle: () => Promise<boolean> };
+  engine?: { whenIdle: (signal?: AbortSignal) => Promise<boolean> };
   /** Fill this process's L1 with what other processes read from the database (see keepCacheWarm); needs `engine`. */
   peerFill?: boolean;
   /** When TimescaleDB's aggregates are refreshed after ingests (tests shorten it). */
@@ -119,8 +121,11 @@ export const BATCH_FETCH_SYMBOLS = 64;
 /** Ranges remembered per instrument for warming after an ingest, and instruments remembered. */
 const RECENT_RANGES = 8;
 const RECENT_INSTRUMENTS = 1_000;
-/** A busy process copies what it read to the shared cache level after this long at the latest. */
-const SHARE_AT_LATEST_MS = 5_000;
+/**
+ * A busy process copies what it read to the shared cache level after this long at the latest
+ * (a queue that never empties must not keep the other processes reading the database).
+ */
+const SHARE_AT_LATEST_MS = 15_000;
 
 /** A series read from the database for runs, to copy to the shared cache level. */
 interface ReadFromDatabase {
@@ -167,6 +172,8 @@ export class MarketDataService {
   private readonly recentRanges = new Map<number, Map<string, { interval: string; fromMs: number; toMs: number; fields: FieldSet }>>();
   /** This process, in `candles.cached` events (its own are ignored). */
   private readonly origin = randomUUID();
+  /** Aborted by close(): background waits for idleness end. */
+  private readonly closing = new AbortController();
   /** Candle reads for runs in progress here (peerFill waits for there to be none). */
   private readonly reads = new WorkInFlight();
   /** Deferred writes to the shared cache level, waiting for this process to be idle. */
@@ -293,6 +300,7 @@ export class MarketDataService {
 
   /** Stops the aggregates' refresh (waiting for one in progress); the runtime calls it before closing the pool. */
   async close(): Promise<void> {
+    this.closing.abort();
     await this.refresher?.stop();
   }
 
@@ -440,8 +448,8 @@ export class MarketDataService {
 
   /**
    * Copies what this process read from the database to the shared level and tells the other
-   * processes, once it neither reads candles nor runs backtests — or after SHARE_AT_LATEST_MS
-   * of being busy. Encoding ≈ 1 MB a series and sending it to Redis, and Redis taking it in,
+   * processes, once it neither reads candles nor runs backtests and no other process runs
+   * any (a cold batch's chunks run on every worker) — or after SHARE_AT_LATEST_MS of waiting. Encoding ≈ 1 MB a series and sending it to Redis, and Redis taking it in,
    * cost as much CPU as the read itself: done during a cold batch on the same cores, they
    * delayed it by seconds (docs/performance.md). Other processes meanwhile read those ranges
    * from the database, as they would have before the first batch finished.
@@ -449,9 +457,13 @@ export class MarketDataService {
   private shareWhenIdle(read: readonly ReadFromDatabase[]): void {
     const task: Promise<void> = (async () => {
       if (this.deps.engine) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([this.untilIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, SHARE_AT_LATEST_MS).unref()))]);
-        clearTimeout(timer);
+        // Whichever ends first stops the other (a wait for idleness must not outlive its cap),
+        // and so does close().
+        const stop = new AbortController();
+        this.closing.signal.addEventListener('abort', () => stop.abort(), { once: true, signal: stop.signal });
+        await Promise.race([this.untilIdle(stop.signal), sleep(SHARE_AT_LATEST_MS, undefined, { ref: false, signal: stop.signal }).catch(() => undefined)]);
+        stop.abort();
+        if (this.closing.signal.aborted) return; // a cache: what is not copied is read again
       }
       for (const r of read) this.deps.cache.share(r.key, r.candles, r.rangeEndMs);
       await this.announceCached(read.map((r) => r.key));
@@ -578,10 +590,13 @@ export class MarketDataService {
     return { close: async () => void (await Promise.all([ingests.close(), cachedElsewhere.close()])) };
   }
 
-  /** Resolves once this process reads no candles for runs and (when it says) runs nothing on its engine threads. */
-  private async untilIdle(): Promise<void> {
+  /**
+   * Resolves once this process reads no candles for runs and (when it says) runs no backtests,
+   * or once `signal` (default: this service closing) is aborted.
+   */
+  private async untilIdle(signal = this.closing.signal): Promise<void> {
     // Either wait may let the other kind of work start: done only when neither had to wait.
-    while ((await this.reads.whenIdle()) || (await this.deps.engine?.whenIdle()));
+    while (!signal.aborted && ((await this.reads.whenIdle()) || (await this.deps.engine?.whenIdle(signal))));
   }
 
   /** Tells the other processes which ranges this one put in the shared cache, once they have landed there. */
