@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts the services the "services" test path needs, on loopback only:
 #   - a PostgreSQL 15 cluster with TimescaleDB preloaded (port $PG_PORT), owned by the
-#     non-root `postgres` user (initdb and postgres refuse to run as root);
+#     non-root `postgres` user (initdb and postgres refuse to run as root), with the memory
+#     settings docker-compose.yml deploys (shared_buffers 2 GB …), so benches measure the
+#     database as it is deployed (docs/performance.md);
 #   - Redis (port $REDIS_PORT), no persistence.
 # Usage: .ci/services.sh start|stop   (state under $CI_STATE, default /tmp/quantql-ci)
 set -euo pipefail
@@ -39,6 +41,7 @@ start() {
   as_postgres "$pgbin/pg_ctl" -D "$pgdata" -l "$state/postgres.log" -w -t 60 start -o \
     "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$state \
      -c shared_preload_libraries=timescaledb -c timezone=UTC -c max_connections=200 \
+     -c shared_buffers=2GB -c effective_cache_size=6GB -c work_mem=64MB -c maintenance_work_mem=512MB \
      -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
      -c timescaledb.telemetry_level=off" >/dev/null
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \

@@ -79,14 +79,16 @@ interface PathFigures {
 }
 
 /**
- * Waits until the stack's processes are quiet — under 5 % of a core over half a second, a
- * minute at most — and returns how long that took. "Warm" means caches warm: a cold batch
- * leaves background cache work behind (on the services path, each worker copies what it read
- * to Redis once no chunk runs anywhere, and the other fills its L1 from there).
+ * Waits until the stack's processes and Redis are quiet — under 5 % of a core over half a
+ * second, a minute at most — and returns how long that took. "Warm" means caches warm: a
+ * cold batch leaves background cache work behind (on the services path, each worker copies
+ * what it read to Redis once no chunk runs anywhere — Redis busy, the worker waiting on it —
+ * and the other fills its L1 from there).
  */
 async function settle(stack: BenchStack): Promise<number> {
   const started = performance.now();
-  const busy = async () => (await Promise.all(stack.processes.map((p) => p.cpuMs()))).reduce((a, b) => a + b, 0);
+  const busy = async () =>
+    [...(await Promise.all(stack.processes.map((p) => p.cpuMs()))), ...Object.values(await serverCpuMs(['redis-server']))].reduce((a, b) => a + b, 0);
   for (let before = await busy(); performance.now() - started < 60_000; ) {
     await sleep(500);
     const now = await busy();

@@ -86,7 +86,11 @@ export async function openRuntime(config: Config, logger: Logger, options: { pre
     if (database.embedded?.owned) await database.embedded.stop().catch(() => undefined);
     throw error;
   }
-  return createRuntime(config, logger, database, { runsBacktests: options.runsBacktests ?? false });
+  const runtime = await createRuntime(config, logger, database, { runsBacktests: options.runsBacktests ?? false });
+  // Prisma 7 loads and compiles its query compiler (WebAssembly) on the first query: ≈ 270 ms
+  // here. Paid at start, not by the first request or by a fresh worker's first batch.
+  await runtime.prisma.instrument.findFirst({ select: { id: true } }).catch(() => undefined);
+  return runtime;
 }
 
 /**
