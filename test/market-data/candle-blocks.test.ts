@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { Runtime } from '../../src/deps.js';
 import type { Candles } from '../../src/engine/index.js';
 import { createRng } from '../../src/engine/testing/synthetic-candles.js';
+import { findCandleBlocks } from '../../src/modules/market-data/candle.store.js';
 import { createTestDeps, uniqueName } from '../helpers/deps.js';
 
 /**
@@ -111,6 +112,40 @@ describe.each(targets)('candle blocks ($name)', ({ url }) => {
       { numRuns: 12 },
     );
   }, 120_000);
+
+  it('sends a block’s time column only when its bars have gaps; the read path rebuilds gapless times exactly', async () => {
+    const symbol = uniqueName('BLG');
+    // Block 0 gapless; block 1 every third minute; block 2 gapless again but for one hole.
+    const ops: Op[] = [
+      { start: 0, length: 160, step: 1, seed: 7 },
+      { start: 160, length: 53, step: 3, seed: 8 },
+      { start: 320, length: 40, step: 1, seed: 9 },
+      { start: 361, length: 119, step: 1, seed: 10 },
+    ];
+    let instrumentId = 0;
+    for (const op of ops) instrumentId = (await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: opCandles(op) })).instrumentId;
+    const fromMs = ANCHOR;
+    const toMs = ANCHOR + 480 * MINUTE;
+    const sent: Array<{ first: number; bars: number; time: boolean }> = [];
+    await findCandleBlocks(deps.db.pool, { instrumentIds: [instrumentId], fromMs, toMs, fields: ['close'], stepMs: MINUTE }, (b) =>
+      sent.push({ first: b.firstMs, bars: b.barCount, time: b.time !== null }),
+    );
+    expect(sent).toEqual([
+      { first: ANCHOR, bars: 160, time: false },
+      { first: ANCHOR + 160 * MINUTE, bars: 53, time: true },
+      { first: ANCHOR + 320 * MINUTE, bars: 159, time: true },
+    ]);
+    const rows = await storedRows(instrumentId);
+    // Clipped inside the gapless block and inside the gappy one, and the whole span.
+    for (const [a, b] of [[0, 480], [17, 200], [159, 161], [100, 330]] as const) {
+      const from = ANCHOR + a * MINUTE;
+      const to = ANCHOR + b * MINUTE;
+      const loaded = (await deps.services.marketData.loadCandlesForRuns([instrumentId], '1m', new Date(from), new Date(to), { columns: ['time', 'close'] })).get(instrumentId)!;
+      const expected = rows.filter((r) => r.t >= from && r.t < to);
+      expect(Array.from(loaded.time)).toEqual(expected.map((r) => r.t));
+      expect(Array.from(loaded.close)).toEqual(expected.map((r) => r.close));
+    }
+  });
 
   it('serves backtests exactly the stored bars of any range, and coarser intervals as the SQL aggregation does', async () => {
     const symbol = uniqueName('BLR');

@@ -82,6 +82,27 @@ export function sharedCandlesFromBytes(bytes: Uint8Array, n: number, fields: Fie
   return { candles: view(columns, n, fields), fields, bytes: size };
 }
 
+/** A block as the database hands it over (findCandleBlocks). */
+export interface CandleBlock {
+  instrumentId: number;
+  barCount: number;
+  /** The first bar's time, epoch ms. */
+  firstMs: number;
+  /**
+   * The block's time column (big-endian float8), or null when its bars are exactly the base
+   * interval apart: bar i is at firstMs + i·step, and the column was not sent.
+   */
+  time: Buffer | null;
+  /** The asked-for price columns (big-endian float8), in block order. */
+  fields: Buffer[];
+}
+
+/** Index of the first time ≥ `ms` in a block: its big-endian time column, or its gapless times from `firstMs` every `stepMs`. */
+function blockLowerBound(block: CandleBlock, stepMs: number | null, ms: number): number {
+  if (block.time) return lowerBound(block.time, block.barCount, ms);
+  return Math.min(block.barCount, Math.max(0, Math.ceil((ms - block.firstMs) / stepMs!)));
+}
+
 /** Index of the first time ≥ `ms` in a block's big-endian time column of `n` bars. */
 function lowerBound(time: Buffer, n: number, ms: number): number {
   let lo = 0;
@@ -115,13 +136,20 @@ class Assembly {
     this.bytes = new Uint8Array(this.buffer);
   }
 
-  /** Appends bars [from, to) of a block's columns (time, then the fields). */
-  append(block: readonly Buffer[], from: number, to: number): void {
+  /** Appends bars [from, to) of a block: its time column (or its gapless times, `stepMs` apart), then its fields. */
+  append(block: CandleBlock, stepMs: number | null, from: number, to: number): void {
     const count = to - from;
     if (count <= 0) return;
     if (this.length + count > this.capacity) this.grow(this.length + count);
-    for (let c = 0; c < this.columns.length; c++) {
-      this.bytes.set(block[c]!.subarray(from * 8, to * 8), this.columns[c]!.byteOffset + this.length * 8);
+    const at = this.length * 8;
+    if (block.time) this.bytes.set(block.time.subarray(from * 8, to * 8), this.columns[0]!.byteOffset + at);
+    else {
+      // Written big-endian like the columns copied as sent: finish() swaps them all at once.
+      const time = new DataView(this.buffer, this.columns[0]!.byteOffset + at, count * 8);
+      for (let i = 0; i < count; i++) time.setFloat64(i * 8, block.firstMs + (from + i) * stepMs!);
+    }
+    for (let c = 1; c < this.columns.length; c++) {
+      this.bytes.set(block.fields[c - 1]!.subarray(from * 8, to * 8), this.columns[c]!.byteOffset + at);
     }
     this.length += count;
   }
@@ -158,25 +186,29 @@ export class BlockAssembler {
   private current: { id: number; assembly: Assembly } | null = null;
   private readonly done = new Map<number, SharedCandles>();
 
+  /** `stepMs`: the base interval's fixed width, which a block sent without its time column has between bars. */
   constructor(
     private readonly fromMs: number,
     private readonly toMs: number,
     private readonly fields: FieldSet,
+    private readonly stepMs: number | null,
     private readonly capacityOf: (instrumentId: number) => number,
     private readonly onComplete: (instrumentId: number, candles: SharedCandles) => void = () => undefined,
   ) {}
 
-  /** A block: its bar count and columns (time, then the fields), each `barCount` big-endian float8. */
-  add(instrumentId: number, barCount: number, block: readonly Buffer[]): void {
-    if (block.length !== 1 + this.fields.length || block.some((column) => column.length !== barCount * 8)) {
-      throw new Error(`candle block of instrument ${instrumentId}: ${block.map((c) => c.length).join('/')} bytes for ${barCount} bars`);
+  /** A block: its bar count, time column (or first time) and fields, each `barCount` big-endian float8. */
+  add(block: CandleBlock): void {
+    const { instrumentId, barCount } = block;
+    const columns = block.time ? [block.time, ...block.fields] : block.fields;
+    if (block.fields.length !== this.fields.length || columns.some((column) => column.length !== barCount * 8) || (!block.time && this.stepMs === null)) {
+      throw new Error(`candle block of instrument ${instrumentId}: ${columns.map((c) => c.length).join('/')} bytes for ${barCount} bars${block.time ? '' : ', no time column'}`);
     }
     if (this.current?.id !== instrumentId) {
       if (this.current && this.done.has(instrumentId)) throw new Error(`candle blocks of instrument ${instrumentId} out of order`);
       this.complete();
       this.current = { id: instrumentId, assembly: new Assembly(this.capacityOf(instrumentId), this.fields) };
     }
-    this.current.assembly.append(block, lowerBound(block[0]!, barCount, this.fromMs), lowerBound(block[0]!, barCount, this.toMs));
+    this.current.assembly.append(block, this.stepMs, blockLowerBound(block, this.stepMs, this.fromMs), blockLowerBound(block, this.stepMs, this.toMs));
   }
 
   /** Every instrument's candles (those with no bar in the range are absent). */

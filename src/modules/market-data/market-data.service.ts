@@ -650,8 +650,8 @@ export class MarketDataService {
     const base = baseSpec(instruments[0]!);
     // At most one bar per base step: columns sized once (capped; longer series grow).
     const capacity = Math.min(countBuckets(base, fromMs, toMs), 1 << 16);
-    const assembler = new BlockAssembler(fromMs, toMs, fields, () => capacity, (id, bars) => complete(id, plan.regroup ? regroupCandles(bars, plan.interval) : bars));
-    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs, fields }, (id, n, block) => assembler.add(id, n, block));
+    const assembler = new BlockAssembler(fromMs, toMs, fields, base.ms, () => capacity, (id, bars) => complete(id, plan.regroup ? regroupCandles(bars, plan.interval) : bars));
+    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs, fields, stepMs: base.ms }, (block) => assembler.add(block));
     assembler.finish();
   }
 
