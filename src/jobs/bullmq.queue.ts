@@ -4,7 +4,8 @@ import { DomainError } from '../lib/errors.js';
 import { jobCatalog, type JobName, type JobPayload } from './catalog.js';
 import { dispatchJob, jobIdOf, type JobEvents, type JobHandlers, type JobQueue } from './queue.js';
 
-const QUEUE = 'backtests';
+/** The BullMQ queue every process shares (under the key prefix's `bull` namespace). */
+export const QUEUE = 'backtests';
 
 /**
  * BullMQ transport. The job id comes from the catalog (a backtest's or batch's id), so
