@@ -223,7 +223,7 @@ describe('a batch run, statement by statement', () => {
     expect(rows).toEqual([{ status: 'COMPLETED', _count: 200 }]);
     expect(await stack.deps.prisma.backtestResult.count({ where: { backtest: { batchId } } })).toBe(200);
 
-    // 200 children are 4 chunks (BATCH_FETCH_SYMBOLS = 64). Per batch (its start): claim,
+    // 200 children are 4 chunks of 50 (at most BATCH_FETCH_SYMBOLS = 64). Per batch (its start): claim,
     // children = 2. Per chunk (its job): batch, strategy, claim, instruments, candles, and at
     // the end its fetch time and the batch's completion when it is the last = 6.
     // Per write of finished children — one per chunk, plus one per 250 ms the chunk takes

@@ -123,7 +123,7 @@ export class BacktestRunService {
 
   /**
    * Starts a batch (the `backtest.batch` job): claims it and splits its children, by symbol,
-   * into chunks of BATCH_FETCH_SYMBOLS, each queued as a `backtest.batch-chunk` job — with
+   * into equal chunks of at most BATCH_FETCH_SYMBOLS, each queued as a `backtest.batch-chunk` job — with
    * Redis, every worker process on any machine takes chunks. The split is the same on every
    * attempt (all children, in symbol order), and a chunk's job id is the batch's and its
    * index, so a retried start never queues a chunk twice; chunks whose children all ended
@@ -136,9 +136,13 @@ export class BacktestRunService {
     if (!batch) return;
     try {
       const children = await this.deps.store.listChildren(batchId);
+      // As few chunks as BATCH_FETCH_SYMBOLS allows, of equal size: 211 children are four
+      // chunks of 53, not 64 + 64 + 64 + 19 — two workers then get 106 each instead of 128
+      // and 83, and neither waits for the other at the end.
+      const size = Math.ceil(children.length / Math.max(1, Math.ceil(children.length / BATCH_FETCH_SYMBOLS)));
       let queued = 0;
-      for (let i = 0, index = 0; i < children.length; i += BATCH_FETCH_SYMBOLS, index += 1) {
-        const chunk = children.slice(i, i + BATCH_FETCH_SYMBOLS);
+      for (let i = 0, index = 0; i < children.length; i += size, index += 1) {
+        const chunk = children.slice(i, i + size);
         if (!chunk.some((c) => c.unfinished)) continue;
         await this.deps.queue.enqueue('backtest.batch-chunk', { batchId, index, backtestIds: chunk.map((c) => c.id) });
         queued += 1;
