@@ -153,6 +153,10 @@ export function createRedisPubSub<T extends TopicMap>(url: string, keyPrefix: st
     },
     async close() {
       await pubsub.close().catch(() => undefined);
+      // quit() fails while Redis is unreachable, and ioredis then keeps reconnecting (a timer
+      // that holds the process open): disconnect() ends that.
+      publisher.disconnect();
+      subscriber.disconnect();
     },
   };
 }

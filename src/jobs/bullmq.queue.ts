@@ -107,8 +107,12 @@ export class BullMqQueue implements JobQueue {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
-    // Connections passed in are ours to close (BullMQ closes only those it created).
+    // Connections passed in are ours to close (BullMQ closes only those it created). quit()
+    // fails while Redis is unreachable and ioredis then keeps reconnecting (a timer that
+    // holds the process open): disconnect() ends that either way.
     await this.workerConnection?.quit().catch(() => undefined);
     await this.connection.quit().catch(() => undefined);
+    this.workerConnection?.disconnect();
+    this.connection.disconnect();
   }
 }

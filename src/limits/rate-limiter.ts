@@ -55,7 +55,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
     },
     async close() {
-      await redis?.quit().catch(() => redis?.disconnect());
+      // quit() can fail while Redis is unreachable, and ioredis then keeps reconnecting (a
+      // timer that holds the process open): disconnect() ends that either way.
+      await redis?.quit().catch(() => undefined);
+      redis?.disconnect();
     },
   };
 }
