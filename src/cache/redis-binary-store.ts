@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { closeRedis } from '../lib/redis-close.js';
 
 /**
  * Byte strings by key with a time to live: the second level of quantql's caches. Every call
@@ -28,9 +29,7 @@ export function createRedisBinaryStore(url: string, keyPrefix: string): BinarySt
       await redis.set(key, value, 'EX', ttlSeconds);
     },
     async close() {
-      // As the rate limiter's: a failed quit() leaves ioredis reconnecting.
-      await redis.quit().catch(() => undefined);
-      redis.disconnect();
+      await closeRedis(redis);
     },
   };
 }

@@ -153,8 +153,8 @@ export function createRedisPubSub<T extends TopicMap>(url: string, keyPrefix: st
     },
     async close() {
       await pubsub.close().catch(() => undefined);
-      // quit() fails while Redis is unreachable, and ioredis then keeps reconnecting (a timer
-      // that holds the process open): disconnect() ends that.
+      // RedisPubSub.close() quits both; a quit that failed (Redis unreachable) leaves ioredis
+      // reconnecting, as closeRedis() explains.
       publisher.disconnect();
       subscriber.disconnect();
     },

@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DomainError } from '../lib/errors.js';
+import { closeRedis } from '../lib/redis-close.js';
 import { jobCatalog, type JobName, type JobPayload } from './catalog.js';
 import { dispatchJob, jobIdOf, type JobEvents, type JobHandlers, type JobQueue } from './queue.js';
 
@@ -107,12 +108,8 @@ export class BullMqQueue implements JobQueue {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
-    // Connections passed in are ours to close (BullMQ closes only those it created). quit()
-    // fails while Redis is unreachable and ioredis then keeps reconnecting (a timer that
-    // holds the process open): disconnect() ends that either way.
-    await this.workerConnection?.quit().catch(() => undefined);
-    await this.connection.quit().catch(() => undefined);
-    this.workerConnection?.disconnect();
-    this.connection.disconnect();
+    // Connections passed in are ours to close (BullMQ closes only those it created).
+    await closeRedis(this.workerConnection);
+    await closeRedis(this.connection);
   }
 }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { closeRedis } from '../lib/redis-close.js';
 
 /** Points per key per window; `consume` answers how long to wait, or null when allowed. */
 export interface RateLimiter {
@@ -55,10 +56,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
     },
     async close() {
-      // quit() can fail while Redis is unreachable, and ioredis then keeps reconnecting (a
-      // timer that holds the process open): disconnect() ends that either way.
-      await redis?.quit().catch(() => undefined);
-      redis?.disconnect();
+      await closeRedis(redis);
     },
   };
 }

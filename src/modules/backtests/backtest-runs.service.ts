@@ -93,16 +93,14 @@ export class BacktestRunService {
       // RUNNING is announced once the run has taken PROGRESS_EVENT_MS: one that ends sooner is
       // announced once, when it ends — a RUNNING event just before its completion would cost a
       // fan-out to every subscriber right when the completion needs the API's CPU.
-      let executed = false;
-      const announce = setTimeout(() => executed || void this.publishRun(backtestStateEvent(run, this.now())), PROGRESS_EVENT_MS);
+      const announce = setTimeout(() => void this.publishRun(backtestStateEvent(run, this.now())), PROGRESS_EVENT_MS);
       try {
         // What was submitted, not the strategy as it is now (it may have changed since).
         const strategy = { id: run.strategyId, kind: run.strategyKind, parameters: run.parameters };
         const columns = candleColumnsRead(strategy.kind);
         const candles = (await this.deps.candles.loadCandlesForRuns([run.instrumentId], run.interval, run.from, run.to, { columns })).get(run.instrumentId);
         const settled = await this.execute(run, candles, strategy, cancel, { writes: true });
-        executed = true;
-        clearTimeout(announce);
+        clearTimeout(announce); // before the outcome is written and announced
         const { invalid, crashed } = await this.settle([settled], null);
         if (invalid) throw new BacktestFailedError(invalid);
         if (crashed) throw new Error(`engine crashed: ${crashed}`);
@@ -111,7 +109,6 @@ export class BacktestRunService {
         await this.endAfterFailure([run], attempt, error);
         throw error;
       } finally {
-        executed = true;
         clearTimeout(announce);
       }
     } finally {

@@ -449,8 +449,9 @@ export class MarketDataService {
   /**
    * Copies what this process read from the database to the shared level and tells the other
    * processes, once it neither reads candles nor runs backtests and no other process runs
-   * any (a cold batch's chunks run on every worker) — or after SHARE_AT_LATEST_MS of waiting. Encoding ≈ 1 MB a series and sending it to Redis, and Redis taking it in,
-   * cost as much CPU as the read itself: done during a cold batch on the same cores, they
+   * any (a cold batch's chunks run on every worker) — or after SHARE_AT_LATEST_MS of waiting.
+   * Encoding ≈ 1 MB a series and sending it to Redis, and Redis taking it in, cost as much
+   * CPU as the read itself: done during a cold batch on the same cores, they
    * delayed it by seconds (docs/performance.md). Other processes meanwhile read those ranges
    * from the database, as they would have before the first batch finished.
    */
