@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PROGRESS_EVENT_MS } from '../../src/modules/backtests/progress-reporter.js';
 import { createEnginePool } from '../../src/threads/engine-pool.js';
 import {
   BacktestBatchDocument,
@@ -259,8 +260,8 @@ describe('cancelBacktest', () => {
   });
   afterAll(async () => stack.close());
 
-  async function submit() {
-    const res = await execute(stack.app, RunBacktestDocument, { input: { strategyId, symbol, interval: '1h', ...range } }, trader);
+  async function submit(input: Partial<typeof range> = {}) {
+    const res = await execute(stack.app, RunBacktestDocument, { input: { strategyId, symbol, interval: '1h', ...range, ...input } }, trader);
     const b = res.body.data!.runBacktest;
     if (b.__typename !== 'Backtest') throw new Error(JSON.stringify(b));
     return b;
@@ -276,6 +277,35 @@ describe('cancelBacktest', () => {
     expect(row.cancelRequestedAt).not.toBeNull();
     const jobs = await stack.deps.queue.counts();
     expect(jobs.waiting).toBe(0);
+  });
+
+  it('announces a run that ends within PROGRESS_EVENT_MS once, at its end: no RUNNING event just before its completion', async () => {
+    // Its own range: a finished run would answer the other tests' identical submissions.
+    const b = await submit({ to: new Date(START + (BARS - 1) * HOUR).toISOString() });
+    const id = rawId(b.id);
+    await stack.deps.queue.remove('backtest.run', { backtestId: id });
+    const engine = createEnginePool(1);
+    // In memory, so the run's whole time is the engine's few milliseconds over 400 bars.
+    const bars = randomCandles(5, BARS, START, HOUR);
+    const runs = createRunService(stack.deps, { engine, candles: { loadCandlesForRuns: async (ids: readonly number[]) => new Map([[ids[0]!, bars]]) } });
+    const events = await stack.deps.pubsub.listen('backtest', id);
+    try {
+      // The thread started and the engine loaded first (other candles: a run takes its buffers).
+      const warm = { candles: randomCandles(6, BARS, START, HOUR), strategy: { kind: 'SMA_CROSSOVER', parameters: {} }, config: {}, maxEquityPoints: 10 };
+      expect((await engine.run(warm).outcome).type).toBe('done');
+      const started = performance.now();
+      await runs.runBacktest(id, { number: 1, isLast: true });
+      expect(performance.now() - started).toBeLessThan(PROGRESS_EVENT_MS);
+      const seen: string[] = [];
+      for await (const e of events) {
+        seen.push(e.status);
+        if (e.status === 'COMPLETED') break;
+      }
+      expect(seen).toEqual(['COMPLETED']);
+    } finally {
+      await events.close();
+      await engine.close();
+    }
   });
 
   it('stops a RUNNING backtest within 1 s of the request', async () => {
