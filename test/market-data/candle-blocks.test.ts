@@ -19,7 +19,8 @@ const targets = [
 ];
 
 const MINUTE = 60_000;
-const SPAN = 160 * MINUTE; // a 1m instrument's block
+const BLOCK_BARS = 960;
+const SPAN = BLOCK_BARS * MINUTE; // a 1m instrument's block
 const ANCHOR = Math.ceil(Date.UTC(2024, 6, 1) / SPAN) * SPAN; // aligned, so the ingests straddle block edges
 
 interface Op {
@@ -69,14 +70,17 @@ describe.each(targets)('candle blocks ($name)', ({ url }) => {
     return rows;
   }
 
+  /** The stored rows of each block (a row per column), by block start. */
   async function storedBlocks(instrumentId: number) {
-    const { rows } = await deps.db.pool.query<{ start: number; n: number; first: number; last: number; columns: Buffer }>(
-      `SELECT (extract(epoch FROM block_start) * 1000)::float8 AS start, bar_count AS n,
-              (extract(epoch FROM first_ts) * 1000)::float8 AS first, (extract(epoch FROM last_ts) * 1000)::float8 AS last, columns
-       FROM candle_block WHERE instrument_id = $1 ORDER BY block_start`,
+    const { rows } = await deps.db.pool.query<{ start: number; field: number; n: number; first: number; last: number; high_max: number; low_min: number; bytes: Buffer }>(
+      `SELECT (extract(epoch FROM block_start) * 1000)::float8 AS start, field, bar_count AS n,
+              (extract(epoch FROM first_ts) * 1000)::float8 AS first, (extract(epoch FROM last_ts) * 1000)::float8 AS last, high_max, low_min, bytes
+       FROM candle_block WHERE instrument_id = $1 ORDER BY block_start, field`,
       [instrumentId],
     );
-    return rows;
+    const blocks = new Map<number, typeof rows>();
+    for (const row of rows) blocks.set(row.start, [...(blocks.get(row.start) ?? []), row]);
+    return [...blocks.values()];
   }
 
   it('every block equals the rows of its span after random ingests, updates and re-ingests', async () => {
@@ -90,16 +94,26 @@ describe.each(targets)('candle blocks ($name)', ({ url }) => {
         }
         const rows = await storedRows(instrumentId);
         const blocks = await storedBlocks(instrumentId);
-        // Blocks: aligned spans, in order, together holding every row exactly once.
+        // Blocks: aligned spans, in order, together holding every row exactly once; each a row
+        // per column that agree on what the block is, the time row only when it has gaps.
         let at = 0;
-        for (const block of blocks) {
+        for (const columns of blocks) {
+          const block = columns.find((c) => c.field === 1)!;
           expect(block.start % SPAN).toBe(0);
           const inSpan = rows.filter((r) => r.t >= block.start && r.t < block.start + SPAN);
           expect(block.n).toBe(inSpan.length);
           expect([block.first, block.last]).toEqual([inSpan[0]!.t, inSpan.at(-1)!.t]);
-          expect(block.columns.length).toBe(block.n * 48);
-          const column = (c: number) => Array.from({ length: block.n }, (_, i) => block.columns.readDoubleBE((c * block.n + i) * 8));
-          expect(column(0)).toEqual(inSpan.map((r) => r.t));
+          const gapless = block.last - block.first === (block.n - 1) * MINUTE;
+          expect(columns.map((c) => c.field)).toEqual(gapless ? [1, 2, 3, 4, 5] : [0, 1, 2, 3, 4, 5]);
+          for (const c of columns) {
+            expect([c.n, c.first, c.last, c.bytes.length]).toEqual([block.n, block.first, block.last, block.n * 8]);
+            expect([c.high_max, c.low_min]).toEqual([Math.max(...inSpan.map((r) => r.high)), Math.min(...inSpan.map((r) => r.low))]);
+          }
+          const column = (field: number) => {
+            const bytes = columns.find((c) => c.field === field)!.bytes;
+            return Array.from({ length: block.n }, (_, i) => bytes.readDoubleBE(i * 8));
+          };
+          if (!gapless) expect(column(0)).toEqual(inSpan.map((r) => r.t));
           expect(column(1)).toEqual(inSpan.map((r) => r.open));
           expect(column(2)).toEqual(inSpan.map((r) => r.high));
           expect(column(3)).toEqual(inSpan.map((r) => r.low));
@@ -113,31 +127,32 @@ describe.each(targets)('candle blocks ($name)', ({ url }) => {
     );
   }, 120_000);
 
-  it('sends a block’s time column only when its bars have gaps; the read path rebuilds gapless times exactly', async () => {
+  it('reads a block’s time row only when its bars have gaps, and only the asked-for columns; the read path rebuilds gapless times exactly', async () => {
     const symbol = uniqueName('BLG');
     // Block 0 gapless; block 1 every third minute; block 2 gapless again but for one hole.
     const ops: Op[] = [
-      { start: 0, length: 160, step: 1, seed: 7 },
-      { start: 160, length: 53, step: 3, seed: 8 },
-      { start: 320, length: 40, step: 1, seed: 9 },
-      { start: 361, length: 119, step: 1, seed: 10 },
+      { start: 0, length: 960, step: 1, seed: 7 },
+      { start: 960, length: 320, step: 3, seed: 8 },
+      { start: 1920, length: 240, step: 1, seed: 9 },
+      { start: 2161, length: 719, step: 1, seed: 10 },
     ];
     let instrumentId = 0;
     for (const op of ops) instrumentId = (await deps.services.marketData.ingestCandles({ symbol, baseInterval: '1m', candles: opCandles(op) })).instrumentId;
     const fromMs = ANCHOR;
-    const toMs = ANCHOR + 480 * MINUTE;
-    const sent: Array<{ first: number; bars: number; time: boolean }> = [];
-    await findCandleBlocks(deps.db.pool, { instrumentIds: [instrumentId], fromMs, toMs, fields: ['close'], stepMs: MINUTE }, (b) =>
-      sent.push({ first: b.firstMs, bars: b.barCount, time: b.time !== null }),
-    );
+    const toMs = ANCHOR + 2880 * MINUTE;
+    const sent: Array<{ column: number; first: number; bars: number }> = [];
+    await findCandleBlocks(deps.db.pool, { instrumentIds: [instrumentId], fromMs, toMs, fields: ['close'] }, (b) => sent.push({ column: b.column, first: b.firstMs, bars: b.barCount }));
+    // Time rows of the blocks with gaps first, then the close column, each in time order.
     expect(sent).toEqual([
-      { first: ANCHOR, bars: 160, time: false },
-      { first: ANCHOR + 160 * MINUTE, bars: 53, time: true },
-      { first: ANCHOR + 320 * MINUTE, bars: 159, time: true },
+      { column: 0, first: ANCHOR + 960 * MINUTE, bars: 320 },
+      { column: 0, first: ANCHOR + 1920 * MINUTE, bars: 959 },
+      { column: 1, first: ANCHOR, bars: 960 },
+      { column: 1, first: ANCHOR + 960 * MINUTE, bars: 320 },
+      { column: 1, first: ANCHOR + 1920 * MINUTE, bars: 959 },
     ]);
     const rows = await storedRows(instrumentId);
     // Clipped inside the gapless block and inside the gappy one, and the whole span.
-    for (const [a, b] of [[0, 480], [17, 200], [159, 161], [100, 330]] as const) {
+    for (const [a, b] of [[0, 2880], [17, 1200], [959, 961], [600, 1990], [2100, 2200]] as const) {
       const from = ANCHOR + a * MINUTE;
       const to = ANCHOR + b * MINUTE;
       const loaded = (await deps.services.marketData.loadCandlesForRuns([instrumentId], '1m', new Date(from), new Date(to), { columns: ['time', 'close'] })).get(instrumentId)!;
@@ -172,8 +187,7 @@ describe.each(targets)('candle blocks ($name)', ({ url }) => {
         continue;
       }
       expect(Array.from(loaded!.time)).toEqual(expected.map((r) => r.t));
-      expect(Array.from(loaded!.close)).toEqual(expected.map((r) => r.close));
-      expect(Array.from(loaded!.open)).toEqual(expected.map((r) => r.open));
+      for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) expect(Array.from(loaded![field])).toEqual(expected.map((r) => r[field]));
       expect(loaded!.time.buffer).toBeInstanceOf(SharedArrayBuffer);
     }
     // 15m from raw blocks regrouped in memory vs the candles query's SQL time_bucket.

@@ -93,7 +93,7 @@ describe('migration runner', () => {
         data: { backtestId: backtest.id, tradeCount: 1, tradeColumns: new Uint8Array(80), equityColumns: new Uint8Array(24) },
       });
       await prisma.candleBlock.create({
-        data: { instrumentId: instrument.id, blockStart: new Date(0), barCount: 1, firstTs: new Date(0), lastTs: new Date(0), highMax: 1, lowMin: 1, columns: new Uint8Array(48) },
+        data: { instrumentId: instrument.id, field: 1, blockStart: new Date(0), barCount: 1, firstTs: new Date(0), lastTs: new Date(0), highMax: 1, lowMin: 1, bytes: new Uint8Array(8) },
       });
       await prisma.apiKey.create({ data: { owner: 'o', role: 'admin', prefix: 'abcdefgh', keyHash: 'h' } });
       const read = await prisma.backtest.findUniqueOrThrow({ where: { id: backtest.id }, include: { result: true, batch: true } });
@@ -141,13 +141,15 @@ describe('migration runner', () => {
     const curve = unpackEquity(result!.equity_columns);
     expect([Array.from(curve.time), Array.from(curve.equity), Array.from(curve.drawdown)]).toEqual([[1704067200000, 1704070800000], [10000, 10250.5], [0, -0.125]]);
     expect(await query(url, `SELECT to_regclass('trade') AS t`)).toEqual([{ t: null }]);
-    // 3,000 hourly bars from 2024-01-01: blocks of the 160-hour grid.
-    const blocks = await query<{ bar_count: number; bytes: number }>(url, `SELECT bar_count, length(columns) AS bytes FROM candle_block ORDER BY block_start`);
-    expect(blocks.reduce((n, b) => n + b.bar_count, 0)).toBe(3000);
-    expect(blocks.every((b) => b.bytes === b.bar_count * 48)).toBe(true);
-    const [last] = await query<{ n: number; columns: Buffer }>(url, `SELECT bar_count AS n, columns FROM candle_block ORDER BY block_start DESC LIMIT 1`);
-    // The last bar's close: column 4 (time, open, high, low, close, volume), last value.
-    expect(last!.columns.readDoubleBE((4 * last!.n + last!.n - 1) * 8)).toBe(100.5 + 2999);
+    // 3,000 hourly bars from 2024-01-01, no gaps: blocks of the 960-hour grid, a row per price
+    // column (open … volume), no time rows.
+    const blocks = await query<{ field: number; bar_count: number; bytes: number }>(url, `SELECT field, bar_count, length(bytes) AS bytes FROM candle_block ORDER BY field, block_start`);
+    expect([...new Set(blocks.map((b) => b.field))]).toEqual([1, 2, 3, 4, 5]);
+    expect(blocks.filter((b) => b.field === 1).map((b) => b.bar_count)).toEqual([888, 960, 960, 192]);
+    expect(blocks.every((b) => b.bytes === b.bar_count * 8)).toBe(true);
+    const [last] = await query<{ n: number; bytes: Buffer }>(url, `SELECT bar_count AS n, bytes FROM candle_block WHERE field = 4 ORDER BY block_start DESC LIMIT 1`);
+    // The last bar's close.
+    expect(last!.bytes.readDoubleBE((last!.n - 1) * 8)).toBe(100.5 + 2999);
   });
 
   it('serialises concurrent runs: each migration is applied exactly once', async () => {

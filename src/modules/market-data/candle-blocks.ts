@@ -4,10 +4,10 @@ import { bucketStart } from '../../lib/time-bucket.js';
 
 /**
  * Candles from columnar blocks (candle_block), and candles on SharedArrayBuffers: the read
- * path of backtests. A block's bytes are six packed big-endian float8 columns (time in epoch
- * ms, open, high, low, close, volume); a read asks for time and the price columns its runs
- * use, and they are copied into the destination column by column and byte-swapped there
- * (Buffer.swap64: native, no work per bar in JavaScript).
+ * path of backtests. A block is stored a column per row, each packed big-endian float8
+ * (time in epoch ms, open, high, low, close, volume); a read asks for time and the price
+ * columns its runs use, and they are copied into the destination column by column and
+ * byte-swapped there (Buffer.swap64: native, no work per bar in JavaScript).
  */
 
 /** The price columns, in the order a block stores them after time. */
@@ -82,29 +82,27 @@ export function sharedCandlesFromBytes(bytes: Uint8Array, n: number, fields: Fie
   return { candles: view(columns, n, fields), fields, bytes: size };
 }
 
-/** A block as the database hands it over (findCandleBlocks). */
-export interface CandleBlock {
+/**
+ * One column of a block as the database hands it over (findCandleBlocks): a block is stored
+ * a column per row, and a block whose bars are exactly the base interval apart has no time
+ * row (bar i is at firstMs + i·step).
+ */
+export interface CandleBlockColumn {
   instrumentId: number;
+  /** 0: time; k ≥ 1: the k-th of the asked-for fields. */
+  column: number;
+  /** Start of the block's span (its key), epoch ms. */
+  blockMs: number;
   barCount: number;
-  /** The first bar's time, epoch ms. */
+  /** The block's first bar's time, epoch ms. */
   firstMs: number;
-  /**
-   * The block's time column (big-endian float8), or null when its bars are exactly the base
-   * interval apart: bar i is at firstMs + i·step, and the column was not sent.
-   */
-  time: Buffer | null;
-  /** The asked-for price columns (big-endian float8), in block order. */
-  fields: Buffer[];
+  /** `barCount` big-endian float8 values; valid only during the call that hands it over. */
+  bytes: Buffer;
 }
 
-/** Index of the first time ≥ `ms` in a block: its big-endian time column, or its gapless times from `firstMs` every `stepMs`. */
-function blockLowerBound(block: CandleBlock, stepMs: number | null, ms: number): number {
-  if (block.time) return lowerBound(block.time, block.barCount, ms);
-  return Math.min(block.barCount, Math.max(0, Math.ceil((ms - block.firstMs) / stepMs!)));
-}
-
-/** Index of the first time ≥ `ms` in a block's big-endian time column of `n` bars. */
-function lowerBound(time: Buffer, n: number, ms: number): number {
+/** Index of the first time ≥ `ms` in a block of `n` bars: its big-endian time column, or its gapless times from `firstMs` every `stepMs`. */
+function blockLowerBound(time: Buffer | undefined, n: number, firstMs: number, stepMs: number, ms: number): number {
+  if (!time) return Math.min(n, Math.max(0, Math.ceil((ms - firstMs) / stepMs)));
   let lo = 0;
   let hi = n;
   while (lo < hi) {
@@ -115,8 +113,18 @@ function lowerBound(time: Buffer, n: number, ms: number): number {
   return lo;
 }
 
+/** Where a block's bars [from, to) went in the destination columns (from bar `at`). */
+interface Placed {
+  blockMs: number;
+  at: number;
+  from: number;
+  to: number;
+}
+
 /**
- * One instrument's columns being filled from blocks: bytes are copied as they come
+ * One instrument's columns being filled from block columns, which come time rows first,
+ * then column by column in block order: the first price column places each block (clipped
+ * to the range) and the others follow the same placement. Bytes are copied as they come
  * (big-endian, as stored) and swapped to native order once per column at the end — one
  * pass, instead of a swap call per block and column.
  */
@@ -126,31 +134,54 @@ class Assembly {
   private columns: Float64Array[];
   private capacity: number;
   length = 0;
+  /** The time columns of the blocks with gaps, by block (copies: they are used after their call). */
+  private readonly times = new Map<number, Buffer>();
+  private readonly placed: Placed[] = [];
+  /** Per column ≥ 2, the next block it is to fill. */
+  private readonly next: number[];
 
   constructor(
     capacity: number,
     private readonly fields: FieldSet,
+    private readonly range: { fromMs: number; toMs: number; stepMs: number },
   ) {
     this.capacity = capacity;
     ({ buffer: this.buffer, columns: this.columns } = allocate(capacity, fields));
     this.bytes = new Uint8Array(this.buffer);
+    this.next = new Array<number>(1 + fields.length).fill(0);
   }
 
-  /** Appends bars [from, to) of a block: its time column (or its gapless times, `stepMs` apart), then its fields. */
-  append(block: CandleBlock, stepMs: number | null, from: number, to: number): void {
-    const count = to - from;
-    if (count <= 0) return;
+  add(row: CandleBlockColumn): void {
+    if (row.column === 0) {
+      if (this.placed.length) throw new Error(`candle block time of instrument ${row.instrumentId} after its prices`);
+      this.times.set(row.blockMs, Buffer.from(row.bytes));
+      return;
+    }
+    if (row.column === 1) return this.place(row);
+    const block = this.placed[this.next[row.column]!++];
+    if (block?.blockMs !== row.blockMs) throw new Error(`candle block columns of instrument ${row.instrumentId} disagree at ${new Date(row.blockMs).toISOString()}`);
+    if (block.to > block.from) this.bytes.set(row.bytes.subarray(block.from * 8, block.to * 8), this.columns[row.column]!.byteOffset + block.at * 8);
+  }
+
+  /** The first price column's block: clipped to the range, appended with its times. */
+  private place(row: CandleBlockColumn): void {
+    const { fromMs, toMs, stepMs } = this.range;
+    const time = this.times.get(row.blockMs);
+    if (time && time.length !== row.bytes.length) throw new Error(`candle block of instrument ${row.instrumentId}: ${time.length} bytes of time for ${row.barCount} bars`);
+    const from = blockLowerBound(time, row.barCount, row.firstMs, stepMs, fromMs);
+    const to = blockLowerBound(time, row.barCount, row.firstMs, stepMs, toMs);
+    const count = Math.max(0, to - from);
+    this.placed.push({ blockMs: row.blockMs, at: this.length, from, to });
+    if (!count) return;
     if (this.length + count > this.capacity) this.grow(this.length + count);
     const at = this.length * 8;
-    if (block.time) this.bytes.set(block.time.subarray(from * 8, to * 8), this.columns[0]!.byteOffset + at);
+    if (time) this.bytes.set(time.subarray(from * 8, to * 8), this.columns[0]!.byteOffset + at);
     else {
       // Written big-endian like the columns copied as sent: finish() swaps them all at once.
-      const time = new DataView(this.buffer, this.columns[0]!.byteOffset + at, count * 8);
-      for (let i = 0; i < count; i++) time.setFloat64(i * 8, block.firstMs + (from + i) * stepMs!);
+      const column = new DataView(this.buffer, this.columns[0]!.byteOffset + at, count * 8);
+      for (let i = 0; i < count; i++) column.setFloat64(i * 8, row.firstMs + (from + i) * stepMs);
     }
-    for (let c = 1; c < this.columns.length; c++) {
-      this.bytes.set(block.fields[c - 1]!.subarray(from * 8, to * 8), this.columns[c]!.byteOffset + at);
-    }
+    this.bytes.set(row.bytes.subarray(from * 8, to * 8), this.columns[1]!.byteOffset + at);
     this.length += count;
   }
 
@@ -164,7 +195,10 @@ class Assembly {
     this.capacity = capacity;
   }
 
-  finish(): SharedCandles {
+  finish(instrumentId: number): SharedCandles {
+    for (let c = 2; c < this.columns.length; c++) {
+      if (this.next[c] !== this.placed.length) throw new Error(`candle blocks of instrument ${instrumentId}: ${this.fields[c - 1]} has ${this.next[c]} blocks, ${this.fields[0]} ${this.placed.length}`);
+    }
     for (const column of this.columns) Buffer.from(this.buffer, column.byteOffset, this.length * 8).swap64();
     const candles = view(this.columns, this.length, this.fields);
     // Over a third of the room unused (a sparse range): keep an exact copy, so the cache
@@ -175,40 +209,39 @@ class Assembly {
 }
 
 /**
- * Collects the blocks of many instruments (in instrument and time order, as findCandleBlocks
- * yields them) into each instrument's candles in [fromMs, toMs), clipping the first and last
- * block. `capacityOf` estimates an instrument's bars (it grows by doubling past that). An
- * instrument's candles are complete when the next instrument's first block arrives:
- * `onComplete` gets them then (and the last one's at finish), so its runs can start while
- * the others are still being read.
+ * Collects the block columns of many instruments (instrument by instrument, as
+ * findCandleBlocks yields them) into each instrument's candles in [fromMs, toMs), clipping
+ * the first and last block. `capacityOf` estimates an instrument's bars (it grows by
+ * doubling past that). An instrument's candles are complete when the next instrument's
+ * first row arrives: `onComplete` gets them then (and the last one's at finish), so its
+ * runs can start while the others are still being read.
  */
 export class BlockAssembler {
   private current: { id: number; assembly: Assembly } | null = null;
   private readonly done = new Map<number, SharedCandles>();
 
-  /** `stepMs`: the base interval's fixed width, which a block sent without its time column has between bars. */
+  /** `stepMs`: the base interval's fixed width, the distance between the bars of a block without a time row. */
   constructor(
     private readonly fromMs: number,
     private readonly toMs: number,
     private readonly fields: FieldSet,
-    private readonly stepMs: number | null,
+    private readonly stepMs: number,
     private readonly capacityOf: (instrumentId: number) => number,
     private readonly onComplete: (instrumentId: number, candles: SharedCandles) => void = () => undefined,
   ) {}
 
-  /** A block: its bar count, time column (or first time) and fields, each `barCount` big-endian float8. */
-  add(block: CandleBlock): void {
-    const { instrumentId, barCount } = block;
-    const columns = block.time ? [block.time, ...block.fields] : block.fields;
-    if (block.fields.length !== this.fields.length || columns.some((column) => column.length !== barCount * 8) || (!block.time && this.stepMs === null)) {
-      throw new Error(`candle block of instrument ${instrumentId}: ${columns.map((c) => c.length).join('/')} bytes for ${barCount} bars${block.time ? '' : ', no time column'}`);
+  /** A block's column: time (only for a block with gaps) or one of the fields, `barCount` big-endian float8. */
+  add(row: CandleBlockColumn): void {
+    const { instrumentId, barCount, column } = row;
+    if (!Number.isInteger(column) || column < 0 || column > this.fields.length || row.bytes.length !== barCount * 8) {
+      throw new Error(`candle block of instrument ${instrumentId}: column ${column}, ${row.bytes.length} bytes for ${barCount} bars`);
     }
     if (this.current?.id !== instrumentId) {
       if (this.current && this.done.has(instrumentId)) throw new Error(`candle blocks of instrument ${instrumentId} out of order`);
       this.complete();
-      this.current = { id: instrumentId, assembly: new Assembly(this.capacityOf(instrumentId), this.fields) };
+      this.current = { id: instrumentId, assembly: new Assembly(this.capacityOf(instrumentId), this.fields, { fromMs: this.fromMs, toMs: this.toMs, stepMs: this.stepMs }) };
     }
-    this.current.assembly.append(block, this.stepMs, blockLowerBound(block, this.stepMs, this.fromMs), blockLowerBound(block, this.stepMs, this.toMs));
+    this.current.assembly.add(row);
   }
 
   /** Every instrument's candles (those with no bar in the range are absent). */
@@ -221,8 +254,8 @@ export class BlockAssembler {
     if (!this.current) return;
     const { id, assembly } = this.current;
     this.current = null;
+    const candles = assembly.finish(id);
     if (!assembly.length) return;
-    const candles = assembly.finish();
     this.done.set(id, candles);
     this.onComplete(id, candles);
   }

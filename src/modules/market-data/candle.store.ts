@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { copyByteRowsOut, copyColumnsInto, copyRowsOut } from '../../db/binary-copy.js';
 import type { Candles } from '../../engine/index.js';
 import { allocateCandles, CandleColumnsBuilder, type CandleRow, type CandleSource } from './candle-columns.js';
-import { PRICE_FIELDS, type CandleBlock, type FieldSet } from './candle-blocks.js';
+import { PRICE_FIELDS, type CandleBlockColumn, type FieldSet } from './candle-blocks.js';
 
 /**
  * Raw SQL over candle, candle_1h, candle_1d and market_summary. Every statement is named,
@@ -431,45 +431,50 @@ export async function rebuildCandleBlocks(db: Queryable, instrumentId: number, f
 
 /**
  * The columnar blocks of many instruments that overlap [fromMs, toMs), in one statement
- * (binary COPY), ordered by instrument and time: `onBlock` gets each one (Buffers valid only
- * during the call). Only the asked-for columns leave the server, each a slice of the block's
- * bytes — and the time column only for a block with gaps when `stepMs` (the base interval's
- * fixed width) is given: a gapless block's times follow from its first one, and leaving
- * them out is a third less to read, send and copy for a run's (time, open, close).
+ * (binary COPY): for each instrument in the order given, the time rows of its blocks with
+ * gaps, then each asked-for field's rows, each in time order — `onRow` gets them one by one
+ * (Buffers valid only during the call). Only the asked-for columns' pages are read: a block
+ * is a row per column (its migration). The plan is a nested loop over the
+ * (instrument, column) pairs in order, each an index range of the primary key in time
+ * order — no sort; BlockAssembler checks the order it relies on.
  */
 export async function findCandleBlocks(
   pool: pg.Pool,
-  query: { instrumentIds: readonly number[]; fromMs: number; toMs: number; fields: FieldSet; stepMs: number | null },
-  onBlock: (block: CandleBlock) => void,
+  query: { instrumentIds: readonly number[]; fromMs: number; toMs: number; fields: FieldSet },
+  onRow: (row: CandleBlockColumn) => void,
 ): Promise<number> {
   // COPY takes no bind parameters, so the values are inlined — each checked to be what it claims.
   if (!query.instrumentIds.every((id) => Number.isSafeInteger(id))) throw new Error('instrument ids must be integers');
   if (!Number.isFinite(query.fromMs) || !Number.isFinite(query.toMs)) throw new Error('range bounds must be finite');
-  if (query.stepMs !== null && !(Number.isSafeInteger(query.stepMs) && query.stepMs > 0)) throw new Error('step must be a positive integer');
-  const ids = query.instrumentIds.length ? query.instrumentIds.join(',') : 'NULL';
-  // Stored order: time, then PRICE_FIELDS; column k is bytes [k·n·8, (k+1)·n·8).
-  const slice = (k: number) => `substring(columns FROM ${k} * bar_count * 8 + 1 FOR bar_count * 8)`;
-  const time =
-    query.stepMs === null ? slice(0) : `CASE WHEN extract(epoch FROM last_ts - first_ts) * 1000 = (bar_count - 1)::numeric * ${query.stepMs} THEN NULL ELSE ${slice(0)} END`;
-  const fields = query.fields.map((f) => slice(1 + PRICE_FIELDS.indexOf(f)));
+  // Stored field numbers: 0 time, then PRICE_FIELDS from 1; a row's column is its index here.
+  const stored = [0, ...query.fields.map((f) => 1 + PRICE_FIELDS.indexOf(f))];
+  if (stored.some((n) => n < 0 || !Number.isInteger(n))) throw new Error('unknown candle field');
+  const pairs = query.instrumentIds.flatMap((id) => stored.map((field) => [id, field] as const));
+  const column = new Map(stored.map((field, k) => [field, k]));
   const client = await pool.connect();
   try {
     return await copyByteRowsOut(
       client,
       `/* findCandleBlocks */
-       SELECT instrument_id, bar_count, first_ts, ${time}, ${fields.join(', ')} FROM candle_block
-       WHERE instrument_id IN (${ids})
-         AND block_start < to_timestamp(${query.toMs} / 1000.0) AND last_ts >= to_timestamp(${query.fromMs} / 1000.0)
-       ORDER BY instrument_id, block_start`,
-      ['int4', 'int4', 'timestamptz', 'bytea', ...fields.map(() => 'bytea' as const)],
-      // A NULL field parses as NaN: the time column left out.
+       SELECT p.instrument_id, p.field::int4, k.block_start, k.bar_count, k.first_ts, k.bytes
+       FROM unnest('{${pairs.map((p) => p[0]).join(',')}}'::int4[], '{${pairs.map((p) => p[1]).join(',')}}'::int2[])
+            WITH ORDINALITY AS p(instrument_id, field, ord)
+       CROSS JOIN LATERAL (
+         SELECT block_start, bar_count, first_ts, bytes FROM candle_block c
+         WHERE c.instrument_id = p.instrument_id AND c.field = p.field
+           AND c.block_start < to_timestamp(${query.toMs} / 1000.0) AND c.last_ts >= to_timestamp(${query.fromMs} / 1000.0)
+         ORDER BY c.block_start
+       ) k
+       ORDER BY p.ord`,
+      ['int4', 'int4', 'timestamptz', 'int4', 'timestamptz', 'bytea'],
       (f) =>
-        onBlock({
+        onRow({
           instrumentId: f[0] as number,
-          barCount: f[1] as number,
-          firstMs: f[2] as number,
-          time: typeof f[3] === 'number' ? null : (f[3] as Buffer),
-          fields: f.slice(4) as Buffer[],
+          column: column.get(f[1] as number)!,
+          blockMs: f[2] as number,
+          barCount: f[3] as number,
+          firstMs: f[4] as number,
+          bytes: f[5] as Buffer,
         }),
     );
   } finally {

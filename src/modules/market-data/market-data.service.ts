@@ -649,10 +649,12 @@ export class MarketDataService {
     const fromMs = from.getTime();
     const toMs = to.getTime();
     const base = baseSpec(instruments[0]!);
+    // Base intervals are fixed widths (ingest takes no calendar months as a base).
+    if (base.ms === null) throw new Error(`base interval ${base.name} has no fixed width`);
     // At most one bar per base step: columns sized once (capped; longer series grow).
     const capacity = Math.min(countBuckets(base, fromMs, toMs), 1 << 16);
     const assembler = new BlockAssembler(fromMs, toMs, fields, base.ms, () => capacity, (id, bars) => complete(id, plan.regroup ? regroupCandles(bars, plan.interval) : bars));
-    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs, fields, stepMs: base.ms }, (block) => assembler.add(block));
+    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs, fields }, (row) => assembler.add(row));
     assembler.finish();
   }
 
