@@ -141,7 +141,7 @@ describe.each(targets)('candle blocks ($name)', ({ url }) => {
     const fromMs = ANCHOR;
     const toMs = ANCHOR + 2880 * MINUTE;
     const sent: Array<{ column: number; first: number; bars: number }> = [];
-    await findCandleBlocks(deps.db.pool, { instrumentIds: [instrumentId], fromMs, toMs, fields: ['close'] }, (b) => sent.push({ column: b.column, first: b.firstMs, bars: b.barCount }));
+    await findCandleBlocks(deps.db.pool, { instrumentIds: [instrumentId], fromMs, toMs, fields: ['close'], stepMs: MINUTE }, (b) => sent.push({ column: b.column, first: b.firstMs, bars: b.barCount }));
     // Time rows of the blocks with gaps first, then the close column, each in time order.
     expect(sent).toEqual([
       { column: 0, first: ANCHOR + 960 * MINUTE, bars: 320 },

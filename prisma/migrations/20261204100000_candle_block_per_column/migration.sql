@@ -33,7 +33,9 @@ CREATE TABLE candle_block (
   field SMALLINT NOT NULL CHECK (field BETWEEN 0 AND 5),
   -- Start of the block's span (aligned), not of its first bar.
   block_start TIMESTAMPTZ NOT NULL,
-  bar_count INTEGER NOT NULL,
+  -- Bars are on the base interval's grid (ingest checks it), so a block holds at most 960;
+  -- more would not fit a heap tuple.
+  bar_count INTEGER NOT NULL CHECK (bar_count BETWEEN 1 AND 960),
   first_ts TIMESTAMPTZ NOT NULL,
   last_ts TIMESTAMPTZ NOT NULL,
   high_max DOUBLE PRECISION NOT NULL,
@@ -66,11 +68,12 @@ LANGUAGE sql AS $$
     SELECT floor(p_from_ms / ms) * ms AS lo, (floor(p_to_ms / ms) + 1) * ms AS hi, ms, step FROM span
   ), bars AS (
     SELECT c.ts, c.open, c.high, c.low, c.close, c.volume, (extract(epoch FROM c.ts) * 1000)::float8 AS t,
-           floor((extract(epoch FROM c.ts) * 1000)::float8 / b.ms) * b.ms AS block_ms
+           floor((extract(epoch FROM c.ts) * 1000)::float8 / b.ms) * b.ms AS block_ms, b.step
     FROM candle c, bounds b
     WHERE c.instrument_id = p_instrument_id AND c.ts >= to_timestamp(b.lo / 1000.0) AND c.ts < to_timestamp(b.hi / 1000.0)
   ), blocks AS (
     SELECT block_ms, count(*)::int AS n, min(ts) AS first_ts, max(ts) AS last_ts, max(high) AS high_max, min(low) AS low_min,
+           bool_and(mod((t - block_ms)::bigint, step::bigint) = 0) AS on_grid,
            string_agg(float8send(t), ''::bytea ORDER BY ts) AS c0, string_agg(float8send(open), ''::bytea ORDER BY ts) AS c1,
            string_agg(float8send(high), ''::bytea ORDER BY ts) AS c2, string_agg(float8send(low), ''::bytea ORDER BY ts) AS c3,
            string_agg(float8send(close), ''::bytea ORDER BY ts) AS c4, string_agg(float8send(volume), ''::bytea ORDER BY ts) AS c5
@@ -82,8 +85,8 @@ LANGUAGE sql AS $$
     FROM blocks k
     CROSS JOIN bounds b
     CROSS JOIN LATERAL (VALUES (0::smallint, k.c0), (1::smallint, k.c1), (2::smallint, k.c2), (3::smallint, k.c3), (4::smallint, k.c4), (5::smallint, k.c5)) f(field, bytes)
-    -- The time row only for a block with gaps.
-    WHERE f.field <> 0 OR extract(epoch FROM k.last_ts - k.first_ts) * 1000 <> (k.n - 1) * b.step
+    -- The time row only for a block with gaps (or, loaded some other way, off the grid).
+    WHERE f.field <> 0 OR NOT (k.on_grid AND extract(epoch FROM k.last_ts - k.first_ts) * 1000 = (k.n - 1) * b.step)
     RETURNING field
   )
   SELECT count(*)::int FROM written WHERE field = 1

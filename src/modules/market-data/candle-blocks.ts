@@ -116,6 +116,7 @@ function blockLowerBound(time: Buffer | undefined, n: number, firstMs: number, s
 /** Where a block's bars [from, to) went in the destination columns (from bar `at`). */
 interface Placed {
   blockMs: number;
+  barCount: number;
   at: number;
   from: number;
   to: number;
@@ -139,6 +140,8 @@ class Assembly {
   private readonly placed: Placed[] = [];
   /** Per column ≥ 2, the next block it is to fill. */
   private readonly next: number[];
+  /** Time rows placed: every one must belong to a block of the first price column. */
+  private timesUsed = 0;
 
   constructor(
     capacity: number,
@@ -159,19 +162,24 @@ class Assembly {
     }
     if (row.column === 1) return this.place(row);
     const block = this.placed[this.next[row.column]!++];
-    if (block?.blockMs !== row.blockMs) throw new Error(`candle block columns of instrument ${row.instrumentId} disagree at ${new Date(row.blockMs).toISOString()}`);
+    if (block?.blockMs !== row.blockMs || block.barCount !== row.barCount) {
+      throw new Error(`candle block columns of instrument ${row.instrumentId} disagree at ${new Date(row.blockMs).toISOString()}`);
+    }
     if (block.to > block.from) this.bytes.set(row.bytes.subarray(block.from * 8, block.to * 8), this.columns[row.column]!.byteOffset + block.at * 8);
   }
 
   /** The first price column's block: clipped to the range, appended with its times. */
   private place(row: CandleBlockColumn): void {
     const { fromMs, toMs, stepMs } = this.range;
+    const previous = this.placed.at(-1);
+    if (previous && previous.blockMs >= row.blockMs) throw new Error(`candle blocks of instrument ${row.instrumentId} out of time order at ${new Date(row.blockMs).toISOString()}`);
     const time = this.times.get(row.blockMs);
     if (time && time.length !== row.bytes.length) throw new Error(`candle block of instrument ${row.instrumentId}: ${time.length} bytes of time for ${row.barCount} bars`);
+    if (time) this.timesUsed += 1;
     const from = blockLowerBound(time, row.barCount, row.firstMs, stepMs, fromMs);
     const to = blockLowerBound(time, row.barCount, row.firstMs, stepMs, toMs);
     const count = Math.max(0, to - from);
-    this.placed.push({ blockMs: row.blockMs, at: this.length, from, to });
+    this.placed.push({ blockMs: row.blockMs, barCount: row.barCount, at: this.length, from, to });
     if (!count) return;
     if (this.length + count > this.capacity) this.grow(this.length + count);
     const at = this.length * 8;
@@ -196,6 +204,7 @@ class Assembly {
   }
 
   finish(instrumentId: number): SharedCandles {
+    if (this.timesUsed !== this.times.size) throw new Error(`candle blocks of instrument ${instrumentId}: ${this.times.size - this.timesUsed} time rows without their block`);
     for (let c = 2; c < this.columns.length; c++) {
       if (this.next[c] !== this.placed.length) throw new Error(`candle blocks of instrument ${instrumentId}: ${this.fields[c - 1]} has ${this.next[c]} blocks, ${this.fields[0]} ${this.placed.length}`);
     }

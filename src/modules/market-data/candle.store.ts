@@ -429,29 +429,40 @@ export async function rebuildCandleBlocks(db: Queryable, instrumentId: number, f
   return rows[0]!.written;
 }
 
+/** Bars in a block: blocks span CANDLE_BLOCK_BARS base intervals, aligned on multiples of that (candle_block_span_ms). */
+const CANDLE_BLOCK_BARS = 960;
+
 /**
  * The columnar blocks of many instruments that overlap [fromMs, toMs), in one statement
  * (binary COPY): for each instrument in the order given, the time rows of its blocks with
  * gaps, then each asked-for field's rows, each in time order — `onRow` gets them one by one
  * (Buffers valid only during the call). Only the asked-for columns' pages are read: a block
- * is a row per column (its migration). The plan is a nested loop over the
- * (instrument, column) pairs in order, each an index range of the primary key in time
+ * is a row per column (its migration), and the range bounds block_start on both sides, so
+ * a recent range of a long history reads only its own blocks. The plan is a nested loop over
+ * the (instrument, column) pairs in order, each an index range of the primary key in time
  * order — no sort; BlockAssembler checks the order it relies on.
+ * `stepMs`: the instruments' base interval (they share it).
  */
 export async function findCandleBlocks(
   pool: pg.Pool,
-  query: { instrumentIds: readonly number[]; fromMs: number; toMs: number; fields: FieldSet },
+  query: { instrumentIds: readonly number[]; fromMs: number; toMs: number; fields: FieldSet; stepMs: number },
   onRow: (row: CandleBlockColumn) => void,
 ): Promise<number> {
   // COPY takes no bind parameters, so the values are inlined — each checked to be what it claims.
   if (!query.instrumentIds.every((id) => Number.isSafeInteger(id))) throw new Error('instrument ids must be integers');
+  if (new Set(query.instrumentIds).size !== query.instrumentIds.length) throw new Error('instrument ids must be distinct');
   if (!Number.isFinite(query.fromMs) || !Number.isFinite(query.toMs)) throw new Error('range bounds must be finite');
+  if (!(Number.isSafeInteger(query.stepMs) && query.stepMs > 0)) throw new Error('step must be a positive integer');
   // Stored field numbers: 0 time, then PRICE_FIELDS from 1; a row's column is its index here.
   const stored = [0, ...query.fields.map((f) => 1 + PRICE_FIELDS.indexOf(f))];
   if (stored.some((n) => n < 0 || !Number.isInteger(n))) throw new Error('unknown candle field');
   const pairs = query.instrumentIds.flatMap((id) => stored.map((field) => [id, field] as const));
   const column = new Map(stored.map((field, k) => [field, k]));
+  const spanMs = CANDLE_BLOCK_BARS * query.stepMs;
+  // The block holding fromMs starts at its aligned span: no earlier block can overlap.
+  const firstBlockMs = Math.floor(query.fromMs / spanMs) * spanMs;
   const client = await pool.connect();
+  let failure: Error | undefined;
   try {
     return await copyByteRowsOut(
       client,
@@ -462,7 +473,8 @@ export async function findCandleBlocks(
        CROSS JOIN LATERAL (
          SELECT block_start, bar_count, first_ts, bytes FROM candle_block c
          WHERE c.instrument_id = p.instrument_id AND c.field = p.field
-           AND c.block_start < to_timestamp(${query.toMs} / 1000.0) AND c.last_ts >= to_timestamp(${query.fromMs} / 1000.0)
+           AND c.block_start >= to_timestamp(${firstBlockMs} / 1000.0) AND c.block_start < to_timestamp(${query.toMs} / 1000.0)
+           AND c.last_ts >= to_timestamp(${query.fromMs} / 1000.0)
          ORDER BY c.block_start
        ) k
        ORDER BY p.ord`,
@@ -477,8 +489,12 @@ export async function findCandleBlocks(
           bytes: f[5] as Buffer,
         }),
     );
+  } catch (error) {
+    // A COPY abandoned midway (the caller's callback threw) leaves the connection unusable.
+    failure = error as Error;
+    throw error;
   } finally {
-    client.release();
+    client.release(failure);
   }
 }
 

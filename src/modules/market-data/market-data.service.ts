@@ -654,7 +654,7 @@ export class MarketDataService {
     // At most one bar per base step: columns sized once (capped; longer series grow).
     const capacity = Math.min(countBuckets(base, fromMs, toMs), 1 << 16);
     const assembler = new BlockAssembler(fromMs, toMs, fields, base.ms, () => capacity, (id, bars) => complete(id, plan.regroup ? regroupCandles(bars, plan.interval) : bars));
-    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs, fields }, (row) => assembler.add(row));
+    await findCandleBlocks(this.deps.db.pool, { instrumentIds: instruments.map((i) => i.id), fromMs, toMs, fields, stepMs: base.ms }, (row) => assembler.add(row));
     assembler.finish();
   }
 
