@@ -46,6 +46,46 @@ describe('downsampleEquity', () => {
     );
   });
 
+  it('keeps exactly the points of the definition: first, last, peak, trough and each bucket’s extremes', () => {
+    // The definition written plainly (a set of indices, sorted), against the single pass.
+    const reference = (values: number[], maxPoints: number): number[] => {
+      const n = values.length;
+      if (n <= maxPoints) return values.map((_, i) => i);
+      let peak = 0;
+      let trough = 0;
+      values.forEach((v, i) => {
+        if (v > values[peak]!) peak = i;
+        if (v < values[trough]!) trough = i;
+      });
+      const keep = new Set([n - 1, 0, trough, peak].filter((v, i, all) => all.indexOf(v) === i).slice(0, maxPoints));
+      const buckets = Math.floor((maxPoints - keep.size) / 2);
+      for (let b = 0; b < buckets; b++) {
+        const from = 1 + Math.floor((b * (n - 2)) / buckets);
+        const to = 1 + Math.floor(((b + 1) * (n - 2)) / buckets);
+        if (from >= to) continue;
+        let lo = from;
+        let hi = from;
+        for (let i = from + 1; i < to; i++) {
+          if (values[i]! < values[lo]!) lo = i;
+          if (values[i]! > values[hi]!) hi = i;
+        }
+        keep.add(lo).add(hi);
+      }
+      return [...keep].sort((a, b) => a - b);
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 400 }), // small range: ties everywhere
+        fc.integer({ min: 1, max: 120 }),
+        (values, maxPoints) => {
+          const out = downsampleEquity(curveOf(values), maxPoints);
+          expect(Array.from(out.time, (t) => t / 1000)).toEqual(reference(values, maxPoints));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('uses the budget: min and max of each bucket', () => {
     const values = Array.from({ length: 1000 }, (_, i) => 100 + Math.sin(i / 10) * 10 + i / 100);
     const out = downsampleEquity(curveOf(values), 100);

@@ -28,10 +28,23 @@ export function downsampleEquity(curve: EquityCurve, maxPoints: number): EquityC
     if (equity[i] < equity[trough]) trough = i;
   }
   const required = unique([n - 1, 0, trough, peak]).slice(0, maxPoints);
-  const keep = new Set<number>(required);
-  const budget = maxPoints - keep.size;
+  const budget = maxPoints - required.length;
   const buckets = Math.floor(budget / 2);
-  // Interior bars 1..n−2 split into `buckets` contiguous ranges of (almost) equal width.
+  // Interior bars 1..n−2 split into `buckets` contiguous ranges of (almost) equal width. The
+  // buckets come in time order, so their extremes are written in order, merged with the
+  // required points and deduplicated as they go: no set, no sort (this runs for every
+  // backtest, and a set of 2,000 indices cost more than the run's own bar loop).
+  const sortedRequired = Int32Array.from(required).sort();
+  const kept = new Int32Array(required.length + 2 * buckets);
+  let m = 0;
+  let r = 0;
+  const take = (i: number) => {
+    if (m === 0 || kept[m - 1]! < i) kept[m++] = i;
+  };
+  const keep = (i: number) => {
+    while (r < sortedRequired.length && sortedRequired[r]! <= i) take(sortedRequired[r++]!);
+    take(i);
+  };
   const interior = n - 2;
   for (let b = 0; b < buckets; b++) {
     const from = 1 + Math.floor((b * interior) / buckets);
@@ -43,11 +56,11 @@ export function downsampleEquity(curve: EquityCurve, maxPoints: number): EquityC
       if (equity[i] < equity[lo]) lo = i;
       if (equity[i] > equity[hi]) hi = i;
     }
-    keep.add(lo);
-    keep.add(hi);
+    keep(Math.min(lo, hi));
+    keep(Math.max(lo, hi));
   }
-  const indices = Int32Array.from(keep).sort();
-  return pick(curve, indices);
+  while (r < sortedRequired.length) take(sortedRequired[r++]!);
+  return pick(curve, kept.subarray(0, m));
 }
 
 function unique(values: number[]): number[] {
