@@ -43,6 +43,8 @@ export interface BacktestRunDeps {
   now?: () => Date;
   /** See RESULT_WRITE_WINDOW_MS. */
   resultWriteWindowMs?: number;
+  /** How long a single run runs before it announces RUNNING (default PROGRESS_EVENT_MS; see runBacktest). */
+  announceRunningAfterMs?: number;
 }
 
 /** A run's outcome, ready to be written: the engine's, or no data to run on. */
@@ -93,7 +95,7 @@ export class BacktestRunService {
       // RUNNING is announced once the run has taken PROGRESS_EVENT_MS: one that ends sooner is
       // announced once, when it ends — a RUNNING event just before its completion would cost a
       // fan-out to every subscriber right when the completion needs the API's CPU.
-      const announce = setTimeout(() => void this.publishRun(backtestStateEvent(run, this.now())), PROGRESS_EVENT_MS);
+      const announce = setTimeout(() => void this.publishRun(backtestStateEvent(run, this.now())), this.deps.announceRunningAfterMs ?? PROGRESS_EVENT_MS);
       try {
         // What was submitted, not the strategy as it is now (it may have changed since).
         const strategy = { id: run.strategyId, kind: run.strategyKind, parameters: run.parameters };
