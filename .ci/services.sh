@@ -45,15 +45,18 @@ pg_options() {
 # table cost 435 ms instead of 23 ms (37 ms on huge pages), and a batch's chunks run on fresh
 # connections (docs/performance.md). The previous reservation is restored on stop.
 reserve_huge_pages() {
-  local sysctl=/proc/sys/vm/nr_hugepages need have
+  local sysctl=/proc/sys/vm/nr_hugepages need have available
   [ -w "$sysctl" ] || return 0
-  # shared_memory_size_in_huge_pages: PostgreSQL ≥ 15 computes it from the settings.
+  # shared_memory_size_in_huge_pages: PostgreSQL ≥ 15 computes it from the settings (the
+  # cluster must be stopped; started twice, this one keeps the pages it has).
   # shellcheck disable=SC2046
   need=$(as_postgres "$pgbin/postgres" -D "$pgdata" $(pg_options) -C shared_memory_size_in_huge_pages 2>/dev/null) || return 0
   have=$(cat "$sysctl")
-  [ "$need" -gt 0 ] && [ "$have" -lt "$need" ] || return 0
+  # Pages neither in use nor promised to another process (another cluster may hold some).
+  available=$(awk '/^HugePages_Free:/ {f=$2} /^HugePages_Rsvd:/ {r=$2} END {print f - r}' /proc/meminfo)
+  [ "$need" -gt 0 ] && [ "$available" -lt "$need" ] || return 0
   [ -f "$state/nr_hugepages.before" ] || echo "$have" > "$state/nr_hugepages.before"
-  echo "$need" > "$sysctl" 2>/dev/null || true
+  echo $((have + need - available)) > "$sysctl" 2>/dev/null || true
 }
 
 start() {
