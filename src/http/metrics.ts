@@ -103,6 +103,11 @@ export function useMetrics(sources: MetricSources, options: { token: string | nu
         // long it stayed open, and its t-digest update on every close was ≈ 10 % of the API's
         // CPU when 1,000 SSE streams end together (docs/performance.md, fan-out).
         graphql_envelop_request_time_summary: ['execute'],
+        // The same for the duration histogram and the subscribe phase (it ends when the stream
+        // does): each was observed on every stream's end, in the fan-out of an event's last
+        // step to every subscriber.
+        graphql_envelop_request_duration: ['execute'],
+        graphql_envelop_phase_subscribe: false,
         graphql_envelop_deprecated_field: false,
         graphql_envelop_schema_change: false,
       },
