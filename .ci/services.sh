@@ -73,6 +73,11 @@ start() {
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log"
   for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    echo "services: Redis did not start on 127.0.0.1:$REDIS_PORT:" >&2
+    tail -n 3 "$state/redis.log" >&2
+    exit 1
+  fi
   echo "services: PostgreSQL 15 + TimescaleDB on 127.0.0.1:$PG_PORT ($(huge_pages_in_use)), Redis on 127.0.0.1:$REDIS_PORT"
 }
 
