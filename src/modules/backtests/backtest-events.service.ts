@@ -35,16 +35,19 @@ export class BacktestEventsService {
    * to the newest one it has received instead of replaying the backlog.
    * @throws NotFoundError on subscribe.
    */
-  async *watchProgress(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<BacktestProgressEvent> {
+  watchProgress(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<BacktestProgressEvent> {
     let bars = 0;
-    yield* this.follow(
+    // The stream itself, not a generator around it: each layer of async generators is three
+    // more promise steps per event and subscriber, and a thousand subscribers take every
+    // event through them together (docs/performance.md, fan-out).
+    return this.follow(
       () => this.getVisibleRun(viewer, id),
       () => this.deps.pubsub.listen('backtest', id),
       async (current) => {
         bars = current.barsProcessed;
         return { items: [backtestStateEvent(current, this.now())], done: isTerminal(current.status) };
       },
-      async (event) => {
+      (event) => {
         // A progress event older than the state already sent (published before it was read).
         if (event.status === 'RUNNING' && event.barsProcessed < bars) return { items: [], done: false };
         bars = Math.max(bars, event.barsProcessed);
@@ -56,8 +59,8 @@ export class BacktestEventsService {
   }
 
   /** Exactly one item: the finished backtest (at once if it already finished). @throws NotFoundError on subscribe. */
-  async *watchCompletion(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<Backtest> {
-    yield* this.follow(
+  watchCompletion(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<Backtest> {
+    return this.follow(
       () => this.getVisibleRun(viewer, id),
       () => this.deps.pubsub.listen('backtest', id),
       async (current) => ({ items: isTerminal(current.status) ? [current] : [], done: isTerminal(current.status) }),
@@ -68,8 +71,8 @@ export class BacktestEventsService {
   }
 
   /** Current counters first, then one event per finished child, until the batch's terminal status. @throws NotFoundError on subscribe. */
-  async *watchBatch(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<BatchProgressEvent> {
-    yield* this.follow(
+  watchBatch(viewer: Viewer, id: string, signal?: AbortSignal): AsyncGenerator<BatchProgressEvent> {
+    return this.follow(
       async () => {
         const batch = await this.deps.repository.findVisibleBatch(viewer, id);
         if (!batch) throw new NotFoundError('BacktestBatch', id);
@@ -77,7 +80,7 @@ export class BacktestEventsService {
       },
       () => this.deps.pubsub.listen('batch', id),
       async (current) => ({ items: [batchStateEvent(current, null, this.now())], done: isTerminal(current.status) }),
-      async (event) => ({ items: [event], done: isTerminal(event.status) }),
+      (event) => ({ items: [event], done: isTerminal(event.status) }),
       'all',
       signal,
     );
@@ -121,7 +124,8 @@ export class BacktestEventsService {
     read: () => Promise<S>,
     listen: () => Promise<Listener<E>>,
     opening: (current: S) => Promise<{ items: Y[]; done: boolean }>,
-    next: (event: E) => Promise<{ items: Y[]; done: boolean }>,
+    /** Synchronous where it can be: an await per event and subscriber is not free. */
+    next: (event: E) => { items: Y[]; done: boolean } | Promise<{ items: Y[]; done: boolean }>,
     backlog: 'all' | 'latest' = 'all',
     subscriberSignal?: AbortSignal,
   ): AsyncGenerator<Y> {
@@ -139,12 +143,14 @@ export class BacktestEventsService {
     try {
       const first = await opening(await read());
       throwIfAborted();
-      yield* first.items;
+      // (for…of, not yield* of an array: that goes through an async-from-sync iterator.)
+      for (const item of first.items) yield item;
       if (first.done) return;
       for await (const received of listener) {
         const event = backlog === 'latest' ? (listener.takeBacklog().at(-1) ?? received) : received;
-        const step = await next(event);
-        yield* step.items;
+        const pending = next(event);
+        const step = pending instanceof Promise ? await pending : pending;
+        for (const item of step.items) yield item;
         if (step.done) return;
       }
       throwIfAborted();
