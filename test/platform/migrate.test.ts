@@ -120,7 +120,7 @@ describe('migration runner', () => {
     await query(url, `
       INSERT INTO instrument (id, symbol, name, base_interval) VALUES (1, 'OLD', 'Old', '1h');
       INSERT INTO candle (instrument_id, ts, open, high, low, close, volume)
-        SELECT 1, timestamptz '2024-01-01' + g * interval '1 hour', 100 + g, 101 + g, 99 + g, 100.5 + g, g * 0.1 FROM generate_series(0, 2999) g;
+        SELECT 1, timestamptz '2024-01-01' + g * interval '1 hour', 100 + g, 101 + g, 99 + g, 100.5 + g, g * 0.1 FROM generate_series(0, 2999) g WHERE g <> 1500;
       INSERT INTO strategy (id, owner, name, kind, parameters, updated_at) VALUES ('00000000-0000-0000-0000-000000000001', 'o', 's', 'SMA_CROSSOVER', '{}', now());
       INSERT INTO backtest (id, owner, strategy_id, instrument_id, symbol, interval, from_ts, to_ts, config, cache_key, status, equity_curve)
         VALUES ('00000000-0000-0000-0000-0000000000b1', 'o', '00000000-0000-0000-0000-000000000001', 1, 'OLD', '1h', now(), now(), '{}', 'k', 'COMPLETED',
@@ -141,11 +141,15 @@ describe('migration runner', () => {
     const curve = unpackEquity(result!.equity_columns);
     expect([Array.from(curve.time), Array.from(curve.equity), Array.from(curve.drawdown)]).toEqual([[1704067200000, 1704070800000], [10000, 10250.5], [0, -0.125]]);
     expect(await query(url, `SELECT to_regclass('trade') AS t`)).toEqual([{ t: null }]);
-    // 3,000 hourly bars from 2024-01-01, no gaps: blocks of the 960-hour grid, a row per price
-    // column (open … volume), no time rows.
+    // 3,000 hourly bars from 2024-01-01 but one (hour 1,500): blocks of the 960-hour grid, a row
+    // per price column (open … volume), and a time row only for the block with the gap.
     const blocks = await query<{ field: number; bar_count: number; bytes: number }>(url, `SELECT field, bar_count, length(bytes) AS bytes FROM candle_block ORDER BY field, block_start`);
-    expect([...new Set(blocks.map((b) => b.field))]).toEqual([1, 2, 3, 4, 5]);
-    expect(blocks.filter((b) => b.field === 1).map((b) => b.bar_count)).toEqual([888, 960, 960, 192]);
+    expect([...new Set(blocks.map((b) => b.field))]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(blocks.filter((b) => b.field === 1).map((b) => b.bar_count)).toEqual([888, 959, 960, 192]);
+    expect(blocks.filter((b) => b.field === 0).map((b) => b.bar_count)).toEqual([959]);
+    const [time] = await query<{ bytes: Buffer }>(url, `SELECT bytes FROM candle_block WHERE field = 0`);
+    // Hour 1,500 is the 612th of its block (888 + 612): hours 1,499 and 1,501 are neighbours.
+    expect([time!.bytes.readDoubleBE(611 * 8), time!.bytes.readDoubleBE(612 * 8)]).toEqual([Date.UTC(2024, 0, 1) + 1499 * 3_600_000, Date.UTC(2024, 0, 1) + 1501 * 3_600_000]);
     expect(blocks.every((b) => b.bytes === b.bar_count * 8)).toBe(true);
     const [last] = await query<{ n: number; bytes: Buffer }>(url, `SELECT bar_count AS n, bytes FROM candle_block WHERE field = 4 ORDER BY block_start DESC LIMIT 1`);
     // The last bar's close.
