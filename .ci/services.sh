@@ -78,16 +78,7 @@ start() {
     tail -n 3 "$state/redis.log" >&2
     exit 1
   fi
-  echo "services: PostgreSQL 15 + TimescaleDB on 127.0.0.1:$PG_PORT ($(huge_pages_in_use)), Redis on 127.0.0.1:$REDIS_PORT"
-}
-
-# (SHOW huge_pages_status is PostgreSQL ≥ 17: on 15, whether any reserved page is taken.)
-huge_pages_in_use() {
-  if awk '/^HugePages_(Total|Free|Rsvd):/ {v[$1]=$2} END {exit !(v["HugePages_Total:"] - v["HugePages_Free:"] + v["HugePages_Rsvd:"] > 0)}' /proc/meminfo; then
-    echo "huge pages"
-  else
-    echo "4 KiB pages"
-  fi
+  echo "services: PostgreSQL 15 + TimescaleDB on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT"
 }
 
 stop() {

@@ -22,3 +22,20 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
     client.release(broken);
   }
 }
+
+/**
+ * Runs `work` on one pooled connection, released when it settles — and discarded, not
+ * returned to the pool, when `work` throws: a statement abandoned midway (a COPY whose row
+ * handler threw) leaves a session the next borrower must not inherit.
+ */
+export async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    const result = await work(client);
+    client.release();
+    return result;
+  } catch (error) {
+    client.release(error as Error);
+    throw error;
+  }
+}

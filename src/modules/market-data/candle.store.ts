@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { copyByteRowsOut, copyColumnsInto, copyRowsOut } from '../../db/binary-copy.js';
+import { withConnection } from '../../db/transaction.js';
 import type { Candles } from '../../engine/index.js';
 import { allocateCandles, CandleColumnsBuilder, type CandleRow, type CandleSource } from './candle-columns.js';
 import { PRICE_FIELDS, type CandleBlockColumn, type FieldSet } from './candle-blocks.js';
@@ -390,19 +391,16 @@ export async function findCandleColumnsMany(
   const builders = new Map<number, CandleColumnsBuilder>();
   let current: CandleColumnsBuilder | undefined;
   let currentId = Number.NaN;
-  const client = await pool.connect();
-  try {
-    await copyRowsOut(client, sql, ['int4', 'timestamptz', 'float8', 'float8', 'float8', 'float8', 'float8'], (r) => {
+  await withConnection(pool, (client) =>
+    copyRowsOut(client, sql, ['int4', 'timestamptz', 'float8', 'float8', 'float8', 'float8', 'float8'], (r) => {
       if (r[0] !== currentId) {
         currentId = r[0]!;
         current = new CandleColumnsBuilder(capacity);
         builders.set(currentId, current);
       }
       current!.push(r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!);
-    });
-  } finally {
-    client.release();
-  }
+    }),
+  );
   return new Map([...builders].map(([id, builder]) => [id, builder.finish()]));
 }
 
@@ -461,10 +459,8 @@ export async function findCandleBlocks(
   const spanMs = CANDLE_BLOCK_BARS * query.stepMs;
   // The block holding fromMs starts at its aligned span: no earlier block can overlap.
   const firstBlockMs = Math.floor(query.fromMs / spanMs) * spanMs;
-  const client = await pool.connect();
-  let failure: Error | undefined;
-  try {
-    return await copyByteRowsOut(
+  return withConnection(pool, (client) =>
+    copyByteRowsOut(
       client,
       `/* findCandleBlocks */
        SELECT p.instrument_id, p.field::int4, k.block_start, k.bar_count, k.first_ts, k.bytes
@@ -488,14 +484,8 @@ export async function findCandleBlocks(
           firstMs: f[4] as number,
           bytes: f[5] as Buffer,
         }),
-    );
-  } catch (error) {
-    // A COPY abandoned midway (the caller's callback threw) leaves the connection unusable.
-    failure = error as Error;
-    throw error;
-  } finally {
-    client.release(failure);
-  }
+    ),
+  );
 }
 
 /**
