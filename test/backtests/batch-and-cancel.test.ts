@@ -117,7 +117,10 @@ describe('runBacktestBatch', () => {
     const mixed = (await execute(stack.app, RunBacktestBatchDocument, { input: { ...input, symbols: symbols.slice(10, 30) } }, trader)).body.data!.runBacktestBatch;
     if (mixed.__typename !== 'BacktestBatch') throw new Error(JSON.stringify(mixed));
     const { events } = await collectSse(stack.app, BatchProgressDocument, { id: mixed.id }, trader);
-    expect(events[0]!.batchProgress).toMatchObject({ completed: 10, total: 20 });
+    // The ten cached are counted from the start; the other ten may have finished before the
+    // subscription opened (they run in this process), so the opening state shows 10 to 20.
+    expect(events[0]!.batchProgress).toMatchObject({ total: 20 });
+    expect(events[0]!.batchProgress.completed).toBeGreaterThanOrEqual(10);
     expect(events.at(-1)!.batchProgress).toMatchObject({ status: 'COMPLETED', completed: 20, failed: 0 });
     const fromCache = await stack.deps.prisma.backtest.groupBy({ by: ['fromCache'], where: { batchId: rawId(mixed.id) }, _count: true, orderBy: { fromCache: 'asc' } });
     expect(fromCache).toEqual([{ fromCache: false, _count: 10 }, { fromCache: true, _count: 10 }]);
