@@ -32,8 +32,10 @@ export interface ConsumerDeps {
 export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfinished?: boolean } = {}): Promise<JobConsumer> {
   const { queue, logger } = deps;
   const { backtestRuns } = deps.services;
-  // Threads ready before the first job: its run (and a cancel of it) never waits for them.
-  deps.engine.start();
+  // Threads loaded before the first job (their start-up overlaps the rest of this one): its
+  // run (and a cancel of it) never waits for them, nor shares the cores with their loading.
+  const threadsReady = deps.engine.start();
+  threadsReady.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const cancellations = await backtestRuns.listenForCancellations();
   // The candle cache of this process: re-cached after every ingest, and warmed now with the
   // most backtested ranges — in the background, readiness never waits for it.
@@ -42,6 +44,13 @@ export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfi
     (series) => series && logger.info({ series }, 'candle cache warmed'),
     (error: unknown) => logger.warn({ err: error }, 'candle cache warming failed'),
   );
+  try {
+    await threadsReady;
+  } catch (error) {
+    await cancellations.close();
+    await warming.close();
+    throw error;
+  }
   queue.consume(
     {
       'backtest.run': createRunBacktestHandler(backtestRuns),

@@ -1,3 +1,4 @@
+import { threadId } from 'node:worker_threads';
 import { BacktestCancelledError, BacktestInputError, downsampleEquity, runBacktest, WorkBuffers } from '../engine/index.js';
 import type { EngineOutcome, EngineThreadProgress, EngineThreadTask } from './engine-pool.js';
 
@@ -7,6 +8,11 @@ import type { EngineOutcome, EngineThreadProgress, EngineThreadTask } from './en
  * a shared flag the engine polls through an AbortSignal-shaped view; progress goes back on
  * the task's MessagePort.
  */
+
+/** The no-op task EngineRunner.start() sends each thread (it settles once the thread has loaded this module): its id. */
+export function warmUp(): number {
+  return threadId;
+}
 
 /** This thread's work buffers: one run at a time per thread, so they are reused by every run. */
 const buffers = new WorkBuffers();
