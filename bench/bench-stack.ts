@@ -94,7 +94,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     // of the figures) with a limit they never reach.
     RATE_LIMIT_SUBMISSIONS_PER_MINUTE: '1000000',
     // What `npm start`, `npm run worker` and the Dockerfile run with (docs/performance.md).
-    GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864',
+    GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864:glibc.malloc.trim_threshold=268435456',
     ...(options.redis ? { REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.keyPrefix } : {}),
     ...options.env,
   };

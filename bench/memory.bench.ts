@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
  *   npx tsx bench/memory.bench.ts          (BENCH_MB: size, default 224 — the reference set's
  *                                           time, open and close columns)
  */
-const TUNED = 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864';
+const TUNED = 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864:glibc.malloc.trim_threshold=268435456';
 const MB = 2 ** 20;
 const size = Number(process.env.BENCH_MB ?? 224) * MB;
 const chunk = new Uint8Array(64 * 1024).fill(1);
