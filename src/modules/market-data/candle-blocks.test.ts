@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { BlockAssembler, type CandleBlockColumn, type SharedCandles } from './candle-blocks.js';
+import { BlockAssembler, progressionColumn, sharedCandlesFromBytes, type CandleBlockColumn, type SharedCandles } from './candle-blocks.js';
 
 /**
  * BlockAssembler on block columns as findCandleBlocks hands them over (time rows of blocks
@@ -76,5 +76,49 @@ describe('BlockAssembler', () => {
   it('rejects an instrument that comes back after another, and bytes that do not match the bar count', () => {
     expect(() => assemble([a0.open, a0.close, b0.open, b0.close, a1.open], 0, 30 * STEP)).toThrow(/out of order/);
     expect(() => assemble([{ ...a0.open, barCount: 11 }], 0, 30 * STEP)).toThrow(/80 bytes for 11 bars/);
+  });
+
+  it('gives gapless instruments over one range one shared time column, and writes one only where a block has a time row or a gap', () => {
+    const gapless = [b0.open, b0.close, block(3, 0, range(0, 10), false).open, block(3, 0, range(0, 10), false).close];
+    for (const capacity of [1_000, 2]) {
+      const out = assemble(gapless, 2 * STEP, 8 * STEP, capacity);
+      const [two, three] = [out.get(2)!.candles, out.get(3)!.candles];
+      expect(Array.from(two.time)).toEqual(range(2, 6));
+      expect(three.time.buffer).toBe(two.time.buffer);
+      expect(two.time.buffer).toBe(progressionColumn(2 * STEP, STEP, 6).buffer);
+      expect(two.time.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Array.from(three.open)).toEqual([2, 3, 4, 5, 6, 7]);
+    }
+    // Two gapless blocks with a block missing between them: times written from the gap on.
+    const c0 = block(4, 0, range(0, 10), false);
+    const c2 = block(4, 20 * STEP, range(20, 10), false);
+    const gap = assemble([c0.open, c2.open, c0.close, c2.close], 5 * STEP, 25 * STEP, 2).get(4)!.candles;
+    expect(Array.from(gap.time)).toEqual([...range(5, 5), ...range(20, 5)]);
+    expect(gap.time.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(gap.close)).toEqual([5, 6, 7, 8, 9, 20, 21, 22, 23, 24].map((m) => -m));
+    // The block with gaps of instrument 1 (a time row): its own column, not a shared one.
+    const own = assemble(rows, 0, 30 * STEP).get(1)!.candles;
+    expect(own.time.buffer).not.toBe(progressionColumn(own.time[0]!, STEP, own.time.length).buffer);
+    expect(own.time.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('shares the time of cached candles (the L2 form) when their bars are one step apart, and copies it otherwise', () => {
+    const encode = (time: number[], close: number[]) => {
+      const bytes = Buffer.alloc(time.length * 16 + 4).subarray(4); // unaligned, as after the cache's header
+      time.forEach((t, i) => bytes.writeDoubleLE(t, i * 8));
+      close.forEach((c, i) => bytes.writeDoubleLE(c, (time.length + i) * 8));
+      return bytes;
+    };
+    const even = sharedCandlesFromBytes(encode(range(100, 4), [1, 2, 3, 4]), 4, ['close']);
+    expect(even.candles.time.buffer).toBe(progressionColumn(100 * STEP, STEP, 4).buffer);
+    expect(Array.from(even.candles.close)).toEqual([1, 2, 3, 4]);
+    expect(even.candles.close.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Equal ends, uneven inside: copied as they are.
+    const uneven = [100, 101, 103, 103.5].map((m) => m * STEP);
+    const odd = sharedCandlesFromBytes(encode([uneven[0]!, uneven[1]!, uneven[2]!, 103 * STEP], [1, 2, 3, 4]), 4, ['close']);
+    expect(Array.from(odd.candles.time)).toEqual([100, 101, 103, 103].map((m) => m * STEP));
+    expect(odd.candles.time.buffer).not.toBe(progressionColumn(100 * STEP, STEP, 4).buffer);
+    expect(odd.candles.time.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(odd.candles.close)).toEqual([1, 2, 3, 4]);
   });
 });

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Candles } from '../../engine/index.js';
 import type { IntervalSpec } from '../../lib/intervals.js';
 import { bucketStart } from '../../lib/time-bucket.js';
@@ -27,7 +28,7 @@ export function fieldSetCode(fields: FieldSet): string {
   return fields.map((f) => f[0]).join('');
 }
 
-/** Candles whose time and present price columns are views of one SharedArrayBuffer. */
+/** Candles whose time and present price columns are views of SharedArrayBuffers (time may be shared, see progressionColumn). */
 export interface SharedCandles {
   /** Columns not in `fields` are NaN (a shared read-only column): the runs reading these candles never use them. */
   candles: Candles;
@@ -46,6 +47,42 @@ function allocate(capacity: number, fields: FieldSet): { buffer: SharedArrayBuff
   return { buffer, columns: Array.from({ length: count }, (_, c) => new Float64Array(buffer, c * capacity * 8, capacity)) };
 }
 
+/**
+ * Time columns of bars exactly one step apart (bar i at firstMs + i·stepMs), one per
+ * (firstMs, stepMs, length), shared read-only by every candles value that has those times:
+ * a batch over one range of gapless instruments reads the same times for all of them, and
+ * fresh memory is what a cold read pays most for (docs/performance.md, "fresh memory") — a
+ * third of the columns of a two-field read. Bounded in bytes; a column evicted here lives on
+ * in the candles that hold it, and the next reader of those times gets a new one.
+ */
+const progressions = new LRUCache<string, Float64Array>({ maxSize: 64 * 2 ** 20, sizeCalculation: (c) => Math.max(1, c.byteLength) });
+
+export function progressionColumn(firstMs: number, stepMs: number, length: number): Float64Array {
+  const key = `${firstMs}:${stepMs}:${length}`;
+  let column = progressions.get(key);
+  if (!column) {
+    column = new Float64Array(new SharedArrayBuffer(Math.max(1, length) * 8), 0, length);
+    for (let i = 0; i < length; i++) column[i] = firstMs + i * stepMs;
+    progressions.set(key, column);
+  }
+  return column;
+}
+
+/**
+ * The shared progression equal to `n` times in native-order bytes (a cached form), or null
+ * when they are not one step apart. The ends are checked first, so times with gaps cost
+ * nothing; equal ends are confirmed by comparing every byte.
+ */
+function sharedTimeOf(bytes: Uint8Array, n: number): Float64Array | null {
+  if (n < 2) return null;
+  const data = new DataView(bytes.buffer, bytes.byteOffset, n * 8);
+  const first = data.getFloat64(0, true);
+  const step = data.getFloat64(8, true) - first;
+  if (!(step > 0) || data.getFloat64((n - 1) * 8, true) !== first + (n - 1) * step) return null;
+  const column = progressionColumn(first, step, n);
+  return Buffer.from(column.buffer, column.byteOffset, n * 8).equals(bytes.subarray(0, n * 8)) ? column : null;
+}
+
 /** The NaN column absent fields point at; one for every reader, grown when longer ones are needed. */
 let absent = new Float64Array(new SharedArrayBuffer(8 * 1024)).fill(Number.NaN);
 function absentColumn(length: number): Float64Array {
@@ -53,33 +90,41 @@ function absentColumn(length: number): Float64Array {
   return absent.subarray(0, length);
 }
 
-/** Candles over `columns` (time, then `fields`) for `length` bars. */
-function view(columns: Float64Array[], length: number, fields: FieldSet): Candles {
+/** Candles over `time` and `prices` (one column per field of `fields`) for `length` bars. */
+function view(time: Float64Array, prices: readonly Float64Array[], length: number, fields: FieldSet): Candles {
   const column = (field: PriceField) => {
     const k = fields.indexOf(field);
-    return k < 0 ? absentColumn(length) : columns[k + 1]!.subarray(0, length);
+    return k < 0 ? absentColumn(length) : prices[k]!.subarray(0, length);
   };
-  return { time: columns[0]!.subarray(0, length), open: column('open'), high: column('high'), low: column('low'), close: column('close'), volume: column('volume') };
+  return { time: time.subarray(0, length), open: column('open'), high: column('high'), low: column('low'), close: column('close'), volume: column('volume') };
 }
 
-/** Exactly-sized shared copy of `candles`' time and `fields` (also from the cache's encoded form). */
+/** Exactly-sized shared copy of `candles`' time and `fields`. */
 export function toSharedCandles(candles: Candles, fields: FieldSet = PRICE_FIELDS): SharedCandles {
   const n = candles.time.length;
   const { columns } = allocate(n, fields);
   columns[0]!.set(candles.time);
   fields.forEach((field, k) => columns[k + 1]!.set(candles[field]));
-  return { candles: view(columns, n, fields), fields, bytes: n * 8 * columns.length };
+  return { candles: view(columns[0]!, columns.slice(1), n, fields), fields, bytes: n * 8 * columns.length };
 }
 
 /**
- * Shared candles from `n` bars laid out as allocate() lays them out — native-order float64
- * columns, time then `fields` (the cache's L2 form): one copy.
+ * Shared candles from `n` bars of native-order float64 columns, time then `fields` (the
+ * cache's L2 form): one copy of the prices; times one step apart become the shared
+ * progression (no copy).
  */
 export function sharedCandlesFromBytes(bytes: Uint8Array, n: number, fields: FieldSet): SharedCandles {
-  const { buffer, columns } = allocate(n, fields);
-  const size = n * 8 * columns.length;
-  new Uint8Array(buffer).set(bytes.subarray(0, size));
-  return { candles: view(columns, n, fields), fields, bytes: size };
+  const size = n * 8 * (1 + fields.length);
+  const sharedTime = sharedTimeOf(bytes, n);
+  if (!sharedTime) {
+    const { buffer, columns } = allocate(n, fields);
+    new Uint8Array(buffer).set(bytes.subarray(0, size));
+    return { candles: view(columns[0]!, columns.slice(1), n, fields), fields, bytes: size };
+  }
+  const prices = new SharedArrayBuffer(Math.max(1, n * 8 * fields.length));
+  new Uint8Array(prices).set(bytes.subarray(n * 8, size));
+  const columns = fields.map((_, k) => new Float64Array(prices, k * n * 8, n));
+  return { candles: view(sharedTime, columns, n, fields), fields, bytes: size };
 }
 
 /**
@@ -127,12 +172,19 @@ interface Placed {
  * then column by column in block order: the first price column places each block (clipped
  * to the range) and the others follow the same placement. Bytes are copied as they come
  * (big-endian, as stored) and swapped to native order once per column at the end — one
- * pass, instead of a swap call per block and column.
+ * pass, instead of a swap call per block and column. While the bars are one step apart
+ * (blocks without a time row, each starting a step after the last bar placed) no time is
+ * written: the candles get the shared progression (progressionColumn). The first block with
+ * a time row or a gap makes the time column, with the times so far.
  */
 class Assembly {
+  /** The price columns, one per field, in one buffer. */
   private buffer: SharedArrayBuffer;
   private bytes: Uint8Array;
-  private columns: Float64Array[];
+  private prices: Float64Array[];
+  /** Big-endian until finish(); null while the bars placed are one step apart from `firstMs`. */
+  private time: Float64Array | null = null;
+  private firstMs = 0;
   private capacity: number;
   length = 0;
   /** The time columns of the blocks with gaps, by block (copies: they are used after their call). */
@@ -148,8 +200,8 @@ class Assembly {
     private readonly fields: FieldSet,
     private readonly range: { fromMs: number; toMs: number; stepMs: number },
   ) {
-    this.capacity = capacity;
-    ({ buffer: this.buffer, columns: this.columns } = allocate(capacity, fields));
+    this.capacity = Math.max(1, capacity);
+    ({ buffer: this.buffer, prices: this.prices } = allocatePrices(this.capacity, fields));
     this.bytes = new Uint8Array(this.buffer);
     this.next = new Array<number>(1 + fields.length).fill(0);
   }
@@ -165,7 +217,7 @@ class Assembly {
     if (block?.blockMs !== row.blockMs || block.barCount !== row.barCount) {
       throw new Error(`candle block columns of instrument ${row.instrumentId} disagree at ${new Date(row.blockMs).toISOString()}`);
     }
-    if (block.to > block.from) this.bytes.set(row.bytes.subarray(block.from * 8, block.to * 8), this.columns[row.column]!.byteOffset + block.at * 8);
+    if (block.to > block.from) this.bytes.set(row.bytes.subarray(block.from * 8, block.to * 8), this.prices[row.column - 1]!.byteOffset + block.at * 8);
   }
 
   /** The first price column's block: clipped to the range, appended with its times. */
@@ -182,39 +234,75 @@ class Assembly {
     this.placed.push({ blockMs: row.blockMs, barCount: row.barCount, at: this.length, from, to });
     if (!count) return;
     if (this.length + count > this.capacity) this.grow(this.length + count);
-    const at = this.length * 8;
-    if (time) this.bytes.set(time.subarray(from * 8, to * 8), this.columns[0]!.byteOffset + at);
-    else {
-      // Written big-endian like the columns copied as sent: finish() swaps them all at once.
-      const column = new DataView(this.buffer, this.columns[0]!.byteOffset + at, count * 8);
-      for (let i = 0; i < count; i++) column.setFloat64(i * 8, row.firstMs + (from + i) * stepMs);
+    if (!this.time) {
+      const startMs = row.firstMs + from * stepMs;
+      if (this.length === 0) this.firstMs = startMs;
+      if (time || startMs !== this.firstMs + this.length * stepMs) this.materializeTime();
     }
-    this.bytes.set(row.bytes.subarray(from * 8, to * 8), this.columns[1]!.byteOffset + at);
+    if (this.time) {
+      const at = this.time.byteOffset + this.length * 8;
+      if (time) new Uint8Array(this.time.buffer).set(time.subarray(from * 8, to * 8), at);
+      else writeProgressionBE(new DataView(this.time.buffer, at, count * 8), row.firstMs + from * stepMs, stepMs, count);
+    }
+    this.bytes.set(row.bytes.subarray(from * 8, to * 8), this.prices[0]!.byteOffset + this.length * 8);
     this.length += count;
+  }
+
+  /** The time column, written with the bars placed so far (one step apart from firstMs). */
+  private materializeTime(): void {
+    this.time = new Float64Array(new SharedArrayBuffer(this.capacity * 8));
+    writeProgressionBE(new DataView(this.time.buffer, 0, this.length * 8), this.firstMs, this.range.stepMs, this.length);
   }
 
   private grow(needed: number): void {
     const capacity = Math.max(needed, this.capacity * 2);
-    const next = allocate(capacity, this.fields);
-    for (let c = 0; c < this.columns.length; c++) next.columns[c]!.set(this.columns[c]!.subarray(0, this.length));
+    const next = allocatePrices(capacity, this.fields);
+    for (let c = 0; c < this.prices.length; c++) next.prices[c]!.set(this.prices[c]!.subarray(0, this.length));
     this.buffer = next.buffer;
     this.bytes = new Uint8Array(this.buffer);
-    this.columns = next.columns;
+    this.prices = next.prices;
+    if (this.time) {
+      const time = new Float64Array(new SharedArrayBuffer(capacity * 8));
+      time.set(this.time.subarray(0, this.length));
+      this.time = time;
+    }
     this.capacity = capacity;
   }
 
   finish(instrumentId: number): SharedCandles {
     if (this.timesUsed !== this.times.size) throw new Error(`candle blocks of instrument ${instrumentId}: ${this.times.size - this.timesUsed} time rows without their block`);
-    for (let c = 2; c < this.columns.length; c++) {
+    for (let c = 2; c < 1 + this.fields.length; c++) {
       if (this.next[c] !== this.placed.length) throw new Error(`candle blocks of instrument ${instrumentId}: ${this.fields[c - 1]} has ${this.next[c]} blocks, ${this.fields[0]} ${this.placed.length}`);
     }
-    for (const column of this.columns) Buffer.from(this.buffer, column.byteOffset, this.length * 8).swap64();
-    const candles = view(this.columns, this.length, this.fields);
+    const n = this.length;
+    for (const column of this.time ? [this.time, ...this.prices] : this.prices) Buffer.from(column.buffer, column.byteOffset, n * 8).swap64();
+    const time = this.time ?? progressionColumn(this.firstMs, this.range.stepMs, n);
+    const bytes = (this.fields.length + 1) * 8 * n;
     // Over a third of the room unused (a sparse range): keep an exact copy, so the cache
     // accounts for what the candles take.
-    if (this.length < (this.capacity * 2) / 3) return toSharedCandles(candles, this.fields);
-    return { candles, fields: this.fields, bytes: this.capacity * 8 * this.columns.length };
+    if (n < (this.capacity * 2) / 3) {
+      const exact = allocatePrices(n, this.fields);
+      this.prices.forEach((column, c) => exact.prices[c]!.set(column.subarray(0, n)));
+      let exactTime = time;
+      if (this.time) {
+        exactTime = new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8), 0, n);
+        exactTime.set(time.subarray(0, n));
+      }
+      return { candles: view(exactTime, exact.prices, n, this.fields), fields: this.fields, bytes };
+    }
+    return { candles: view(time, this.prices, n, this.fields), fields: this.fields, bytes: this.capacity * 8 * (this.fields.length + 1) };
   }
+}
+
+/** Room for `capacity` bars of each of `fields` in one SharedArrayBuffer, column after column. */
+function allocatePrices(capacity: number, fields: FieldSet): { buffer: SharedArrayBuffer; prices: Float64Array[] } {
+  const buffer = new SharedArrayBuffer(Math.max(1, capacity * fields.length) * 8);
+  return { buffer, prices: fields.map((_, k) => new Float64Array(buffer, k * capacity * 8, capacity)) };
+}
+
+/** `count` times from `startMs`, `stepMs` apart, big-endian (as the stored columns are, until finish() swaps them). */
+function writeProgressionBE(into: DataView, startMs: number, stepMs: number, count: number): void {
+  for (let i = 0; i < count; i++) into.setFloat64(i * 8, startMs + i * stepMs);
 }
 
 /**
@@ -288,7 +376,7 @@ export function regroupCandles(source: SharedCandles, spec: IntervalSpec): Share
     }
   }
   const { columns } = allocate(buckets, fields);
-  const out = view(columns, buckets, fields);
+  const out = view(columns[0]!, columns.slice(1), buckets, fields);
   const present = new Set(fields);
   // Absent columns stay NaN: only what the candles carry is aggregated.
   const { time, open, high, low, close, volume } = out;
