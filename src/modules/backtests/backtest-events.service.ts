@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Listener, PubSub } from '../../events/pubsub.js';
 import type { Backtest } from '../../generated/prisma/client.js';
 import { NotFoundError, ShuttingDownError } from '../../lib/errors.js';
@@ -151,7 +152,14 @@ export class BacktestEventsService {
         const pending = next(event);
         const step = pending instanceof Promise ? await pending : pending;
         for (const item of step.items) yield item;
-        if (step.done) return;
+        if (step.done) {
+          // The stream's end (listener closed, every layer above returning, the response's
+          // last chunk) waits for the event loop's next turn: with a thousand subscribers of
+          // one run, their terminal events go out to the sockets first, instead of after all
+          // of their teardowns (fan-out p99, docs/performance.md).
+          await setImmediate();
+          return;
+        }
       }
       throwIfAborted();
     } finally {
