@@ -32,3 +32,25 @@ describe('createEnginePool().start()', () => {
     expect(outcome.type === 'done' && outcome.barsProcessed).toBe(500);
   });
 });
+
+describe('createEnginePool().run() progress', () => {
+  it('samples a long run’s progress from its shared control block: increasing bars, the right total, a finite equity', async () => {
+    pool = createEnginePool(1, { progressPollMs: 1 });
+    await pool.start();
+    const bars = 500_000;
+    const reports: Array<[number, number, number]> = [];
+    const outcome = await pool.run(
+      { candles: generateRandomWalkCandles(bars, 11), strategy: { kind: 'SMA_CROSSOVER', params: { fast: 5, slow: 20 } }, config: {}, maxEquityPoints: 100, progressEvery: 500 },
+      (done, total, equity) => reports.push([done, total, equity]),
+    ).outcome;
+    expect(outcome.type).toBe('done');
+    expect(reports.length).toBeGreaterThan(0);
+    for (const [i, [done, total, equity]] of reports.entries()) {
+      expect(total).toBe(bars);
+      expect(done).toBeGreaterThan(i === 0 ? 0 : reports[i - 1]![0]);
+      expect(done).toBeLessThanOrEqual(bars);
+      expect(Number.isFinite(equity)).toBe(true);
+    }
+  });
+});
+

@@ -1,10 +1,12 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { WorkInFlight } from '../lib/work-in-flight.js';
+import { RunControl } from './run-control.js';
 import type { BacktestAssumptions, BacktestMetrics, Candles, RunConfigInput, StrategyRequest, TradeColumns, ValidationIssue } from '../engine/index.js';
 
 /** How long a cancelled run may take to notice its flag before its thread is terminated. */
 const CANCEL_GRACE_MS = 250;
+/** How often the progress of the runs listened to is sampled (the listener throttles events further). */
+const DEFAULT_PROGRESS_POLL_MS = 100;
 
 /** One backtest for an engine thread. */
 export interface EngineTask {
@@ -13,13 +15,8 @@ export interface EngineTask {
   config: RunConfigInput;
   /** The equity curve comes back downsampled to at most this many points. */
   maxEquityPoints: number;
-  /** Bars between progress reports (when a progress listener is given). */
+  /** Bars between the engine's progress updates (when a progress listener is given). */
   progressEvery?: number;
-  /**
-   * Reports closer together than this (ms) are not sent, except the first and the last: a
-   * run of a few milliseconds sends two messages, not one per `progressEvery` bars.
-   */
-  progressIntervalMs?: number;
 }
 
 /** What the thread sends back: the run's result, or why there is none. */
@@ -38,7 +35,7 @@ export type EngineOutcome =
   | { type: 'invalid'; message: string; issues: readonly ValidationIssue[] }
   | { type: 'crashed'; message: string };
 
-/** A progress report: bars simulated so far and the equity at the last one's close. */
+/** A progress report: bars simulated so far and the equity at the last one's close (sampled, see createEnginePool). */
 export type EngineProgress = (barsProcessed: number, totalBars: number, equity: number) => void;
 
 export interface EngineRun {
@@ -66,27 +63,22 @@ export interface EngineRunner {
 
 /** The message an engine thread receives (engine.thread.ts). */
 export interface EngineThreadTask extends EngineTask {
-  /** Int32 flag; 1 = cancel. Shared, so the running thread sees it without a message. */
-  cancel: SharedArrayBuffer;
-  /** Where progress reports go, when someone listens. */
-  progress: MessagePort | null;
-}
-
-export interface EngineThreadProgress {
-  barsProcessed: number;
-  totalBars: number;
-  equity: number;
+  /** The run's control block (RunControl), shared: the thread sees a cancel and publishes progress without a message. */
+  control: SharedArrayBuffer;
+  /** Whether anyone reads the progress (the thread skips the updates otherwise). */
+  reportsProgress: boolean;
 }
 
 /**
  * A pool of worker threads running the engine (piscina: queueing, thread respawn on a crash
- * or an abort, transfer lists). Cancellation is a shared flag the engine polls, backed by
- * piscina's abort (which terminates the thread) when the flag is not seen in time; progress
- * is a MessagePort per task. With `lazy`,
- * threads start on `start()` or the first run, so a process that never runs a backtest (an
- * API replica in services mode) never spawns them.
+ * or an abort, transfer lists). Each run has a shared RunControl: cancellation is its flag,
+ * which the engine polls, backed by piscina's abort (which terminates the thread) when the
+ * flag is not seen in time; progress is sampled from it every `progressPollMs` by one timer
+ * for all the runs being listened to. With `lazy`, threads start on `start()` or the first
+ * run, so a process that never runs a backtest (an API replica in services mode) never
+ * spawns them.
  */
-export function createEnginePool(threads: number, options: { lazy?: boolean } = {}): EngineRunner {
+export function createEnginePool(threads: number, options: { lazy?: boolean; progressPollMs?: number } = {}): EngineRunner {
   let piscina: Piscina | null = null;
   let ready: Promise<readonly number[]> | null = null;
   const spawn = () => {
@@ -102,6 +94,20 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
   };
   if (!options.lazy) piscina = spawn();
   const inFlight = new WorkInFlight();
+  // Runs whose progress someone listens to, sampled together (a timer only while there are any).
+  const watched = new Set<() => void>();
+  let poller: NodeJS.Timeout | null = null;
+  const watch = (sample: () => void) => {
+    watched.add(sample);
+    poller ??= setInterval(() => watched.forEach((s) => s()), options.progressPollMs ?? DEFAULT_PROGRESS_POLL_MS).unref();
+  };
+  const unwatch = (sample: () => void) => {
+    watched.delete(sample);
+    if (watched.size === 0 && poller) {
+      clearInterval(poller);
+      poller = null;
+    }
+  };
   return {
     threads,
     start() {
@@ -116,18 +122,19 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
       return ready;
     },
     run(task, onProgress) {
-      const cancel = new SharedArrayBuffer(4);
-      const flag = new Int32Array(cancel);
+      const control = new RunControl();
       const abort = new AbortController();
       let cancelled = false;
       let settled = false;
-      let lastBars = 0;
       let hardStop: NodeJS.Timeout | undefined;
-      const channel = onProgress ? new MessageChannel() : null;
-      channel?.port1.on('message', (p: EngineThreadProgress) => {
-        lastBars = p.barsProcessed;
+      let seenSeq = 0;
+      const sample = () => {
+        const p = control.readProgress(seenSeq);
+        if (!p) return;
+        seenSeq = p.seq;
         onProgress!(p.barsProcessed, p.totalBars, p.equity);
-      });
+      };
+      if (onProgress) watch(sample);
       const c = task.candles;
       // Plain ArrayBuffers move to the thread (no copy of the columns); SharedArrayBuffers are
       // shared as they are. Tested by tag, not instanceof: buffers may come from another realm.
@@ -136,18 +143,16 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
       );
       piscina ??= spawn();
       inFlight.begin();
-      const message: EngineThreadTask = { ...task, cancel, progress: channel?.port2 ?? null };
-      const outcome = (
-        piscina.run(message, { transferList: channel ? [...transferList, channel.port2] : transferList, signal: abort.signal }) as Promise<EngineOutcome>
-      )
+      const message: EngineThreadTask = { ...task, control: control.buffer, reportsProgress: onProgress !== undefined };
+      const outcome = (piscina.run(message, { transferList, signal: abort.signal }) as Promise<EngineOutcome>)
         .catch((error: unknown): EngineOutcome => {
-          if (cancelled && (error as Error).name === 'AbortError') return { type: 'cancelled', barsProcessed: lastBars };
+          if (cancelled && (error as Error).name === 'AbortError') return { type: 'cancelled', barsProcessed: control.readProgress(-1)?.barsProcessed ?? 0 };
           return { type: 'crashed', message: error instanceof Error ? error.message : String(error) };
         })
         .finally(() => {
           settled = true;
           clearTimeout(hardStop);
-          channel?.port1.close();
+          if (onProgress) unwatch(sample);
           inFlight.end();
         });
       return {
@@ -158,7 +163,7 @@ export function createEnginePool(threads: number, options: { lazy?: boolean } = 
           // The engine polls the flag every 4,096 bars of its simulation, but not while it
           // computes a long series' indicators (over a second for millions of bars): a run
           // still going after the grace period loses its thread (piscina replaces it).
-          Atomics.store(flag, 0, 1);
+          control.cancel();
           hardStop = setTimeout(() => abort.abort(), CANCEL_GRACE_MS);
           hardStop.unref();
         },

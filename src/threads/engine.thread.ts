@@ -1,12 +1,13 @@
 import { threadId } from 'node:worker_threads';
 import { BacktestCancelledError, BacktestInputError, downsampleEquity, runBacktest, WorkBuffers } from '../engine/index.js';
-import type { EngineOutcome, EngineThreadProgress, EngineThreadTask } from './engine-pool.js';
+import type { EngineOutcome, EngineThreadTask } from './engine-pool.js';
+import { RunControl } from './run-control.js';
 
 /**
  * Runs the engine on a worker thread (piscina calls the default export per task), so
  * backtests never block an event loop (API requests, BullMQ lock renewals). Cancellation is
- * a shared flag the engine polls through an AbortSignal-shaped view; progress goes back on
- * the task's MessagePort.
+ * a shared flag the engine polls through an AbortSignal-shaped view; progress is written to
+ * the same shared block (RunControl), where the caller samples it.
  */
 
 /** The no-op task EngineRunner.start() sends each thread (it settles once the thread has loaded this module): its id. */
@@ -18,11 +19,8 @@ export function warmUp(): number {
 const buffers = new WorkBuffers();
 
 export default function runEngineTask(task: EngineThreadTask): EngineOutcome {
-  const flag = new Int32Array(task.cancel);
-  const signal = { get aborted() { return Atomics.load(flag, 0) === 1; } } as AbortSignal;
-  const progress = task.progress;
-  const interval = task.progressIntervalMs ?? 0;
-  let lastSent = -Infinity;
+  const control = new RunControl(task.control);
+  const signal = { get aborted() { return control.cancelled; } } as AbortSignal;
   try {
     if (signal.aborted) return { type: 'cancelled', barsProcessed: 0 };
     const result = runBacktest(
@@ -32,14 +30,7 @@ export default function runEngineTask(task: EngineThreadTask): EngineOutcome {
       {
         signal,
         progressEvery: task.progressEvery,
-        onProgress: progress
-          ? (barsProcessed, totalBars, equity) => {
-              const now = performance.now();
-              if (barsProcessed < totalBars && now - lastSent < interval) return;
-              lastSent = now;
-              progress.postMessage({ barsProcessed, totalBars, equity } satisfies EngineThreadProgress);
-            }
-          : undefined,
+        onProgress: task.reportsProgress ? (barsProcessed, totalBars, equity) => control.writeProgress(barsProcessed, totalBars, equity) : undefined,
       },
       buffers,
     );
@@ -57,7 +48,5 @@ export default function runEngineTask(task: EngineThreadTask): EngineOutcome {
     if (error instanceof BacktestCancelledError) return { type: 'cancelled', barsProcessed: error.barsProcessed };
     if (error instanceof BacktestInputError) return { type: 'invalid', message: error.message, issues: error.issues };
     throw error;
-  } finally {
-    progress?.close();
   }
 }

@@ -291,7 +291,6 @@ export class BacktestRunService {
         config: run.config,
         maxEquityPoints: MAX_EQUITY_POINTS,
         progressEvery: Math.max(1, Math.ceil(candles.time.length / 50)),
-        progressIntervalMs: PROGRESS_EVENT_MS,
       },
       (bars, total, equity) => progress.report(bars, total, equity),
     );
