@@ -37,7 +37,9 @@ beforeAll(async () => {
   for (const [i, symbol] of symbols.entries()) {
     await stack.deps.services.marketData.ingestCandles({ symbol, baseInterval: '1h', candles: randomCandles(300 + i, BARS, START, HOUR) });
   }
-  engine = createEnginePool(1);
+  // Progress sampled every millisecond: the first child's first report (the test's sign that it
+  // is on the engine) comes as its simulation starts, leaving most of the run for the cancel.
+  engine = createEnginePool(1, { progressPollMs: 1 });
 });
 afterAll(async () => {
   await engine.close();
