@@ -14,6 +14,7 @@ import { useMetrics } from './http/metrics.js';
 import { useSlowOperationLog } from './http/operation-log.js';
 import { loadPersistedOperations, usePersistedOnly } from './http/persisted-operations.js';
 import { useBoundedErrors, useJsonRequestsOnly } from './http/request-hygiene.js';
+import { useSharedEventExecution } from './http/shared-event-execution.js';
 import { useTextInputGuard } from './http/text-input-guard.js';
 import { schema } from './graphql/schema.js';
 import { ANONYMOUS_VIEWER, type Viewer } from './modules/accounts/access.js';
@@ -72,6 +73,7 @@ export function createApp(runtime: AppDeps): App {
       useJsonRequestsOnly(),
       useBoundedErrors(),
       useTextInputGuard(),
+      useSharedEventExecution(),
       useReadinessCheck({
         endpoint: '/ready',
         // The database down: 503, take this replica out of rotation. The queue (Redis) down:
