@@ -52,7 +52,7 @@ function setup() {
 }
 
 /** Opens an SSE subscription; `first()` resolves with the first `next` event's payload. */
-async function subscribe(yoga: ReturnType<typeof setup>['yoga'], owner: string, from = 0) {
+async function subscribe(yoga: ReturnType<typeof setup>['yoga'], owner: string, from: unknown = 0) {
   const response = await yoga.fetch('http://test/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-owner': owner },
@@ -109,9 +109,14 @@ describe('useSharedEventExecution', () => {
     }
   });
 
-  it('leaves a subscription whose source stream fails to the default subscribe and its error result', async () => {
+  it('returns a subscribe resolver’s refusal as the default does, and leaves a request error (variables) to the default subscribe', async () => {
     const { yoga } = setup();
     const refused = await subscribe(yoga, 'alice', -1);
     expect(await refused.first()).toMatchObject({ errors: [{ message: 'from must be ≥ 0', path: ['ticks'] }] });
+    // A request error (variables): the default subscribe's result, status included.
+    const plain = createYoga({ schema: setup().yoga.getEnveloped().schema, maskedErrors: false });
+    const [ours, theirs] = await Promise.all([subscribe(yoga, 'alice', 'x'), subscribe(plain as never, 'alice', 'x')]);
+    expect(ours.status).toBe(theirs.status);
+    expect(await ours.first()).toEqual(await theirs.first());
   });
 });

@@ -1,4 +1,4 @@
-import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../modules/accounts/access.js';
 
@@ -17,9 +17,12 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
  *
  * It also maps the event stream to results in one step, where the default executor wraps each
  * result in an async iterable and flattens them (a few more promise steps per event and
- * subscriber). A subscription whose source stream cannot be created (bad variables, the
- * subscribe resolver refusing) goes to the default subscribe, which builds its error result
- * (HTTP status and codes included).
+ * subscriber). A subscription whose source stream cannot be created because of its request
+ * (variables, arguments: errors without a path) goes to the default subscribe, which builds
+ * that error result with its HTTP status and codes; a subscribe resolver's refusal (an error
+ * at the field's path) is returned as it is, the same result the default gives, without
+ * running the resolver twice. An error the stream throws later is wrapped as the default
+ * executor wraps it (located at the operation, the original kept for error masking).
  */
 export function useSharedEventExecution(): Plugin {
   const documents = new WeakMap<DocumentNode, number>();
@@ -56,16 +59,24 @@ export function useSharedEventExecution(): Plugin {
     onSubscribe({ subscribeFn, setSubscribeFn }) {
       setSubscribeFn(async (args) => {
         const source = await createSourceEventStream(args);
-        if (!(Symbol.asyncIterator in source)) return subscribeFn(args);
+        if (!(Symbol.asyncIterator in source)) return source.errors?.every((e) => e.path) ? source : subscribeFn(args);
         const key = keyOf(args);
+        const operation = getOperationAST(args.document, args.operationName);
+        const located = (error: unknown) =>
+          error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : null, nodes: operation ? [operation] : null });
         const events = source[Symbol.asyncIterator]();
         const stream: AsyncIterableIterator<ExecutionResult> = {
           next: () =>
-            events.next().then((step): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
-              if (step.done) return { done: true, value: undefined };
-              const result = executeEvent(args, key, step.value);
-              return result instanceof Promise ? result.then((value) => ({ done: false, value })) : { done: false, value: result };
-            }),
+            events.next().then(
+              (step): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
+                if (step.done) return { done: true, value: undefined };
+                const result = executeEvent(args, key, step.value);
+                return result instanceof Promise ? result.then((value) => ({ done: false, value })) : { done: false, value: result };
+              },
+              (error: unknown) => {
+                throw located(error);
+              },
+            ),
           return: () => Promise.resolve(events.return?.()).then(() => ({ done: true, value: undefined })),
           throw: (error: unknown) => Promise.resolve(events.throw ? events.throw(error) : Promise.reject(error)).then(() => ({ done: true, value: undefined })),
           [Symbol.asyncIterator]() {

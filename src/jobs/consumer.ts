@@ -47,8 +47,7 @@ export async function startJobConsumer(deps: ConsumerDeps, options: { resumeUnfi
   try {
     await threadsReady;
   } catch (error) {
-    await cancellations.close();
-    await warming.close();
+    await Promise.allSettled([cancellations.close(), warming.close()]);
     throw error;
   }
   queue.consume(

@@ -146,7 +146,7 @@ export function createEnginePool(threads: number, options: { lazy?: boolean; pro
       const message: EngineThreadTask = { ...task, control: control.buffer, reportsProgress: onProgress !== undefined };
       const outcome = (piscina.run(message, { transferList, signal: abort.signal }) as Promise<EngineOutcome>)
         .catch((error: unknown): EngineOutcome => {
-          if (cancelled && (error as Error).name === 'AbortError') return { type: 'cancelled', barsProcessed: control.readProgress(-1)?.barsProcessed ?? 0 };
+          if (cancelled && (error as Error).name === 'AbortError') return { type: 'cancelled', barsProcessed: control.lastBarsProcessed };
           return { type: 'crashed', message: error instanceof Error ? error.message : String(error) };
         })
         .finally(() => {

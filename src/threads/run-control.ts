@@ -32,6 +32,11 @@ export class RunControl {
     Atomics.add(this.flags, 1, 1);
   }
 
+  /** The bars processed as last written, even mid-write (a thread stopped hard may have left its write unfinished). */
+  get lastBarsProcessed(): number {
+    return this.values[0]!;
+  }
+
   /** Caller side: the progress when it changed since `seenSeq` (and is not being written), else null. */
   readProgress(seenSeq: number): { seq: number; barsProcessed: number; totalBars: number; equity: number } | null {
     const seq = Atomics.load(this.flags, 1);
