@@ -38,14 +38,19 @@ export interface SharedCandles {
 }
 
 /**
- * Room for `capacity` bars of time and `fields` in one SharedArrayBuffer, column after
- * column: engine threads (and the in-process cache) share it without a copy.
+ * Room for `count` columns of `capacity` bars in one SharedArrayBuffer, column after column:
+ * engine threads (and the in-process cache) share it without a copy.
  */
-function allocate(capacity: number, fields: FieldSet): { buffer: SharedArrayBuffer; columns: Float64Array[] } {
-  const count = 1 + fields.length;
-  const buffer = new SharedArrayBuffer(Math.max(1, capacity) * 8 * count);
+function allocateColumns(capacity: number, count: number): { buffer: SharedArrayBuffer; columns: Float64Array[] } {
+  const buffer = new SharedArrayBuffer(Math.max(1, capacity * count) * 8);
   return { buffer, columns: Array.from({ length: count }, (_, c) => new Float64Array(buffer, c * capacity * 8, capacity)) };
 }
+
+/** One column of `length` bars on its own SharedArrayBuffer. */
+const sharedColumn = (length: number) => allocateColumns(length, 1).columns[0]!;
+
+/** Time and `fields`, in that order. */
+const allocate = (capacity: number, fields: FieldSet) => allocateColumns(capacity, 1 + fields.length);
 
 /**
  * Time columns of bars exactly one step apart (bar i at firstMs + i·stepMs), one per
@@ -61,7 +66,7 @@ export function progressionColumn(firstMs: number, stepMs: number, length: numbe
   const key = `${firstMs}:${stepMs}:${length}`;
   let column = progressions.get(key);
   if (!column) {
-    column = new Float64Array(new SharedArrayBuffer(Math.max(1, length) * 8), 0, length);
+    column = sharedColumn(length);
     for (let i = 0; i < length; i++) column[i] = firstMs + i * stepMs;
     progressions.set(key, column);
   }
@@ -121,9 +126,8 @@ export function sharedCandlesFromBytes(bytes: Uint8Array, n: number, fields: Fie
     new Uint8Array(buffer).set(bytes.subarray(0, size));
     return { candles: view(columns[0]!, columns.slice(1), n, fields), fields, bytes: size };
   }
-  const prices = new SharedArrayBuffer(Math.max(1, n * 8 * fields.length));
-  new Uint8Array(prices).set(bytes.subarray(n * 8, size));
-  const columns = fields.map((_, k) => new Float64Array(prices, k * n * 8, n));
+  const { buffer, columns } = allocateColumns(n, fields.length);
+  new Uint8Array(buffer).set(bytes.subarray(n * 8, size));
   return { candles: view(sharedTime, columns, n, fields), fields, bytes: size };
 }
 
@@ -201,7 +205,7 @@ class Assembly {
     private readonly range: { fromMs: number; toMs: number; stepMs: number },
   ) {
     this.capacity = Math.max(1, capacity);
-    ({ buffer: this.buffer, prices: this.prices } = allocatePrices(this.capacity, fields));
+    ({ buffer: this.buffer, columns: this.prices } = allocateColumns(this.capacity, fields.length));
     this.bytes = new Uint8Array(this.buffer);
     this.next = new Array<number>(1 + fields.length).fill(0);
   }
@@ -250,19 +254,19 @@ class Assembly {
 
   /** The time column, written with the bars placed so far (one step apart from firstMs). */
   private materializeTime(): void {
-    this.time = new Float64Array(new SharedArrayBuffer(this.capacity * 8));
+    this.time = sharedColumn(this.capacity);
     writeProgressionBE(new DataView(this.time.buffer, 0, this.length * 8), this.firstMs, this.range.stepMs, this.length);
   }
 
   private grow(needed: number): void {
     const capacity = Math.max(needed, this.capacity * 2);
-    const next = allocatePrices(capacity, this.fields);
-    for (let c = 0; c < this.prices.length; c++) next.prices[c]!.set(this.prices[c]!.subarray(0, this.length));
+    const next = allocateColumns(capacity, this.fields.length);
+    for (let c = 0; c < this.prices.length; c++) next.columns[c]!.set(this.prices[c]!.subarray(0, this.length));
     this.buffer = next.buffer;
     this.bytes = new Uint8Array(this.buffer);
-    this.prices = next.prices;
+    this.prices = next.columns;
     if (this.time) {
-      const time = new Float64Array(new SharedArrayBuffer(capacity * 8));
+      const time = sharedColumn(capacity);
       time.set(this.time.subarray(0, this.length));
       this.time = time;
     }
@@ -281,23 +285,17 @@ class Assembly {
     // Over a third of the room unused (a sparse range): keep an exact copy, so the cache
     // accounts for what the candles take.
     if (n < (this.capacity * 2) / 3) {
-      const exact = allocatePrices(n, this.fields);
-      this.prices.forEach((column, c) => exact.prices[c]!.set(column.subarray(0, n)));
+      const exact = allocateColumns(n, this.fields.length).columns;
+      this.prices.forEach((column, c) => exact[c]!.set(column.subarray(0, n)));
       let exactTime = time;
       if (this.time) {
-        exactTime = new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8), 0, n);
+        exactTime = sharedColumn(n);
         exactTime.set(time.subarray(0, n));
       }
-      return { candles: view(exactTime, exact.prices, n, this.fields), fields: this.fields, bytes };
+      return { candles: view(exactTime, exact, n, this.fields), fields: this.fields, bytes };
     }
     return { candles: view(time, this.prices, n, this.fields), fields: this.fields, bytes: this.capacity * 8 * (this.fields.length + 1) };
   }
-}
-
-/** Room for `capacity` bars of each of `fields` in one SharedArrayBuffer, column after column. */
-function allocatePrices(capacity: number, fields: FieldSet): { buffer: SharedArrayBuffer; prices: Float64Array[] } {
-  const buffer = new SharedArrayBuffer(Math.max(1, capacity * fields.length) * 8);
-  return { buffer, prices: fields.map((_, k) => new Float64Array(buffer, k * capacity * 8, capacity)) };
 }
 
 /** `count` times from `startMs`, `stepMs` apart, big-endian (as the stored columns are, until finish() swaps them). */
